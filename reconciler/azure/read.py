@@ -1,0 +1,76 @@
+"""Reads: one list call per collection per account (pages followed), never one GET per resource.
+
+Each function returns plain JSON-like dicts in the service's field names, so that what was
+observed can be saved, digested and replayed in golden tests without the SDK's classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+from reconciler.azure.errors import mapped
+
+JSON = dict[str, Any]
+PAGE_LIMIT = 100
+
+
+def _dump(obj: Any) -> JSON:
+    """An SDK model as a dict with the REST field names (camelCase), dropping unset fields."""
+    if hasattr(obj, "model_dump"):  # openai (pydantic)
+        return dict(obj.model_dump(mode="json", exclude_none=True))
+    if hasattr(obj, "serialize"):  # azure-mgmt (msrest-style models)
+        return dict(obj.serialize(keep_readonly=True))
+    raise TypeError(f"cannot dump {type(obj).__name__}")
+
+
+def get_account(arm: CognitiveServicesManagementClient, resource_group: str, name: str) -> JSON:
+    with mapped(f"GET account {name} in resource group {resource_group}"):
+        return _dump(arm.accounts.get(resource_group, name))
+
+
+def list_deployments(
+    arm: CognitiveServicesManagementClient, resource_group: str, name: str
+) -> list[JSON]:
+    with mapped(f"list deployments of {name}"):
+        return [_dump(d) for d in arm.deployments.list(resource_group, name)]
+
+
+def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+    with mapped(f"list models offered in {location}"):
+        return [_dump(m) for m in arm.models.list(location)]
+
+
+def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+    with mapped(f"list quota usages in {location}"):
+        return [_dump(u) for u in arm.usages.list(location)]
+
+
+def list_files(client: openai.OpenAI, account: str) -> list[JSON]:
+    with mapped(f"list files in {account}"):
+        return [_dump(f) for f in client.files.list()]
+
+
+def list_jobs(client: openai.OpenAI, account: str) -> list[JSON]:
+    with mapped(f"list fine-tuning jobs in {account}"):
+        return [_dump(j) for j in client.fine_tuning.jobs.list(limit=PAGE_LIMIT)]
+
+
+def list_checkpoints(client: openai.OpenAI, account: str, job_id: str) -> list[JSON]:
+    with mapped(f"list checkpoints of {job_id} in {account}"):
+        pages = client.fine_tuning.jobs.checkpoints.list(job_id, limit=PAGE_LIMIT)
+        return [_dump(c) for c in pages]
+
+
+def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 20) -> list[JSON]:
+    """The newest events first (one page: used for progress, not history)."""
+    with mapped(f"list events of {job_id} in {account}"):
+        page = client.fine_tuning.jobs.list_events(job_id, limit=limit)
+        return [_dump(e) for e in page.data]
+
+
+def file_content(client: openai.OpenAI, account: str, file_id: str) -> bytes:
+    with mapped(f"read file {file_id} in {account}"):
+        return client.files.content(file_id).content

@@ -1,0 +1,204 @@
+"""Writes: uploads, job creation, deployment PUT / PATCH / DELETE.
+
+Each function performs exactly one logical operation and maps SDK errors; retrying, looking
+again after an ambiguous failure, and ordering are the caller's (reconciler/apply).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import openai
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices.models import (
+    Deployment,
+    DeploymentModel,
+    DeploymentProperties,
+    PatchResourceTagsAndSku,
+    Sku,
+)
+
+from reconciler.azure.errors import mapped
+from reconciler.azure.read import JSON, _dump
+
+#: above this, the files API refuses an upload and the uploads API (parts) is used
+FILES_API_MAX_BYTES = 512 * 1024 * 1024
+UPLOADS_API_MAX_BYTES = 8 * 1024 * 1024 * 1024
+PART_BYTES = 64 * 1024 * 1024
+
+Progress = Callable[[int, int], None]  # (bytes sent so far, total)
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only file wrapper that reports how many bytes the HTTP client has taken."""
+
+    def __init__(self, raw: BinaryIO, total: int, on_progress: Progress | None) -> None:
+        self._raw = raw
+        self._total = total
+        self._sent = 0
+        self._on_progress = on_progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self._sent += n
+        if self._on_progress is not None and n:
+            self._on_progress(self._sent, self._total)
+        return n
+
+
+def upload_file(
+    client: openai.OpenAI,
+    account: str,
+    path: Path,
+    filename: str,
+    *,
+    on_progress: Progress | None = None,
+    part_bytes: int = PART_BYTES,
+    files_api_max: int = FILES_API_MAX_BYTES,
+) -> JSON:
+    """Upload a dataset, streamed; memory stays bounded by one part whatever the file's size."""
+    size = path.stat().st_size
+    if size <= files_api_max:
+        with mapped(f"upload {path.name} to {account} as {filename}"), path.open("rb") as raw:
+            reader = io.BufferedReader(_CountingReader(raw, size, on_progress), 1024 * 1024)
+            return _dump(client.files.create(file=(filename, reader), purpose="fine-tune"))
+    return _upload_in_parts(client, account, path, filename, size, on_progress, part_bytes)
+
+
+def _upload_in_parts(
+    client: openai.OpenAI,
+    account: str,
+    path: Path,
+    filename: str,
+    size: int,
+    on_progress: Progress | None,
+    part_bytes: int,
+) -> JSON:
+    operation = f"upload {path.name} to {account} as {filename} (uploads API)"
+    with mapped(operation):
+        upload = client.uploads.create(
+            bytes=size, filename=filename, mime_type="text/jsonl", purpose="fine-tune"
+        )
+    part_ids: list[str] = []
+    sent = 0
+    try:
+        with path.open("rb") as raw:
+            while chunk := raw.read(part_bytes):
+                with mapped(f"{operation}: part {len(part_ids) + 1}"):
+                    part = client.uploads.parts.create(upload.id, data=chunk)
+                part_ids.append(part.id)
+                sent += len(chunk)
+                if on_progress is not None:
+                    on_progress(sent, size)
+        with mapped(f"{operation}: complete"):
+            done = client.uploads.complete(upload.id, part_ids=part_ids)
+    except BaseException:
+        # Leave nothing half-done behind: an abandoned upload is cancelled (it expires anyway).
+        with contextlib.suppress(openai.OpenAIError):
+            client.uploads.cancel(upload.id)
+        raise
+    if done.file is None:
+        raise RuntimeError(f"{operation}: the service completed the upload without a file")
+    return _dump(done.file)
+
+
+def get_file(client: openai.OpenAI, account: str, file_id: str) -> JSON:
+    with mapped(f"GET file {file_id} in {account}"):
+        return _dump(client.files.retrieve(file_id))
+
+
+def delete_file(client: openai.OpenAI, account: str, file_id: str) -> None:
+    with mapped(f"DELETE file {file_id} in {account}"):
+        client.files.delete(file_id)
+
+
+def create_job(client: openai.OpenAI, account: str, name: str, body: JSON) -> JSON:
+    """POST a fine-tuning job; ``body`` is the request (Azure-only fields are sent as extras)."""
+    known = {"model", "training_file", "validation_file", "suffix", "seed", "method", "metadata"}
+    kwargs: dict[str, Any] = {k: v for k, v in body.items() if k in known and v is not None}
+    extra = {k: v for k, v in body.items() if k not in known and v is not None}
+    with mapped(f"create fine-tuning job {name} in {account}"):
+        job = client.fine_tuning.jobs.create(**kwargs, extra_body=extra or None)
+    return _dump(job)
+
+
+def get_job(client: openai.OpenAI, account: str, job_id: str) -> JSON:
+    with mapped(f"GET fine-tuning job {job_id} in {account}"):
+        return _dump(client.fine_tuning.jobs.retrieve(job_id))
+
+
+def deployment_body(
+    *,
+    model_name: str,
+    model_version: str,
+    sku_name: str,
+    capacity: int,
+    tags: dict[str, str],
+    model_format: str = "OpenAI",
+    source: str | None = None,
+    source_account: str | None = None,
+) -> Deployment:
+    return Deployment(
+        sku=Sku(name=sku_name, capacity=capacity),
+        tags=tags,
+        properties=DeploymentProperties(
+            model=DeploymentModel(
+                format=model_format,
+                name=model_name,
+                version=model_version,
+                source=source,
+                source_account=source_account,
+            )
+        ),
+    )
+
+
+def put_deployment(
+    arm: CognitiveServicesManagementClient,
+    resource_group: str,
+    account: str,
+    name: str,
+    body: Deployment,
+    *,
+    auxiliary_token: str | None = None,
+) -> JSON:
+    """PUT and wait for the long-running operation; Azure's failure message is kept."""
+    kwargs: dict[str, Any] = {}
+    if auxiliary_token is not None:
+        kwargs["headers"] = {"x-ms-authorization-auxiliary": f"Bearer {auxiliary_token}"}
+    with mapped(f"PUT deployment {name} in {account}"):
+        poller = arm.deployments.begin_create_or_update(
+            resource_group, account, name, body, **kwargs
+        )
+        return _dump(poller.result())
+
+
+def patch_deployment(
+    arm: CognitiveServicesManagementClient,
+    resource_group: str,
+    account: str,
+    name: str,
+    *,
+    sku_name: str,
+    capacity: int,
+    tags: dict[str, str],
+) -> JSON:
+    patch = PatchResourceTagsAndSku(sku=Sku(name=sku_name, capacity=capacity), tags=tags)
+    with mapped(f"PATCH deployment {name} in {account}"):
+        return _dump(arm.deployments.begin_update(resource_group, account, name, patch).result())
+
+
+def delete_deployment(
+    arm: CognitiveServicesManagementClient, resource_group: str, account: str, name: str
+) -> None:
+    with mapped(f"DELETE deployment {name} in {account}"):
+        arm.deployments.begin_delete(resource_group, account, name).result()
