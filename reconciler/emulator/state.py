@@ -1,0 +1,68 @@
+"""What every route of the emulator shares: the store, the clock, the catalog, the seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reconciler.emulator.clock import Clock
+from reconciler.emulator.store import Store
+
+if TYPE_CHECKING:
+    from reconciler.catalog import Catalog
+
+PROVIDER = "Microsoft.CognitiveServices"
+
+
+@dataclass(frozen=True)
+class SeedAccount:
+    subscription_id: str
+    resource_group: str
+    name: str
+    location: str
+    kind: str = "OpenAI"
+
+    @property
+    def arm_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/{PROVIDER}/accounts/{self.name}"
+        )
+
+
+@dataclass
+class EmulatorConfig:
+    speed: float = 1.0
+    latency_ms: int = 0
+    provision_seconds: float = 10.0
+
+
+@dataclass
+class EmulatorState:
+    store: Store
+    clock: Clock
+    catalog: Catalog
+    config: EmulatorConfig
+    accounts: dict[str, SeedAccount]  # by account name
+    # (subscription_id, location, usage name) -> limit, from the seed (catalog default otherwise)
+    quotas: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    token: str = ""
+    api_key: str = ""
+    base_url: str = ""  # "https://127.0.0.1:P"
+
+    def account_endpoint(self, name: str) -> str:
+        return f"{self.base_url}/dp/{name}/"
+
+    def account_by_id(self, arm_id: str) -> SeedAccount | None:
+        """The seeded account with this ARM id (compared case-insensitively, as ARM does)."""
+        wanted = arm_id.rstrip("/").lower()
+        for account in self.accounts.values():
+            if account.arm_id.lower() == wanted:
+                return account
+        return None
+
+    def quota_limit(self, subscription_id: str, location: str, usage_name: str) -> int:
+        limit = self.quotas.get((subscription_id, location.lower(), usage_name))
+        if limit is not None:
+            return limit
+        return int(self.catalog.default_quota.get(usage_name, 0))

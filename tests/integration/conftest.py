@@ -1,0 +1,121 @@
+"""Fixtures for integration tests: a real emulator over HTTPS and the real SDK clients.
+
+``emulator`` is one server for the whole session (seed: tests/fixtures/emulator-seed.yaml);
+tests that move the clock far, restart the server or need slow provisioning start their own
+with ``start_private_emulator``.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from azure.core.credentials import AccessToken
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+from reconciler.emulator.connection import EmulatorConnection
+from reconciler.emulator.process import RunningEmulator, start_emulator
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "emulator-seed.yaml"
+SUB1 = "00000000-0000-0000-0000-000000000001"
+SUB2 = "00000000-0000-0000-0000-000000000002"
+RG1 = "rg-ft"
+RG2 = "rg-other"
+# Short simulated provisioning keeps every LRO of the session well under a second.
+PROVISION_SECONDS = 0.05
+
+
+class StaticTokenCredential:
+    """The emulator's token as an azure-core credential (all a TokenCredential needs)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+def arm_client_for(
+    connection: EmulatorConnection, subscription_id: str = SUB1
+) -> CognitiveServicesManagementClient:
+    return CognitiveServicesManagementClient(
+        StaticTokenCredential(connection.token),
+        subscription_id,
+        base_url=connection.endpoint,
+        connection_verify=connection.ca_file,
+        polling_interval=0.05,
+        retry_total=0,  # a refusal or injected fault must surface, not be retried away
+    )
+
+
+def http_client_for(connection: EmulatorConnection, *, token: bool = True) -> httpx2.Client:
+    """A raw HTTPS client trusting the emulator's CA (for admin calls and raw ARM checks)."""
+    headers = {"Authorization": f"Bearer {connection.token}"} if token else {}
+    return httpx2.Client(
+        base_url=connection.endpoint,
+        verify=ssl.create_default_context(cafile=connection.ca_file),
+        headers=headers,
+        timeout=10,
+    )
+
+
+def start_private_emulator(data_dir: Path, **options: Any) -> RunningEmulator:
+    options.setdefault("provision_seconds", PROVISION_SECONDS)
+    return start_emulator(data_dir, SEED, **options)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    running = start_private_emulator(tmp_path_factory.mktemp("emulator"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator_connection(emulator: RunningEmulator) -> EmulatorConnection:
+    return emulator.connection
+
+
+@pytest.fixture(scope="session")
+def arm_client(emulator: RunningEmulator) -> CognitiveServicesManagementClient:
+    """CognitiveServicesManagementClient for subscription SUB1 over HTTPS with the emulator CA."""
+    return arm_client_for(emulator.connection, SUB1)
+
+
+@pytest.fixture(scope="session")
+def arm_client_sub2(emulator: RunningEmulator) -> CognitiveServicesManagementClient:
+    return arm_client_for(emulator.connection, SUB2)
+
+
+@pytest.fixture(scope="session")
+def http(emulator: RunningEmulator) -> Iterator[httpx2.Client]:
+    with http_client_for(emulator.connection) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def make_arm_client() -> Any:
+    """``make_arm_client(connection, subscription_id=SUB1)`` for a private emulator or a token."""
+    return arm_client_for
+
+
+@pytest.fixture(scope="session")
+def make_http_client() -> Any:
+    """``make_http_client(connection, token=True)``: a raw HTTPS client trusting the CA."""
+    return http_client_for
+
+
+@pytest.fixture(scope="session")
+def private_emulator() -> Any:
+    """``private_emulator(data_dir, **options)``: a server of one's own (stop it yourself)."""
+    return start_private_emulator

@@ -1,0 +1,190 @@
+"""Deployments of a fine-tuned model trained by the emulator's data plane: same-account and
+cross-region (``properties.model.source``), PTU, sku refusals, and removal after 15 days
+without inference."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices.models import (
+    Deployment,
+    DeploymentModel,
+    DeploymentProperties,
+    Sku,
+)
+
+from reconciler.emulator.process import RunningEmulator
+
+SUB1 = "00000000-0000-0000-0000-000000000001"
+SWC_ID = (
+    f"/subscriptions/{SUB1}/resourceGroups/rg-ft/providers/Microsoft.CognitiveServices"
+    "/accounts/aoai-swc"
+)
+DAY = 86400.0
+
+
+@pytest.fixture(scope="module")
+def emulator_ft(
+    tmp_path_factory: pytest.TempPathFactory, private_emulator: Any
+) -> Iterator[RunningEmulator]:
+    running = private_emulator(tmp_path_factory.mktemp("finetuned"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(emulator_ft: RunningEmulator, make_http_client: Any) -> Iterator[httpx2.Client]:
+    with make_http_client(emulator_ft.connection) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def arm(emulator_ft: RunningEmulator, make_arm_client: Any) -> CognitiveServicesManagementClient:
+    client: CognitiveServicesManagementClient = make_arm_client(emulator_ft.connection)
+    return client
+
+
+def openai_client(emulator: RunningEmulator, account: str) -> openai.OpenAI:
+    connection = emulator.connection
+    return openai.OpenAI(
+        base_url=f"{connection.account_endpoint(account)}openai/v1",
+        api_key=connection.api_key,
+        http_client=openai.DefaultHttpxClient(
+            verify=ssl.create_default_context(cafile=connection.ca_file)
+        ),
+        max_retries=0,
+    )
+
+
+def advance(admin: httpx2.Client, seconds: float) -> None:
+    assert admin.post("/_emulator/clock", json={"advance": seconds}).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def tuned_model(emulator_ft: RunningEmulator, admin: httpx2.Client) -> str:
+    """Train a small job in aoai-swc by moving the clock; the fine-tuned model id."""
+    client = openai_client(emulator_ft, "aoai-swc")
+    lines = [
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": f"Question {i}?"},
+                    {"role": "assistant", "content": f"Arr, answer {i}."},
+                ]
+            }
+        )
+        for i in range(12)
+    ]
+    uploaded = client.files.create(
+        file=("train.jsonl", ("\n".join(lines) + "\n").encode()), purpose="fine-tune"
+    )
+    advance(admin, 60)
+    job = client.fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14", training_file=uploaded.id, suffix="idle"
+    )
+    for _ in range(20):
+        advance(admin, 3600)
+        job = client.fine_tuning.jobs.retrieve(job.id)
+        if job.status == "succeeded":
+            break
+    assert job.status == "succeeded", job
+    assert job.fine_tuned_model
+    return job.fine_tuned_model
+
+
+def ft_deployment(model: str, sku: str, capacity: int, source: str | None = None) -> Deployment:
+    return Deployment(
+        sku=Sku(name=sku, capacity=capacity),
+        properties=DeploymentProperties(
+            model=DeploymentModel(format="OpenAI", name=model, version="1", source=source)
+        ),
+    )
+
+
+def names(arm: CognitiveServicesManagementClient, account: str) -> set[str]:
+    return {d.name for d in arm.deployments.list("rg-ft", account)}
+
+
+def test_finetuned_deployments_here_and_cross_region(
+    arm: CognitiveServicesManagementClient, tuned_model: str
+) -> None:
+    here = arm.deployments.begin_create_or_update(
+        "rg-ft", "aoai-swc", "ft-here", ft_deployment(tuned_model, "Standard", 2)
+    ).result()
+    assert here.properties.model.name == tuned_model
+    assert here.properties.model.version == "1"
+    assert here.properties.version_upgrade_option == "NoAutoUpgrade"
+
+    # Trained in swedencentral, served from northcentralus as PTU (minimum 25, step 25).
+    there = arm.deployments.begin_create_or_update(
+        "rg-ft",
+        "aoai-ncus",
+        "ft-there",
+        ft_deployment(tuned_model, "ProvisionedManaged", 25, source=SWC_ID),
+    ).result()
+    assert there.properties.model.source == SWC_ID
+    assert (there.sku.name, there.sku.capacity) == ("ProvisionedManaged", 25)
+    skus = {s.sku.name for s in arm.deployments.list_skus("rg-ft", "aoai-ncus", "ft-there")}
+    assert "ProvisionedManaged" in skus and "DataZoneProvisionedManaged" not in skus
+
+    # Fine-tuned PTU is not offered in swedencentral.
+    with pytest.raises(HttpResponseError) as refused:
+        arm.deployments.begin_create_or_update(
+            "rg-ft", "aoai-swc", "ft-ptu", ft_deployment(tuned_model, "ProvisionedManaged", 25)
+        )
+    assert refused.value.error is not None
+    assert refused.value.error.code == "InvalidResourceProperties"
+
+    usages = {u.name.value: u for u in arm.usages.list("swedencentral")}
+    assert usages["OpenAI.Standard.gpt-4.1-mini-finetune"].current_value == 2
+
+
+def test_finetuned_deployment_idle_15_days_is_removed(
+    emulator_ft: RunningEmulator,
+    arm: CognitiveServicesManagementClient,
+    admin: httpx2.Client,
+    tuned_model: str,
+) -> None:
+    for name in ("idle-a", "idle-b"):
+        arm.deployments.begin_create_or_update(
+            "rg-ft", "aoai-swc", name, ft_deployment(tuned_model, "Standard", 1)
+        ).result()
+    arm.deployments.begin_create_or_update(
+        "rg-ft",
+        "aoai-swc",
+        "idle-base",
+        Deployment(
+            sku=Sku(name="Standard", capacity=1),
+            properties=DeploymentProperties(
+                model=DeploymentModel(format="OpenAI", name="gpt-4.1-mini", version="2025-04-14")
+            ),
+        ),
+    ).result()
+
+    advance(admin, 10 * DAY)
+    chat = openai_client(emulator_ft, "aoai-swc").chat.completions.create(
+        model="idle-b", messages=[{"role": "user", "content": "Question 3?"}]
+    )
+    assert chat.choices[0].message.content
+
+    advance(admin, 6 * DAY)  # idle-a: 16 days without inference; idle-b: 6 days
+    present = names(arm, "aoai-swc")
+    assert "idle-a" not in present
+    assert {"idle-b", "idle-base"} <= present
+    with pytest.raises(ResourceNotFoundError):
+        arm.deployments.get("rg-ft", "aoai-swc", "idle-a")
+
+    advance(admin, 15 * DAY)
+    present = names(arm, "aoai-swc")
+    assert "idle-b" not in present
+    assert "idle-base" in present  # base-model deployments are never removed for idleness
