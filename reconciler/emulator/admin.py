@@ -86,6 +86,12 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
             }
         )
 
+    async def request_log(request: Request) -> Response:
+        if request.method == "DELETE":
+            faults.clear_requests()
+            return JSONResponse({"requests": []})
+        return JSONResponse({"requests": [{"method": m, "path": p} for m, p in faults.requests()]})
+
     async def dump(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(state_dump, state))
 
@@ -94,6 +100,7 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
         Route("/faults", fault_list, methods=["GET", "POST", "DELETE"]),
         Route("/config", config, methods=["GET", "POST"]),
         Route("/state", dump, methods=["GET"]),
+        Route("/requests", request_log, methods=["GET", "DELETE"]),
     ]
 
 

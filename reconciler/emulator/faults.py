@@ -129,12 +129,16 @@ def parse_faults(doc: Any) -> list[Fault]:
     return faults
 
 
+REQUEST_LOG_LIMIT = 200_000
+
+
 class FaultTable:
     """The active faults (in memory: a test control, not state worth keeping)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._requests: list[tuple[str, str]] = []
 
     def add(self, faults: list[Fault]) -> None:
         with self._lock:
@@ -147,6 +151,22 @@ class FaultTable:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [f.describe() for f in self._faults if f.count > 0]
+
+    def record(self, method: str, path: str) -> None:
+        """Log a request (method and path, never headers), for tests and benchmarks that count
+        what a command sent."""
+        with self._lock:
+            self._requests.append((method, path))
+            if len(self._requests) > REQUEST_LOG_LIMIT:
+                del self._requests[: len(self._requests) - REQUEST_LOG_LIMIT]
+
+    def requests(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
 
     def take(self, method: str, path: str, query: str = "") -> Fault | None:
         """The first fault matching this request, its count used up by one."""
@@ -199,6 +219,7 @@ class FaultMiddleware:
         if self.config.latency_ms > 0:
             await asyncio.sleep(self.config.latency_ms / 1000)
         path = str(scope.get("path", ""))
+        self.table.record(str(scope["method"]), path)
         query = scope.get("query_string", b"").decode("latin-1")
         fault = self.table.take(str(scope["method"]), path, query)
         if fault is None:

@@ -166,3 +166,15 @@ def test_state_dump_holds_everything_but_secrets(
     assert dump["quotas"][0]["limit"] == 30
     assert emulator_connection.token not in answer.text
     assert emulator_connection.api_key not in answer.text
+
+
+def test_request_log_counts_what_was_sent_and_can_be_cleared(
+    http: httpx2.Client, arm_client: CognitiveServicesManagementClient
+) -> None:
+    assert http.delete("/_emulator/requests").status_code == 200
+    list(arm_client.accounts.list())
+    log = http.get("/_emulator/requests").json()["requests"]
+    assert [r["method"] for r in log] == ["GET"]
+    assert log[0]["path"].endswith("/providers/Microsoft.CognitiveServices/accounts")
+    http.delete("/_emulator/requests")
+    assert http.get("/_emulator/requests").json()["requests"] == []
