@@ -77,11 +77,42 @@ def cli() -> None:
     """
 
 
+def _color(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
+
+
+def _warn(diagnostic: object) -> None:
+    click.echo(str(diagnostic), err=True)
+
+
 @cli.command()
 @SPEC_DIR
 def validate(spec_dir: Path) -> None:
-    """Check the spec and its datasets offline; exit 0 when valid (warnings allowed)."""
-    _not_built("validate", "issue 4")
+    """Check the spec and its datasets offline; exit 0 when valid (warnings allowed).
+
+    Reads every *.yaml below DIR, checks names, references and values against the
+    bundled model catalog, and streams each dataset: format, encoding, token counts
+    with the official tokenizer. Every problem is printed as path:line:col.
+    """
+    from reconciler.validate import validate as run_validation
+
+    result = run_validation(spec_dir)
+    for diagnostic in result.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
+    if result.spec is not None:
+        for name, report in sorted(result.datasets.items()):
+            s = report.stats
+            click.echo(
+                f"dataset {name}: {s.examples} examples, {s.total_tokens} tokens "
+                f"({s.trained_tokens} trained; per example {s.min_tokens}/{s.mean_tokens:.0f}/"
+                f"{s.max_tokens} min/mean/max), sha256 {report.sha256[:12]}"
+            )
+    if errors:
+        click.echo(f"{spec_dir}: {errors} error(s), {warnings} warning(s)", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"{spec_dir}: valid ({warnings} warning(s))")
 
 
 @cli.command()
@@ -112,8 +143,36 @@ def validate(spec_dir: Path) -> None:
 def plan(
     spec_dir: Path, out: Path | None, fmt: str, detailed_exitcode: bool, replace: tuple[str, ...]
 ) -> None:
-    """Show the uploads, jobs and deployment changes that would make Azure match the spec."""
-    _not_built("plan", "issue 5")
+    """Show the uploads, jobs and deployment changes that would make Azure match the spec.
+
+    Reads Azure (one list per collection per account, accounts in parallel), compares
+    only the fields the spec declares, and checks the region's catalog and quota, so a
+    plan that would fail at apply fails here, at the spec line.
+    """
+    from reconciler.plan import render_json, render_markdown, render_text
+    from reconciler.plan.saved import save_plan
+    from reconciler.workflow import Session, compute_plan, prepare
+
+    prepared = prepare(spec_dir, on_warning=_warn)
+    with Session.open() as session:
+        observation = session.observe(prepared)
+    result = compute_plan(prepared, observation, frozenset(replace))
+    if fmt == "json":
+        click.echo(render_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        click.echo(render_text(result, color=_color(sys.stdout)), nl=False)
+    if result.errors:
+        if fmt != "text":
+            for issue in result.errors:
+                click.echo(str(issue), err=True)
+        sys.exit(EXIT_ERROR)
+    if out is not None:
+        save_plan(out, result, spec_dir, frozenset(replace))
+        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(EXIT_CHANGES)
 
 
 @cli.command()
@@ -129,9 +188,53 @@ def plan(
     "--wait", is_flag=True, help="Wait for fine-tuning jobs, then carry out what depends on them."
 )
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Bound the --wait.")
-def apply(target: Path, auto_approve: bool, wait: bool, timeout: float | None) -> None:
-    """Carry out a plan: upload, train, deploy, in order, safely and resumably."""
-    _not_built("apply", "issue 6")
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another apply of the same stack to finish.",
+)
+@click.option(
+    "--replace",
+    "replace",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Create a new job even where one with the same inputs failed (e.g. job.clippy).",
+)
+def apply(
+    target: Path,
+    auto_approve: bool,
+    wait: bool,
+    timeout: float | None,
+    lock_timeout: float,
+    replace: tuple[str, ...],
+) -> None:
+    """Carry out a plan: upload, train, deploy, in order, safely and resumably.
+
+    With DIR it plans first, shows the plan and asks for confirmation (on a terminal;
+    --auto-approve for CI). With PLANFILE (from `plan --out`) it checks that Azure has
+    not changed since, then carries out exactly that plan. Without --wait it starts the
+    trainings and exits; a later apply continues.
+    """
+    try:
+        from reconciler.apply.command import run_apply
+    except ImportError:
+        _not_built("apply", "issue 6")
+    code = run_apply(
+        target,
+        auto_approve=auto_approve,
+        wait=wait,
+        timeout=timeout,
+        lock_timeout=lock_timeout,
+        replace=frozenset(replace),
+        out=sys.stdout,
+        err=sys.stderr,
+        stdin_isatty=sys.stdin.isatty(),
+        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+    )
+    sys.exit(code)
 
 
 @cli.command()
@@ -144,8 +247,30 @@ def apply(target: Path, auto_approve: bool, wait: bool, timeout: float | None) -
     show_default=True,
 )
 def drift(spec_dir: Path, fmt: str) -> None:
-    """Report what in Azure moved away from the spec; exit 2 when there is drift."""
-    _not_built("drift", "issue 5")
+    """Report what in Azure moved away from the spec; exit 2 when there is drift.
+
+    Drift is what changed outside reconciler: a deployment deleted or edited in the
+    portal, capacity changed, tags removed, an idle fine-tuned deployment removed by
+    Azure after 15 days, a file deleted, a job cancelled. Work still under way (a job
+    training) is not drift.
+    """
+    from reconciler.plan import drift as find_drift
+    from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
+    from reconciler.workflow import Session, prepare
+
+    prepared = prepare(spec_dir, on_warning=_warn)
+    with Session.open() as session:
+        observation = session.observe(prepared)
+    items = find_drift(prepared.desired, observation.observed)
+    if fmt == "json":
+        digest = observation.observed.digest()
+        click.echo(render_drift_json(prepared.desired.stack, items, digest), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_drift_markdown(prepared.desired.stack, items), nl=False)
+    else:
+        click.echo(render_drift_text(items, color=_color(sys.stdout)), nl=False)
+    if items:
+        sys.exit(EXIT_CHANGES)
 
 
 @cli.command()
@@ -155,7 +280,36 @@ def drift(spec_dir: Path, fmt: str) -> None:
 )
 def show(spec_dir: Path, fmt: str) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity."""
-    _not_built("show", "issue 5")
+    from reconciler.azure import read
+    from reconciler.show import (
+        deployment_views,
+        job_views,
+        loss_curve,
+        render_show_json,
+        render_show_text,
+    )
+    from reconciler.workflow import Session, compute_plan, prepare
+
+    prepared = prepare(spec_dir, on_warning=_warn)
+    with Session.open() as session:
+        observation = session.observe(prepared)
+        result = compute_plan(prepared, observation)
+        owners = {name: job.account for name, job in prepared.desired.jobs.items()}
+        jobs = job_views(result, observation.observed, owners)
+        for view in jobs:
+            if view.job is None or view.job.status.value != "succeeded":
+                continue
+            access = observation.access[view.account]
+            client = session.clients.data_plane(
+                access.endpoint, api_key_env=access.api_key_env, where=access.key
+            )
+            text = read.job_results_csv(client, access.name, view.job.id)
+            view.losses = loss_curve(text) if text else []
+    deployments = deployment_views(result)
+    if fmt == "json":
+        click.echo(render_show_json(prepared.desired.stack, jobs, deployments), nl=False)
+    else:
+        click.echo(render_show_text(jobs, deployments), nl=False)
 
 
 @cli.command()
@@ -164,11 +318,21 @@ def show(spec_dir: Path, fmt: str) -> None:
     "out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Where to write it (default: schemas/reconciler.schema.json).",
+    help="Where to write it (default: print to stdout).",
 )
 def schema(out: Path | None) -> None:
-    """Write the JSON Schema of the spec format (for editors and CI)."""
-    _not_built("schema", "issue 4")
+    """Write the JSON Schema of the spec format (for editors and CI).
+
+    Editors with the YAML language server check specs against it through the
+    `# yaml-language-server: $schema=...` line at the top of each file.
+    """
+    from reconciler.spec.schema import schema_text, write_schema
+
+    if out is None:
+        click.echo(schema_text(), nl=False)
+    else:
+        write_schema(out)
+        click.echo(f"wrote {out}", err=True)
 
 
 @cli.group()

@@ -74,3 +74,12 @@ def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 2
 def file_content(client: openai.OpenAI, account: str, file_id: str) -> bytes:
     with mapped(f"read file {file_id} in {account}"):
         return client.files.content(file_id).content
+
+
+def job_results_csv(client: openai.OpenAI, account: str, job_id: str) -> str | None:
+    """The job's results.csv (its first result file), or None while it has none."""
+    with mapped(f"read the results of {job_id} in {account}"):
+        job = client.fine_tuning.jobs.retrieve(job_id)
+        if not job.result_files:
+            return None
+        return client.files.content(job.result_files[0]).text

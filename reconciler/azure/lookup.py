@@ -1,0 +1,78 @@
+"""Looking again: the reads apply makes right before (and after a doubtful) write.
+
+Level-triggered apply (DESIGN.md principle 3) never trusts that what it observed is still so:
+before uploading it lists the account's files once for one with the same content, before
+creating a job it lists the jobs once (``read.list_jobs``) for one with the same fingerprint,
+and before writing a deployment it reads that deployment. Each function is one logical read
+(pages followed), with the SDK's errors mapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+from reconciler.azure import read
+from reconciler.azure.clients import Clients
+from reconciler.azure.errors import mapped
+from reconciler.azure.observe import AccountAccess
+from reconciler.errors import NotFoundError
+from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
+
+JSON = dict[str, Any]
+
+
+def arm_for(clients: Clients, access: AccountAccess) -> CognitiveServicesManagementClient:
+    """The management client for an observed account (cached by ``clients``)."""
+    return clients.arm(access.subscription_id, access.tenant_id)
+
+
+def data_plane_for(clients: Clients, access: AccountAccess) -> openai.OpenAI:
+    """The data-plane client for an observed account (cached by ``clients``)."""
+    where = f"{access.key} ({access.name})"
+    return clients.data_plane(access.endpoint, api_key_env=access.api_key_env, where=where)
+
+
+def files_with_content(client: openai.OpenAI, account: str, sha256: str, size: int) -> list[JSON]:
+    """Every fine-tune file of the account whose name carries ``sha256`` and whose size is
+    ``size``, in any status (one list call)."""
+    wanted = sha256.lower()
+    return [
+        f
+        for f in read.list_files(client, account)
+        if f.get("purpose") == FINE_TUNE_PURPOSE
+        and int(f.get("bytes") or -1) == size
+        and sha256_in_filename(str(f.get("filename") or "")) == wanted
+    ]
+
+
+def get_deployment(
+    arm: CognitiveServicesManagementClient, resource_group: str, account: str, name: str
+) -> JSON | None:
+    """The deployment as Azure holds it now, or None when there is none."""
+    try:
+        with mapped(f"GET deployment {name} in {account}"):
+            return read._dump(arm.deployments.get(resource_group, account, name))
+    except NotFoundError:
+        return None
+
+
+def list_checkpoints(client: openai.OpenAI, account: str, job_id: str) -> list[JSON]:
+    return read.list_checkpoints(client, account, job_id)
+
+
+def latest_events(client: openai.OpenAI, account: str, job_id: str) -> list[JSON]:
+    """Enough of a job's events to find its latest metrics, whichever order the service lists."""
+    return read.list_events(client, account, job_id, limit=100)
+
+
+__all__ = [
+    "arm_for",
+    "data_plane_for",
+    "files_with_content",
+    "get_deployment",
+    "latest_events",
+    "list_checkpoints",
+]

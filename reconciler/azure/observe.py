@@ -1,0 +1,356 @@
+"""Observe: what Azure holds for a stack's accounts, as the planner's `Observed`.
+
+Per account: GET account (endpoint, region), list deployments, list files, list jobs (pages
+followed); for the stack's jobs that the plan needs, their checkpoints or latest events; and,
+once per subscription and region, the model catalog and quota usages. Accounts are read in
+parallel. Never one GET per resource (DESIGN.md principle 4).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from reconciler.azure import read
+from reconciler.azure.clients import Clients
+from reconciler.catalog import Catalog, load_catalog
+from reconciler.plan.desired import Desired, DesiredAccount, JobRef
+from reconciler.plan.naming import META_STACK
+from reconciler.plan.observed import (
+    JobProgress,
+    Observed,
+    ObservedAccount,
+    ObservedCheckpoint,
+    ObservedDeployment,
+    ObservedFile,
+    ObservedJob,
+    OfferedModel,
+    OfferedSku,
+    Usage,
+    normalize_job_status,
+)
+
+T = TypeVar("T")
+MAX_PARALLEL_ACCOUNTS = 8
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """What apply needs to reach an observed account again."""
+
+    key: str
+    subscription_id: str
+    resource_group: str
+    name: str
+    endpoint: str
+    tenant_id: str | None
+    api_key_env: str | None
+
+
+@dataclass
+class Observation:
+    observed: Observed
+    access: dict[str, AccountAccess] = field(default_factory=dict)
+
+
+class _Once:
+    """Per-key memo so that two accounts in one region share one catalog and usages read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[tuple[str, ...], threading.Event] = {}
+        self._values: dict[tuple[str, ...], Any] = {}
+        self._errors: dict[tuple[str, ...], BaseException] = {}
+
+    def get(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        with self._lock:
+            event = self._events.get(key)
+            owner = event is None
+            if owner:
+                event = self._events[key] = threading.Event()
+        assert event is not None
+        if owner:
+            try:
+                self._values[key] = compute()
+            except BaseException as exc:
+                self._errors[key] = exc
+            finally:
+                event.set()
+        event.wait()
+        if key in self._errors:
+            raise self._errors[key]
+        value: T = self._values[key]
+        return value
+
+
+def _capacity(raw: Mapping[str, Any] | None) -> OfferedSku | None:
+    if not raw:
+        return None
+    capacity = raw.get("capacity") or {}
+    return OfferedSku(
+        minimum=int(capacity.get("minimum") or 1),
+        maximum=int(capacity.get("maximum") or 0),
+        step=int(capacity.get("step") or 1),
+        default=int(capacity.get("default") or 0),
+        usage_name=raw.get("usageName"),
+    )
+
+
+def offered_models(
+    entries: list[dict[str, Any]], region: str, catalog: Catalog
+) -> list[OfferedModel]:
+    """ARM `locations/{loc}/models` as OfferedModels.
+
+    The live list names the skus a fine-tuned model can be deployed with
+    (`finetuneCapabilities.deploymentSkus`) but not their capacity rules: those come from the
+    base model's sku of the same name when listed, else from the bundled catalog.
+    """
+    out: list[OfferedModel] = []
+    for entry in entries:
+        model = entry.get("model") or {}
+        name, version = str(model.get("name") or ""), str(model.get("version") or "")
+        if not name:
+            continue
+        skus = {
+            str(s["name"]): sku
+            for s in model.get("skus") or ()
+            if s.get("name") and (sku := _capacity(s)) is not None
+        }
+        capabilities = model.get("capabilities") or {}
+        finetune = model.get("finetuneCapabilities") or {}
+        tunable = str(capabilities.get("fineTune", finetune.get("fineTune", ""))).lower() == "true"
+        ft_names = [s for s in str(finetune.get("deploymentSkus") or "").split(",") if s]
+        info = catalog.model(f"{name}-{version}")
+        bundled = info.finetuned_skus.get(region, {}) if info is not None else {}
+        finetune_skus: dict[str, OfferedSku] = {}
+        for sku_name in ft_names:
+            if sku_name in bundled:
+                c = bundled[sku_name]
+                finetune_skus[sku_name] = OfferedSku(
+                    c.minimum,
+                    c.maximum,
+                    c.step,
+                    c.default,
+                    catalog.usage_name(f"{name}-{version}", sku_name, fine_tuned=True),
+                )
+            elif sku_name in skus:
+                finetune_skus[sku_name] = skus[sku_name]
+        types = tuple(t for t in str(finetune.get("trainingTypes") or "").split(",") if t)
+        out.append(
+            OfferedModel(
+                name=name,
+                version=version,
+                skus=skus,
+                fine_tunable=tunable,
+                finetune_skus=finetune_skus,
+                training_types=types,
+            )
+        )
+    return out
+
+
+def usages_of(entries: list[dict[str, Any]]) -> dict[str, Usage]:
+    out: dict[str, Usage] = {}
+    for entry in entries:
+        name = (entry.get("name") or {}).get("value")
+        if name:
+            out[str(name)] = Usage(
+                float(entry.get("currentValue") or 0), float(entry.get("limit") or 0)
+            )
+    return out
+
+
+def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
+    sku = raw.get("sku") or {}
+    props = raw.get("properties") or {}
+    model = props.get("model") or {}
+    extra = {k: v for k, v in props.items() if k not in ("model", "provisioningState")}
+    return ObservedDeployment(
+        name=str(raw.get("name") or ""),
+        sku_name=str(sku.get("name") or ""),
+        capacity=int(sku.get("capacity") or 0),
+        model_name=str(model.get("name") or ""),
+        model_version=str(model.get("version") or ""),
+        model_format=str(model.get("format") or "OpenAI"),
+        source=model.get("source"),
+        source_account=model.get("sourceAccount"),
+        tags={str(k): str(v) for k, v in (raw.get("tags") or {}).items()},
+        provisioning_state=str(props.get("provisioningState") or "Succeeded"),
+        etag=raw.get("etag"),
+        extra=extra,
+    )
+
+
+def observed_file(raw: Mapping[str, Any]) -> ObservedFile:
+    details = raw.get("status_details")
+    return ObservedFile(
+        id=str(raw["id"]),
+        filename=str(raw.get("filename") or ""),
+        bytes=int(raw.get("bytes") or 0),
+        purpose=str(raw.get("purpose") or ""),
+        status=str(raw.get("status") or "processed"),
+        status_details=str(details) if details else None,
+        created_at=int(raw["created_at"]) if raw.get("created_at") is not None else None,
+    )
+
+
+def _hyperparameters(raw: Mapping[str, Any]) -> dict[str, int | float | str]:
+    method = raw.get("method") or {}
+    kind = method.get("type")
+    found: dict[str, Any] = dict(raw.get("hyperparameters") or {})
+    if kind and isinstance(method.get(kind), dict):
+        found.update(method[kind].get("hyperparameters") or {})
+    return {
+        str(k): v for k, v in found.items() if v is not None and isinstance(v, int | float | str)
+    }
+
+
+def _progress(raw: Mapping[str, Any], events: list[dict[str, Any]]) -> JobProgress | None:
+    metrics = [e for e in events if e.get("type") == "metrics" and isinstance(e.get("data"), dict)]
+    if not metrics:
+        return None
+    latest = max(
+        metrics, key=lambda e: (int(e.get("created_at") or 0), int(e["data"].get("step") or 0))
+    )
+    data = latest["data"]
+    n_epochs = _hyperparameters(raw).get("n_epochs")
+    return JobProgress(
+        step=int(data["step"]) if data.get("step") is not None else None,
+        total_steps=int(data["total_steps"]) if data.get("total_steps") is not None else None,
+        epoch=int(data["epoch"]) if data.get("epoch") is not None else None,
+        n_epochs=int(n_epochs) if isinstance(n_epochs, int | float) and n_epochs > 0 else None,
+        train_loss=float(data["train_loss"]) if data.get("train_loss") is not None else None,
+    )
+
+
+def observed_job(
+    raw: Mapping[str, Any],
+    checkpoints: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> ObservedJob:
+    method = raw.get("method") or {}
+    error = raw.get("error") or {}
+    training_type = raw.get("trainingType") or raw.get("training_type")
+    if training_type == "developerTier":
+        training_type = "developer"
+    steps: list[ObservedCheckpoint] = []
+    for c in sorted(checkpoints or (), key=lambda c: int(c.get("step_number") or 0)):
+        steps.append(
+            ObservedCheckpoint(
+                id=str(c["id"]),
+                model_id=c.get("fine_tuned_model_checkpoint"),
+                step=int(c.get("step_number") or 0),
+                metrics={
+                    str(k): float(v)
+                    for k, v in (c.get("metrics") or {}).items()
+                    if isinstance(v, int | float)
+                },
+            )
+        )
+    return ObservedJob(
+        id=str(raw["id"]),
+        status=normalize_job_status(str(raw.get("status") or "")),
+        model=str(raw.get("model") or ""),
+        fine_tuned_model=raw.get("fine_tuned_model"),
+        training_file=raw.get("training_file"),
+        validation_file=raw.get("validation_file"),
+        hyperparameters=_hyperparameters(raw),
+        method=method.get("type"),
+        seed=raw.get("seed"),
+        suffix=raw.get("suffix") or _suffix_of(raw.get("fine_tuned_model")),
+        training_type=str(training_type) if training_type else None,
+        metadata={str(k): str(v) for k, v in (raw.get("metadata") or {}).items()},
+        error_message=(error.get("message") or None) if isinstance(error, dict) else None,
+        created_at=raw.get("created_at"),
+        finished_at=raw.get("finished_at"),
+        estimated_finish=raw.get("estimated_finish"),
+        trained_tokens=raw.get("trained_tokens"),
+        progress=_progress(raw, events or []),
+        checkpoints=tuple(steps),
+    )
+
+
+def _suffix_of(model: object) -> str | None:
+    """The suffix a fine-tuned model id carries ("<base>.ft-<32 hex>-<suffix>")."""
+    if not isinstance(model, str) or ".ft-" not in model:
+        return None
+    tail = model.split(".ft-", 1)[1]
+    return tail[33:] or None if len(tail) > 33 and tail[32] == "-" else None
+
+
+def _wants_checkpoints(desired: Desired, account: str) -> bool:
+    refs = [d.model for d in desired.deployments.values()]
+    refs += [j.model for j in desired.jobs.values()]
+    jobs = {r.job for r in refs if isinstance(r, JobRef) and r.checkpoint is not None}
+    return any(desired.jobs[j].account == account for j in jobs if j in desired.jobs)
+
+
+def observe(
+    desired: Desired, clients: Clients, *, api_key_envs: Mapping[str, str | None] | None = None
+) -> Observation:
+    """Read every account of the stack, in parallel."""
+    catalog = load_catalog()
+    regional = _Once()
+    api_key_envs = api_key_envs or {}
+
+    def one(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
+        arm = clients.arm(account.subscription_id, account.tenant_id)
+        raw_account = read.get_account(arm, account.resource_group, account.name)
+        location = str(raw_account.get("location") or "")
+        endpoint = str((raw_account.get("properties") or {}).get("endpoint") or "")
+        where = f"{account.key} ({account.name})"
+        access = AccountAccess(
+            key=account.key,
+            subscription_id=account.subscription_id,
+            resource_group=account.resource_group,
+            name=account.name,
+            endpoint=endpoint,
+            tenant_id=account.tenant_id,
+            api_key_env=api_key_envs.get(account.key),
+        )
+        deployments = read.list_deployments(arm, account.resource_group, account.name)
+        data = clients.data_plane(endpoint, api_key_env=access.api_key_env, where=where)
+        files = read.list_files(data, account.name)
+        jobs = read.list_jobs(data, account.name)
+        ours = [j for j in jobs if (j.get("metadata") or {}).get(META_STACK) == desired.stack]
+        checkpoints: dict[str, list[dict[str, Any]]] = {}
+        events: dict[str, list[dict[str, Any]]] = {}
+        if _wants_checkpoints(desired, account.key):
+            for job in ours:
+                if job.get("status") == "succeeded":
+                    checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
+        for job in ours:
+            if normalize_job_status(str(job.get("status") or "")).active:
+                events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
+        key = (account.subscription_id, location)
+        models = regional.get(("models", *key), lambda: read.list_location_models(arm, location))
+        usages = regional.get(("usages", *key), lambda: read.list_usages(arm, location))
+        observed = ObservedAccount(
+            key=account.key,
+            arm_id=str(raw_account.get("id") or ""),
+            name=account.name,
+            location=location,
+            endpoint=endpoint,
+            files=tuple(observed_file(f) for f in files),
+            jobs=tuple(
+                observed_job(j, checkpoints.get(j["id"]), events.get(j["id"])) for j in jobs
+            ),
+            deployments=tuple(observed_deployment(d) for d in deployments),
+            catalog=tuple(offered_models(models, location, catalog)),
+            usages=usages_of(usages),
+        )
+        return observed, access
+
+    accounts = sorted(desired.accounts.values(), key=lambda a: a.key)
+    workers = max(1, min(MAX_PARALLEL_ACCOUNTS, len(accounts)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="observe") as pool:
+        results = list(pool.map(one, accounts))
+    observation = Observation(Observed({o.key: o for o, _ in results}))
+    observation.access = {a.key: a for _, a in results}
+    return observation
+
+
+__all__ = ["AccountAccess", "Observation", "observe"]

@@ -1,0 +1,97 @@
+"""``inspect_dataset``: validate a dataset and count its tokens, cached by content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.datasets.cache import Cache, cache_root, stat_file
+from reconciler.datasets.report import FORMATS, DatasetReport, ScanResult
+from reconciler.datasets.scan import ScanOptions, scan
+from reconciler.datasets.tokens import check_encoding_name
+from reconciler.errors import Diagnostic, Location, SpecError, relpath
+
+# Part of every cached result's key: bump it when a check or a count changes.
+VALIDATOR_VERSION = 1
+
+
+def inspect_dataset(
+    path: Path,
+    *,
+    format: str | None = None,
+    encoding: str = "o200k_base",
+    max_example_tokens: int | None = None,
+    allow_images: bool = False,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> DatasetReport:
+    """Check a JSONL dataset line by line and count its tokens, in one streaming pass.
+
+    ``format`` is "chat" or "preference", or None to let the first line that shows one decide.
+    ``encoding`` is the base model's tokenizer; ``max_example_tokens`` its per-example limit
+    (None: no limit check); ``allow_images`` whether it takes images. ``workers`` is the
+    number of token-counting threads (default: the CPU count).
+
+    Problems in the data are the report's diagnostics. Raises SpecError only when the file
+    cannot be read at all, or for an option that is not valid.
+
+    The sha256 is remembered by (absolute path, size, mtime_ns) and the result by (sha256,
+    options) under ``cache_dir`` (default ``cache_root()``): a second call on an unchanged
+    file reads two cache entries and not the file (nor loads the tokenizer).
+    """
+    path = Path(path)
+    display = relpath(path)
+    options = _options(display, format, encoding, max_example_tokens, allow_images, workers)
+    root = cache_dir if cache_dir is not None else cache_root()
+    cache = Cache(root)
+    before = stat_file(path, display)
+    key = f"v{VALIDATOR_VERSION}-{options.key()}"
+    sha256 = cache.sha256_for(path, before)
+    if sha256 is not None:
+        stored = cache.read_json(cache.entry("reports", f"{sha256}-{key}"))
+        cached = ScanResult.from_json(stored) if stored is not None else None
+        if cached is not None and cached.sha256 == sha256:
+            return cached.report(path, display, from_cache=True)
+    result = scan(path, display, options, root / "tiktoken")
+    cache.remember_sha256(path, before, result.sha256, result.bytes)
+    cache.write_json(cache.entry("reports", f"{result.sha256}-{key}"), result.to_json())
+    return result.report(path, display)
+
+
+def _options(
+    display: str,
+    format: str | None,
+    encoding: str,
+    max_example_tokens: int | None,
+    allow_images: bool,
+    workers: int | None,
+) -> ScanOptions:
+    where = Location(display)
+    if format is not None and format not in FORMATS:
+        raise SpecError(
+            [Diagnostic.error(f"unknown dataset format {format!r}; use chat or preference", where)]
+        )
+    check_encoding_name(encoding)
+    if max_example_tokens is not None and (
+        isinstance(max_example_tokens, bool)
+        or not isinstance(max_example_tokens, int)
+        or max_example_tokens <= 0
+    ):
+        raise SpecError(
+            [
+                Diagnostic.error(
+                    f"max_example_tokens must be a positive integer: {max_example_tokens!r}", where
+                )
+            ]
+        )
+    return ScanOptions(
+        format=format,
+        encoding=encoding,
+        max_example_tokens=max_example_tokens,
+        allow_images=bool(allow_images),
+        workers=workers,
+    )
+
+
+def shared_examples(train: DatasetReport, validation: DatasetReport) -> int:
+    """How many distinct examples appear in both (same canonical JSON)."""
+    return len(train.example_digests & validation.example_digests)

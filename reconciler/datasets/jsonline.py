@@ -1,0 +1,69 @@
+"""One JSONL line to one JSON object, or the reason it is not one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.datasets.problems import ProblemCollector
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (and the service) do not.
+    raise _NotJson(f"{name} is not valid JSON (numbers must be finite)")
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    type(None): "null",
+}
+
+
+def json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def decode_line(raw: bytes, line: int, problems: ProblemCollector) -> dict[str, Any] | None:
+    """The JSON object on this line, or ``None`` after reporting why there is none."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        problems.error(
+            f"invalid UTF-8 (byte 0x{bad}); save the file as UTF-8"
+            + (" (NUL bytes suggest UTF-16 or UTF-32)" if b"\x00" in raw else ""),
+            line,
+            col,
+        )
+        return None
+    try:
+        value = _decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        hint = ""
+        if "\x00" in text:
+            hint = " (NUL bytes suggest a UTF-16 or UTF-32 file; save it as UTF-8)"
+        elif text.startswith("\ufeff"):
+            hint = " (a byte-order mark is only allowed at the start of the file)"
+        problems.error(f"not valid JSON: {exc.msg}{hint}", line, exc.colno)
+        return None
+    except RecursionError:
+        problems.error("not valid JSON: nested too deeply", line)
+        return None
+    except ValueError as exc:  # _NotJson, or an integer with too many digits
+        problems.error(f"not valid JSON: {exc}", line)
+        return None
+    if not isinstance(value, dict):
+        problems.error(f"each line must be a JSON object, not {json_type(value)}", line)
+        return None
+    return value

@@ -1,0 +1,124 @@
+"""What validating a dataset found: the report, and its path-independent cached form."""
+
+from __future__ import annotations
+
+import base64
+import builtins
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from reconciler.datasets.digest import EXAMPLE_DIGEST_BYTES
+from reconciler.datasets.problems import Problem, Selection
+from reconciler.datasets.stats import DatasetStats
+from reconciler.errors import Diagnostic, Severity
+
+Format = Literal["chat", "preference"]
+FORMATS: tuple[Format, ...] = ("chat", "preference")
+
+
+@dataclass
+class DatasetReport:
+    path: Path
+    sha256: str
+    bytes: int
+    format: Format
+    stats: DatasetStats
+    diagnostics: list[Diagnostic]
+    example_digests: frozenset[builtins.bytes]
+    system_prompts: int
+    from_cache: bool = field(default=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a validation found, without the file's path (so it can be cached by hash)."""
+
+    sha256: str
+    bytes: int
+    format: Format
+    stats: DatasetStats
+    problems: Selection
+    example_digests: frozenset[builtins.bytes]
+    system_prompts: int
+
+    def report(self, path: Path, display: str, *, from_cache: bool = False) -> DatasetReport:
+        return DatasetReport(
+            path=path,
+            sha256=self.sha256,
+            bytes=self.bytes,
+            format=self.format,
+            stats=self.stats,
+            diagnostics=self.problems.diagnostics(display),
+            example_digests=self.example_digests,
+            system_prompts=self.system_prompts,
+            from_cache=from_cache,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        stats = self.stats
+        return {
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "format": self.format,
+            "stats": [
+                stats.examples,
+                stats.total_tokens,
+                stats.trained_tokens,
+                stats.min_tokens,
+                stats.mean_tokens,
+                stats.max_tokens,
+            ],
+            "problems": [[p.severity.value, p.message, p.line, p.col] for p in self.problems.shown],
+            "more": [self.problems.more, self.problems.more_severity.value],
+            "digests": base64.b64encode(b"".join(sorted(self.example_digests))).decode(),
+            "system_prompts": self.system_prompts,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> ScanResult | None:
+        """The result stored by ``to_json``, or None if the entry is not one (corrupt cache)."""
+        try:
+            examples, total, trained, low, mean, high = data["stats"]
+            stats = DatasetStats(
+                int(examples), int(total), int(trained), int(low), float(mean), int(high)
+            )
+            shown = tuple(
+                Problem(Severity(severity), str(message), int(line), int(col))
+                for severity, message, line, col in data["problems"]
+            )
+            more, more_severity = data["more"]
+            packed = base64.b64decode(data["digests"], validate=True)
+            if len(packed) % EXAMPLE_DIGEST_BYTES:
+                return None
+            digests = frozenset(
+                packed[i : i + EXAMPLE_DIGEST_BYTES]
+                for i in range(0, len(packed), EXAMPLE_DIGEST_BYTES)
+            )
+            kind = data["format"]
+            sha256 = data["sha256"]
+            if kind not in FORMATS or not isinstance(sha256, str):
+                return None
+            return ScanResult(
+                sha256=sha256,
+                bytes=int(data["bytes"]),
+                format=cast(Format, kind),
+                stats=stats,
+                problems=Selection(shown, int(more), Severity(more_severity)),
+                example_digests=digests,
+                system_prompts=int(data["system_prompts"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None

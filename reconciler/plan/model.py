@@ -1,0 +1,226 @@
+"""The plan as plain data: changes (action + display-only reason) and located errors.
+
+Modelled on Terraform's internal/plans: the action is an enum that apply decides from; the
+reason is for people. The JSON form is SPEC.md §3: `format_version`, changes sorted by address,
+replace written `["delete","create"]`, a summary in which `no-op` never counts as a change.
+Two keys extend §3: each change's `details` (display data for renderers: changed fields, job
+status, dataset stats) and the plan's `errors` (each `{address, location, message}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.errors import Location
+from reconciler.plan.naming import location_from_json, location_to_json
+
+FORMAT_VERSION = "1"
+
+JsonObject = dict[str, Any]
+
+
+class Action(StrEnum):
+    NO_OP = "no-op"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REPLACE = "replace"  # delete, then create under the same name
+    WAIT = "wait"  # depends on work still under way (a job training, a file processing)
+
+    @property
+    def actions(self) -> list[str]:
+        """As SPEC.md §3 writes it."""
+        return ["delete", "create"] if self is Action.REPLACE else [self.value]
+
+    @staticmethod
+    def from_actions(actions: Iterable[str]) -> Action:
+        listed = list(actions)
+        if listed == ["delete", "create"]:
+            return Action.REPLACE
+        if len(listed) == 1 and listed[0] != "replace":
+            return Action(listed[0])
+        raise ValueError(f"not a plan action: {listed!r}")
+
+
+SUMMARY_ORDER = (
+    Action.CREATE,
+    Action.UPDATE,
+    Action.REPLACE,
+    Action.DELETE,
+    Action.WAIT,
+    Action.NO_OP,
+)
+
+
+class ResourceType(StrEnum):
+    FILE = "file"
+    JOB = "job"
+    DEPLOYMENT = "deployment"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # dotted path, e.g. "sku.capacity"
+    before: Any
+    after: Any
+
+    def to_json(self) -> JsonObject:
+        return {"field": self.field, "before": self.before, "after": self.after}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> FieldChange:
+        return FieldChange(str(data["field"]), data.get("before"), data.get("after"))
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    type: ResourceType
+    action: Action
+    reason: str
+    before: JsonObject | None
+    after: JsonObject | None
+    depends_on: tuple[str, ...] = ()
+    # display-only: "changed" (list of FieldChange JSON), "status", "stats", "previous", …
+    details: JsonObject = field(default_factory=dict)
+
+    @property
+    def is_change(self) -> bool:
+        return self.action is not Action.NO_OP
+
+    @property
+    def destructive(self) -> bool:
+        return self.action in (Action.DELETE, Action.REPLACE)
+
+    @property
+    def changed(self) -> list[FieldChange]:
+        return [FieldChange.from_json(c) for c in self.details.get("changed", ())]
+
+    @property
+    def status(self) -> str | None:
+        """A state worth showing on an unchanged resource: "failed", "cancelled", "blocked"."""
+        status = self.details.get("status")
+        return status if isinstance(status, str) else None
+
+    def to_json(self) -> JsonObject:
+        return {
+            "address": self.address,
+            "type": self.type.value,
+            "actions": self.action.actions,
+            "reason": self.reason,
+            "before": self.before,
+            "after": self.after,
+            "depends_on": sorted(self.depends_on),
+            "details": self.details,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Change:
+        return Change(
+            address=str(data["address"]),
+            type=ResourceType(data["type"]),
+            action=Action.from_actions(data["actions"]),
+            reason=str(data.get("reason", "")),
+            before=data.get("before"),
+            after=data.get("after"),
+            depends_on=tuple(data.get("depends_on") or ()),
+            details=dict(data.get("details") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class PlanIssue:
+    """An error that makes the plan impossible to apply, at the spec line that causes it."""
+
+    message: str
+    address: str | None = None
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location is not None else ""
+        what = f"{self.address}: " if self.address else ""
+        return f"{where}error: {what}{self.message}"
+
+    def sort_key(self) -> tuple[int, Location, str, str]:
+        return (
+            0 if self.location is not None else 1,
+            self.location or Location(""),
+            self.address or "",
+            self.message,
+        )
+
+    def to_json(self) -> JsonObject:
+        return {
+            "address": self.address,
+            "location": location_to_json(self.location),
+            "message": self.message,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> PlanIssue:
+        return PlanIssue(
+            message=str(data["message"]),
+            address=data.get("address"),
+            location=location_from_json(data.get("location")),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    changes: tuple[Change, ...]
+    errors: tuple[PlanIssue, ...] = ()
+    observed_digest: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.address)))
+        object.__setattr__(self, "errors", tuple(sorted(self.errors, key=PlanIssue.sort_key)))
+        addresses = [c.address for c in self.changes]
+        if len(set(addresses)) != len(addresses):
+            raise ValueError(f"duplicate addresses in a plan: {addresses}")
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.is_change for c in self.changes)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in SUMMARY_ORDER}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def change(self, address: str) -> Change | None:
+        for change in self.changes:
+            if change.address == address:
+                return change
+        return None
+
+    def to_json(self) -> JsonObject:
+        return {
+            "format_version": FORMAT_VERSION,
+            "stack": self.stack,
+            "changes": [c.to_json() for c in self.changes],
+            "errors": [e.to_json() for e in self.errors],
+            "summary": self.summary,
+            "observed_digest": self.observed_digest,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Plan:
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION!r}")
+        return Plan(
+            stack=str(data["stack"]),
+            changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
+            errors=tuple(PlanIssue.from_json(e) for e in data.get("errors") or ()),
+            observed_digest=str(data.get("observed_digest") or ""),
+        )

@@ -1,0 +1,56 @@
+"""`plan(desired, observed) -> Plan`: the pure heart of the tool (DESIGN.md principle 2).
+
+No network, no clock, no files: the same inputs give the same plan, byte for byte. Work goes
+resource type by resource type: which jobs exist (fingerprints), which uploads the jobs to be
+created still need, the jobs, the deployments (which serve a job's model once it exists), then
+Azure's rules (catalog, sku, capacity, quota) over the result.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan.checks import check_deployments, check_jobs
+from reconciler.plan.deployments import plan_deployments
+from reconciler.plan.desired import Desired
+from reconciler.plan.files import plan_files
+from reconciler.plan.jobs import plan_jobs
+from reconciler.plan.model import Change, Plan, PlanIssue
+from reconciler.plan.observed import Observed
+from reconciler.plan.resolve import Resolver
+
+
+def plan(desired: Desired, observed: Observed, *, replace: frozenset[str] = frozenset()) -> Plan:
+    """What to do so that Azure matches the spec; `replace` forces (re)creation of addresses."""
+    issues: list[PlanIssue] = []
+    for key in sorted(desired.accounts):
+        if key not in observed.accounts:
+            account = desired.accounts[key]
+            issues.append(
+                PlanIssue(
+                    f"account {key} ({account.name}) was not read from Azure",
+                    None,
+                    account.location,
+                )
+            )
+    resolver = Resolver(desired, observed, replace)
+    file_changes = plan_files(resolver)
+    job_changes = plan_jobs(resolver, file_changes, issues)
+    deployment_plans = plan_deployments(resolver, job_changes, issues)
+    check_jobs(resolver, issues)
+    check_deployments(resolver, deployment_plans, issues)
+
+    changes: list[Change] = [
+        *file_changes.values(),
+        *job_changes.values(),
+        *(p.change for p in deployment_plans),
+    ]
+    known = {c.address for c in changes}
+    for address in sorted(replace - known):
+        issues.append(
+            PlanIssue(f"--replace {address}: no such file, job or deployment in this plan")
+        )
+    return Plan(
+        stack=desired.stack,
+        changes=tuple(changes),
+        errors=tuple(issues),
+        observed_digest=observed.digest(),
+    )

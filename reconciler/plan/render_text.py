@@ -1,0 +1,164 @@
+"""The plan and drift for a terminal: one line per change with a symbol, the reason, the fields
+that change (before → after), errors first with their places, and a summary line.
+
+Colour (ANSI) only when asked; the CLI asks on a terminal without NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from reconciler.plan.drift import DriftItem, sorted_items
+from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
+
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.WAIT: "⏳",
+    Action.NO_OP: "!",  # shown only for a failed job or a blocked resource
+}
+_COLOURS = {
+    Action.CREATE: "32",
+    Action.UPDATE: "33",
+    Action.REPLACE: "31",
+    Action.DELETE: "31",
+    Action.WAIT: "36",
+    Action.NO_OP: "35",
+}
+_HEX = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def short(value: Any) -> str:
+    """A value as people read it: sha256 shortened, None as "(none)"."""
+    if value is None:
+        return "(none)"
+    return _HEX.sub(r"\1…", str(value))
+
+
+def field_line(change: FieldChange) -> str:
+    if change.before is None:
+        return f"{change.field}: {short(change.after)}"
+    return f"{change.field}: {short(change.before)} → {short(change.after)}"
+
+
+def _symbol(action: Action) -> str:
+    symbol = SYMBOLS[action]
+    width = 2 if action is Action.WAIT else len(symbol)  # the hourglass takes two cells
+    return " " * (3 - width) + symbol
+
+
+def shown(change: Change) -> bool:
+    """Every change, and an unchanged resource only when something is wrong with it."""
+    return change.is_change or change.status is not None
+
+
+TYPE_ORDER = {ResourceType.FILE: 0, ResourceType.JOB: 1, ResourceType.DEPLOYMENT: 2}
+
+
+def ordered(changes: Iterable[Change]) -> list[Change]:
+    """Uploads, then jobs, then deployments (the order apply follows), each by address."""
+    return sorted(changes, key=lambda c: (TYPE_ORDER[c.type], c.address))
+
+
+def trains_later(change: Change) -> bool:
+    """A job this plan creates (now, or once the job it continues from has its model)."""
+    return change.type is ResourceType.JOB and (
+        change.action is Action.CREATE or (change.action is Action.WAIT and change.before is None)
+    )
+
+
+def _data(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "(none)"
+    return f"{value.get('dataset')} {short(value.get('sha256'))}"
+
+
+def job_input_lines(change: Change) -> list[str]:
+    """What a job to be created trains on, and what changed since the job serving now."""
+    after = change.after or {}
+    model = after.get("model")
+    if model is None and isinstance(after.get("from_job"), dict):
+        model = f"(model of job.{after['from_job'].get('job')})"
+    hyperparameters = after.get("hyperparameters") or {}
+    written = ", ".join(f"{k} {v}" for k, v in sorted(hyperparameters.items()))
+    lines = [
+        f"model: {short(model)}",
+        f"training data: {_data(after.get('training_data'))}",
+        f"validation data: {_data(after.get('validation_data'))}",
+        f"hyperparameters: {written or '(service defaults)'}",
+    ]
+    previous = change.details.get("previous")
+    if isinstance(previous, dict):
+        lines.append(f"since {previous.get('id')}:")
+        examples = previous.get("examples") or {}
+        for field in (FieldChange.from_json(c) for c in previous.get("changed", ())):
+            line = f"  {field_line(field)}"
+            counted = examples.get(field.field.split()[0])
+            if isinstance(counted, dict):
+                line += f" ({counted['added']} examples added, {counted['removed']} removed)"
+            lines.append(line)
+    return lines
+
+
+def _change_lines(change: Change, color: bool) -> list[str]:
+    head = f"{_symbol(change.action)} {change.address}"
+    lines = [f"{_paint(head, _COLOURS[change.action], color)}: {short(change.reason)}"]
+    if trains_later(change):
+        lines.extend(f"      {line}" for line in job_input_lines(change))
+    else:
+        lines.extend(f"      {field_line(f)}" for f in change.changed)
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['delete']} to delete, "
+        f"{counts['wait']} waiting."
+    )
+
+
+def render_text(plan: Plan, color: bool = False) -> str:
+    lines: list[str] = []
+    for issue in plan.errors:
+        lines.append(_paint(str(issue), "1;31", color))
+    if plan.errors:
+        lines.append("")
+    changes = [c for c in ordered(plan.changes) if shown(c)]
+    for change in changes:
+        lines.extend(_change_lines(change, color))
+    if changes:
+        lines.append("")
+    if plan.has_changes or plan.errors:
+        lines.append(summary_line(plan))
+    else:
+        lines.append("No changes. Azure matches the spec.")
+    if plan.errors:
+        count = len(plan.errors)
+        noun = "error" if count == 1 else "errors"
+        lines.append(
+            _paint(f"The plan has {count} {noun}: nothing can be applied until fixed.", "31", color)
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_text(items: list[DriftItem], color: bool = False) -> str:
+    if not items:
+        return "No drift: Azure matches what reconciler made.\n"
+    lines = []
+    for item in sorted_items(items):
+        head = f"{item.address} [{item.kind.value}]"
+        lines.append(f"{_paint(head, '33', color)}: {short(item.cause)}")
+    count = len(items)
+    lines.append("")
+    lines.append(f"Drift: {count} {'difference' if count == 1 else 'differences'} found.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,242 @@
+"""A spec directory: its YAML files found, read and merged into one namespace (SPEC.md §1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.spec.env import EnvResult, substitute_env
+from reconciler.spec.errors import describe, did_you_mean
+from reconciler.spec.models import (
+    ENTRY_KINDS,
+    NAME_PATTERN,
+    NAME_RULE,
+    SECTIONS,
+    STACK_PATTERN,
+    STACK_RULE,
+    TOP_LEVEL_KEYS,
+)
+from reconciler.spec.places import KeyPath, NodePlace, lookup
+from reconciler.spec.yaml_loader import YamlDocument, read_yaml_file
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def find_spec_files(root: Path) -> list[Path]:
+    """Every ``*.yaml`` / ``*.yml`` below ``root``, sorted by path.
+
+    Hidden files and folders (``.git``, ``.reconciler``) are not part of a spec.
+    """
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.suffix.lower() in SPEC_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(root).parts)
+
+
+@dataclass
+class Entry:
+    """One named entry (an account, dataset, job or deployment) as written in one file."""
+
+    section: str
+    name: str
+    data: object
+    doc: YamlDocument
+    env: dict[KeyPath, str]
+    env_failed: set[KeyPath]
+
+    @property
+    def path(self) -> KeyPath:
+        return (self.section, self.name)
+
+    def locate(self, path: KeyPath) -> Location:
+        return locate_in(self.doc, path)
+
+    def locate_key(self, path: KeyPath) -> Location:
+        return locate_key_in(self.doc, path)
+
+
+def locate_in(doc: YamlDocument, path: KeyPath) -> Location:
+    """Where ``path`` (or its nearest written ancestor) is in ``doc`` (a mapping: its key)."""
+    place = lookup(doc.places, path)
+    return place.preferred if place is not None else Location(doc.display)
+
+
+def locate_key_in(doc: YamlDocument, path: KeyPath) -> Location:
+    """Where the key of ``path`` (or of its nearest written ancestor) is in ``doc``."""
+    place = lookup(doc.places, path)
+    return place.key_or_value if place is not None else Location(doc.display)
+
+
+@dataclass
+class MergedSpec:
+    root: Path
+    files: list[Path] = field(default_factory=list)
+    stack: str | None = None
+    entries: dict[str, dict[str, Entry]] = field(
+        default_factory=lambda: {section: {} for section in SECTIONS}
+    )
+    places: dict[KeyPath, NodePlace] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # False when a file could not be read as YAML: what it held (maybe `stack`) is unknown.
+    complete: bool = True
+
+
+def merge_spec_files(root: Path, environ: Mapping[str, str]) -> MergedSpec:
+    merged = MergedSpec(root=root)
+    root_place = Location(relpath(root))
+    if not root.exists():
+        merged.diagnostics.append(Diagnostic.error("spec directory not found", root_place))
+        merged.complete = False
+        return merged
+    merged.files = find_spec_files(root)
+    if not merged.files:
+        merged.diagnostics.append(
+            Diagnostic.error("no *.yaml or *.yml files in the spec directory", root_place)
+        )
+        merged.complete = False
+        return merged
+    stack_place: Location | None = None
+    for path in merged.files:
+        doc = read_yaml_file(path)
+        merged.diagnostics.extend(doc.diagnostics)
+        if doc.data is None:
+            if doc.diagnostics:
+                merged.complete = False
+            continue  # an empty file contributes nothing
+        stack_place = _merge_document(merged, doc, environ, stack_place)
+    if merged.stack is None and stack_place is None and merged.complete:
+        merged.diagnostics.append(
+            Diagnostic.error(
+                "no file sets `stack`: exactly one file must (e.g. `stack: my-stack`)",
+                root_place,
+            )
+        )
+    return merged
+
+
+def _merge_document(
+    merged: MergedSpec,
+    doc: YamlDocument,
+    environ: Mapping[str, str],
+    stack_place: Location | None,
+) -> Location | None:
+    if not isinstance(doc.data, dict):
+        merged.diagnostics.append(
+            Diagnostic.error(
+                "the top level must be a mapping with some of the keys "
+                f"{', '.join(TOP_LEVEL_KEYS)}, not {describe(doc.data)}",
+                locate_in(doc, ()),
+            )
+        )
+        merged.complete = False  # whatever it meant to hold (maybe `stack`) is unknown
+        return stack_place
+    env = substitute_env(doc.data, environ, lambda path: locate_in(doc, path))
+    merged.diagnostics.extend(env.problems)
+    data = env.data
+    assert isinstance(data, dict)
+    for key, value in data.items():
+        if key not in TOP_LEVEL_KEYS:
+            hint = did_you_mean(key, TOP_LEVEL_KEYS)
+            if not hint:
+                hint = f"; expected one of: {', '.join(TOP_LEVEL_KEYS)}"
+            merged.diagnostics.append(
+                Diagnostic.error(f"unknown top-level key '{key}'{hint}", locate_key_in(doc, (key,)))
+            )
+            continue
+        if key == "stack":
+            stack_place = _merge_stack(merged, doc, value, stack_place)
+            continue
+        _merge_section(merged, doc, key, value, env)
+    return stack_place
+
+
+def _merge_stack(
+    merged: MergedSpec,
+    doc: YamlDocument,
+    value: object,
+    stack_place: Location | None,
+) -> Location:
+    place = doc.places[("stack",)]
+    here = place.value
+    if stack_place is not None:
+        merged.diagnostics.append(
+            Diagnostic.error(
+                f"`stack` is set twice: here and at {stack_place} (exactly one file sets it)",
+                place.key_or_value,
+            )
+        )
+        return stack_place
+    merged.places[("stack",)] = place
+    if not isinstance(value, str):
+        merged.diagnostics.append(
+            Diagnostic.error(f"stack must be a string, not {describe(value)}", here)
+        )
+        return here
+    if not re.fullmatch(STACK_PATTERN, value):
+        merged.diagnostics.append(
+            Diagnostic.error(f"stack {value!r} is not a valid stack name: {STACK_RULE}", here)
+        )
+        return here
+    merged.stack = value
+    return here
+
+
+def _merge_section(
+    merged: MergedSpec,
+    doc: YamlDocument,
+    section: str,
+    value: object,
+    env: EnvResult,
+) -> None:
+    kind = ENTRY_KINDS[section]
+    section_place = doc.places[(section,)]
+    merged.places.setdefault((section,), section_place)
+    if value is None:
+        return  # `jobs:` with every entry commented out
+    if not isinstance(value, dict):
+        merged.diagnostics.append(
+            Diagnostic.error(
+                f"{section} must be a mapping of names to {kind}s, not {describe(value)}",
+                section_place.preferred,
+            )
+        )
+        return
+    name_rule = re.compile(NAME_PATTERN)
+    for name, entry_data in value.items():
+        place = doc.places[(section, name)]
+        name_place = place.key_or_value
+        if not name_rule.fullmatch(name):
+            merged.diagnostics.append(
+                Diagnostic.error(f"{name!r} is not a valid {kind} name: {NAME_RULE}", name_place)
+            )
+            continue
+        first = merged.entries[section].get(name)
+        if first is not None:
+            first_place = first.doc.places[(section, name)].key_or_value
+            merged.diagnostics.append(
+                Diagnostic.error(
+                    f"{kind} '{name}' is defined twice: here and at {first_place}", name_place
+                )
+            )
+            continue
+        prefix = (section, name)
+        merged.entries[section][name] = Entry(
+            section,
+            name,
+            entry_data,
+            doc,
+            env={p: ref for p, ref in env.substituted.items() if p[:2] == prefix},
+            env_failed={p for p in env.failed if p[:2] == prefix},
+        )
+        for path, node_place in doc.places.items():
+            if path[:2] == prefix:
+                merged.places[path] = node_place

@@ -1,0 +1,194 @@
+"""``load_spec``: a spec directory read, merged, validated and checked, or every problem in it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.catalog import Catalog, load_catalog
+from reconciler.errors import Diagnostic, Diagnostics, Location, ReconcilerError, SpecError, relpath
+from reconciler.spec.errors import translate
+from reconciler.spec.files import Entry, merge_spec_files
+from reconciler.spec.models import (
+    ENTRY_MODELS,
+    SECTIONS,
+    Account,
+    Dataset,
+    Deployment,
+    Job,
+    ModelRef,
+    SpecModel,
+)
+from reconciler.spec.places import KeyPath, NodePlace, lookup
+
+
+@dataclass
+class Spec:
+    """A whole spec: the merged entries, and where each thing was written."""
+
+    root: Path
+    stack: str
+    accounts: dict[str, Account] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    deployments: dict[str, Deployment] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    places: dict[KeyPath, NodePlace] = field(default_factory=dict, repr=False)
+    # Warnings found while loading (load_spec raises on errors, so only warnings stay here).
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def location(self, *keys: str | int) -> Location:
+        """Where ``keys`` (e.g. "deployments", "x", "sku", "capacity") was written.
+
+        Falls back to the nearest ancestor that was written (a default value has no place of
+        its own; its entry does). Scalars are placed at their value, mappings at their key.
+        """
+        place = lookup(self.places, tuple(keys))
+        return place.preferred if place is not None else Location(relpath(self.root))
+
+    def key_location(self, *keys: str | int) -> Location:
+        """Where the key of ``keys`` was written (falls back like ``location``)."""
+        place = lookup(self.places, tuple(keys))
+        return place.key_or_value if place is not None else Location(relpath(self.root))
+
+    def job_chain(self, job: str) -> list[str]:
+        """``job`` and the jobs it continues from, nearest first (stops at a cycle)."""
+        chain: list[str] = []
+        current: str | None = job
+        while current is not None and current in self.jobs and current not in chain:
+            chain.append(current)
+            model = self.jobs[current].model
+            current = model.job if isinstance(model, ModelRef) else None
+        return chain
+
+    def base_model(self, job: str) -> str | None:
+        """The model id (base, or an existing fine-tuned id) the chain of ``job`` starts from."""
+        chain = self.job_chain(job)
+        if not chain:
+            return None
+        model = self.jobs[chain[-1]].model
+        return model if isinstance(model, str) else None
+
+
+def load_spec(
+    root: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> Spec:
+    """The spec in ``root``; raises SpecError with every problem (located) if any is an error."""
+    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog)
+    if diagnostics.has_errors:
+        raise SpecError(diagnostics.items)
+    spec.warnings = diagnostics.warnings
+    return spec
+
+
+def read_spec(
+    root: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[Spec, Diagnostics]:
+    """The spec as far as it is valid, and every problem found; never raises for bad input.
+
+    Entries with errors are left out of the returned spec (their names still count as defined,
+    so references to them are not reported a second time).
+    """
+    from reconciler.spec.catalog_checks import check_catalog
+    from reconciler.spec.references import check_references
+
+    diagnostics = Diagnostics()
+    merged = merge_spec_files(root, os.environ if environ is None else environ)
+    diagnostics.extend(merged.diagnostics)
+    spec = Spec(root=root, stack=merged.stack or "", files=merged.files, places=merged.places)
+    for section in SECTIONS:
+        for name, entry in merged.entries[section].items():
+            model = _validate_entry(entry, diagnostics)
+            if model is not None:
+                _store(spec, section, name, model, entry, diagnostics)
+    defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
+    diagnostics.extend(check_references(spec, defined))
+    if catalog is None:
+        try:
+            catalog = load_catalog()
+        except ReconcilerError as exc:
+            diagnostics.error(f"cannot load the model catalog: {exc}")
+    if catalog is not None:
+        diagnostics.extend(check_catalog(spec, catalog))
+    diagnostics.items.sort(key=_order)
+    return spec, diagnostics
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    where = diagnostic.location
+    return ("", 0, 0) if where is None else (where.path, where.line, where.col)
+
+
+def _validate_entry(entry: Entry, diagnostics: Diagnostics) -> SpecModel | None:
+    model_class = ENTRY_MODELS[entry.section]
+    data = entry.data
+    notes: dict[KeyPath, str] = {}
+    if entry.section == "deployments" and isinstance(data, dict) and "name" not in data:
+        data = {**data, "name": entry.name}
+        notes[(*entry.path, "name")] = "(the name defaults to the entry's key; set `name:`)"
+    try:
+        return model_class.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(
+            translate(
+                exc,
+                model=model_class,
+                data=data,
+                base=entry.path,
+                locate=entry.locate,
+                locate_key=entry.locate_key,
+                from_env=entry.env,
+                notes=notes,
+                silence=entry.env_failed,
+            )
+        )
+        return None
+
+
+def _store(
+    spec: Spec, section: str, name: str, model: SpecModel, entry: Entry, diagnostics: Diagnostics
+) -> None:
+    if isinstance(model, Account):
+        spec.accounts[name] = model
+    elif isinstance(model, Dataset):
+        spec.datasets[name] = _resolve_dataset(name, model, entry, diagnostics)
+    elif isinstance(model, Job):
+        spec.jobs[name] = model
+    elif isinstance(model, Deployment):
+        spec.deployments[name] = model
+
+
+def _resolve_dataset(
+    name: str, dataset: Dataset, entry: Entry, diagnostics: Diagnostics
+) -> Dataset:
+    """The dataset with its path made absolute against the folder of the file naming it."""
+    written = dataset.path
+    folder = entry.doc.path.parent
+    resolved = Path(os.path.abspath(written if written.is_absolute() else folder / written))
+    place = entry.locate(("datasets", name, "path"))
+    problem = file_problem(resolved)
+    if problem is not None:
+        diagnostics.error(problem, place)
+    return dataset.model_copy(update={"path": resolved})
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a dataset file, or None."""
+    try:
+        if not path.exists():
+            return f"dataset file not found: {relpath(path)}"
+        if not path.is_file():
+            return f"dataset path is not a file: {relpath(path)}"
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
+        return f"invalid dataset path {str(path)!r}: {exc}"
+    return None

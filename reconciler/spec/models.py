@@ -1,0 +1,309 @@
+"""The spec's entries as pydantic models (SPEC.md §1).
+
+Every model forbids unknown keys and validates strictly: YAML already gives numbers, booleans
+and strings their types, so a string where a number belongs (``capacity: "5"`` or
+``capacity: ${env:CAP}``) is an error rather than a silent conversion. Rules that span fields or
+entries (references, ``beta`` only for dpo, catalog facts) live in ``references.py`` and
+``catalog_checks.py``, where they can name the exact place.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+# Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
+# of them each model offers where.
+SkuName = Literal[
+    "Standard",
+    "GlobalStandard",
+    "DataZoneStandard",
+    "ProvisionedManaged",
+    "GlobalProvisionedManaged",
+    "DataZoneProvisionedManaged",
+    "DeveloperTier",
+    "GlobalBatch",
+    "DataZoneBatch",
+]
+SKU_NAMES: tuple[str, ...] = get_args(SkuName)
+Method = Literal["supervised", "dpo"]
+TrainingType = Literal["standard", "globalstandard", "developer"]
+DatasetFormat = Literal["chat", "preference"]
+
+SECTIONS = ("accounts", "datasets", "jobs", "deployments")
+TOP_LEVEL_KEYS = ("stack", *SECTIONS)
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Logical names: they appear in addresses (job.NAME), uploaded file names and `NAME:train`.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+NAME_RULE = "1 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit"
+# The stack name is a tag value and part of names: kept to lower-case DNS-label characters.
+STACK_PATTERN = r"^[a-z0-9-]{1,63}$"
+STACK_RULE = "1 to 63 of a-z 0-9 -"
+SUFFIX_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
+SUFFIX_RULE = "1 to 40 of A-Z a-z 0-9 _ -"
+DEPLOYMENT_NAME_PATTERN = r"^[A-Za-z0-9._-]{2,64}$"
+DEPLOYMENT_NAME_RULE = "2 to 64 of A-Z a-z 0-9 . _ -"
+ACCOUNT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$"
+ACCOUNT_NAME_RULE = "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit"
+RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
+RESOURCE_GROUP_RULE = "1 to 90 of letters, digits, _ . - ( ), not ending in ."
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_NAME_RULE = "letters, digits and _, not starting with a digit"
+
+# The one error type for the rules written here; errors.py prefixes the message with the path.
+RULE_ERROR = "reconciler_rule"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _pattern_rule(pattern: str, rule: str, what: str) -> AfterValidator:
+    """Checks a string against ``pattern``; the error names the rule in words."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError(
+                RULE_ERROR,
+                "{value} is not a valid {what}: {rule}",
+                {"value": _show(value), "what": what, "rule": rule},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _pattern_schema(pattern: str, rule: str, what: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": f"{what}: {rule}"})
+
+
+def _pattern(pattern: str, rule: str, what: str) -> tuple[AfterValidator, WithJsonSchema]:
+    return _pattern_rule(pattern, rule, what), _pattern_schema(pattern, rule, what)
+
+
+_NAME = _pattern(NAME_PATTERN, NAME_RULE, "name")
+_STACK = _pattern(STACK_PATTERN, STACK_RULE, "stack name")
+_SUFFIX = _pattern(SUFFIX_PATTERN, SUFFIX_RULE, "suffix")
+_DEPLOYMENT = _pattern(DEPLOYMENT_NAME_PATTERN, DEPLOYMENT_NAME_RULE, "deployment name")
+_ACCOUNT = _pattern(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE, "account name")
+_GROUP = _pattern(RESOURCE_GROUP_PATTERN, RESOURCE_GROUP_RULE, "resource group")
+_SUBSCRIPTION = _pattern(
+    GUID_PATTERN, "a GUID such as 00000000-0000-0000-0000-000000000000", "subscription id"
+)
+_ENV_NAME = _pattern(ENV_NAME_PATTERN, ENV_NAME_RULE, "environment variable name")
+
+Name = Annotated[str, _NAME[0], _NAME[1]]
+StackName = Annotated[str, _STACK[0], _STACK[1]]
+Suffix = Annotated[str, _SUFFIX[0], _SUFFIX[1]]
+DeploymentName = Annotated[str, _DEPLOYMENT[0], _DEPLOYMENT[1]]
+AccountName = Annotated[str, _ACCOUNT[0], _ACCOUNT[1]]
+ResourceGroup = Annotated[str, _GROUP[0], _GROUP[1]]
+SubscriptionId = Annotated[str, _SUBSCRIPTION[0], _SUBSCRIPTION[1]]
+EnvName = Annotated[str, _ENV_NAME[0], _ENV_NAME[1]]
+
+Auto = Literal["auto"]
+
+
+def _auto_or_number(
+    *, integer: bool, minimum: float, maximum: float, exclusive_minimum: bool = False
+) -> tuple[PlainValidator, WithJsonSchema]:
+    """A hyperparameter: a number within the service's documented range, or ``auto``."""
+    kind = "an integer" if integer else "a number"
+    low = f"above {minimum:g} up to" if exclusive_minimum else f"from {minimum:g} to"
+    words = f"{kind} {low} {maximum:g}"
+
+    def check(value: object) -> object:
+        if value is None or value == "auto":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _out_of_range(words, value)
+        if integer and not isinstance(value, int):
+            raise _out_of_range(words, value)
+        below = value <= minimum if exclusive_minimum else value < minimum
+        if below or value > maximum or value != value:  # value != value: NaN
+            raise _out_of_range(words, value)
+        return value if integer else float(value)
+
+    number: dict[str, Any] = {"type": "integer" if integer else "number", "maximum": maximum}
+    number["exclusiveMinimum" if exclusive_minimum else "minimum"] = minimum
+    schema = {"anyOf": [{"const": "auto"}, number, {"type": "null"}], "description": words}
+    return PlainValidator(check), WithJsonSchema(schema)
+
+
+def _out_of_range(words: str, value: object) -> PydanticCustomError:
+    return PydanticCustomError(
+        RULE_ERROR,
+        "must be {words} or 'auto', not {value}",
+        {"words": words, "value": _show(value)},
+    )
+
+
+_EPOCHS = _auto_or_number(integer=True, minimum=1, maximum=50)
+_BATCH = _auto_or_number(integer=True, minimum=1, maximum=256)
+_LR = _auto_or_number(integer=False, minimum=0, maximum=10, exclusive_minimum=True)
+_BETA = _auto_or_number(integer=False, minimum=0, maximum=2, exclusive_minimum=True)
+_PLW = _auto_or_number(integer=False, minimum=0, maximum=1)
+
+Epochs = Annotated[int | Auto | None, _EPOCHS[0], _EPOCHS[1]]
+BatchSize = Annotated[int | Auto | None, _BATCH[0], _BATCH[1]]
+LearningRateMultiplier = Annotated[float | Auto | None, _LR[0], _LR[1]]
+Beta = Annotated[float | Auto | None, _BETA[0], _BETA[1]]
+PromptLossWeight = Annotated[float | Auto | None, _PLW[0], _PLW[1]]
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Account(SpecModel):
+    """An Azure OpenAI (or AI Services) resource; region and endpoint are read from ARM."""
+
+    subscription_id: SubscriptionId
+    resource_group: ResourceGroup
+    name: AccountName = Field(description="the Azure resource name")
+    api_key_env: EnvName | None = Field(
+        default=None, description="environment variable holding a data-plane key"
+    )
+    tenant_id: str | None = Field(default=None, min_length=1)
+
+
+class Split(SpecModel):
+    validation: float = Field(gt=0, lt=1, description="fraction of examples for validation")
+    seed: int = 0
+
+
+class Dataset(SpecModel):
+    path: Path = Field(
+        strict=False, description="a JSONL file, relative to the folder of the file naming it"
+    )
+    format: DatasetFormat | None = Field(default=None, description="detected when left out")
+    split: Split | None = Field(default=None, description="makes NAME:train and NAME:validation")
+
+
+class ModelRef(SpecModel):
+    """The fine-tuned model of a job in the spec (its final model, or one epoch's checkpoint)."""
+
+    job: Name
+    checkpoint: int | None = Field(
+        default=None, ge=1, le=50, description="the checkpoint of this epoch (1-based)"
+    )
+
+
+JobModelRef = ModelRef
+DeploymentModelRef = ModelRef
+
+
+def _model_kind(value: object) -> str | None:
+    if isinstance(value, str):
+        return "<model id>"
+    if isinstance(value, dict):
+        return "<job ref>"
+    return None
+
+
+ModelSpec = Annotated[
+    Annotated[str, Field(min_length=1), Tag("<model id>")] | Annotated[ModelRef, Tag("<job ref>")],
+    Discriminator(
+        _model_kind,
+        custom_error_type=RULE_ERROR,
+        custom_error_message="must be a model id or {job: NAME} / {job: NAME, checkpoint: N}",
+    ),
+]
+
+
+class Hyperparameters(SpecModel):
+    """Each a number in the documented range or ``auto``; left out means the service decides."""
+
+    n_epochs: Epochs = None
+    batch_size: BatchSize = None
+    learning_rate_multiplier: LearningRateMultiplier = None
+    beta: Beta = Field(default=None, description="dpo only")
+    prompt_loss_weight: PromptLossWeight = None
+
+
+class Job(SpecModel):
+    account: Name
+    model: ModelSpec = Field(description="a base model id, or {job: OTHER[, checkpoint: N]}")
+    training_data: str = Field(min_length=1, description="NAME, NAME:train or NAME:validation")
+    validation_data: str | None = Field(default=None, min_length=1)
+    method: Method = "supervised"
+    hyperparameters: Hyperparameters = Hyperparameters()
+    seed: int | None = Field(default=None, ge=0, le=2147483647)
+    suffix: Suffix | None = None
+    training_type: TrainingType = "standard"
+
+
+class Sku(SpecModel):
+    name: SkuName
+    capacity: int = Field(ge=1)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class Deployment(SpecModel):
+    account: Name
+    # Filled with the entry's key when left out (the loader does it before validating).
+    name: DeploymentName = Field(
+        default="",
+        description="the Azure deployment name; defaults to the entry's key",
+        json_schema_extra=_no_default,
+    )
+    model: ModelSpec = Field(description="{job: J}, {job: J, checkpoint: N} or a model id")
+    sku: Sku
+    prevent_destroy: bool = False
+
+
+class SpecFile(SpecModel):
+    """One spec file; a spec directory merges all of them (only for the JSON Schema)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        title="reconciler spec file",
+        json_schema_extra={
+            "description": "One file of a reconciler spec directory (SPEC.md §1): every "
+            "*.yaml/*.yml below the directory is merged; exactly one file sets `stack`."
+        },
+    )
+
+    stack: StackName | None = None
+    accounts: dict[Name, Account] | None = None
+    datasets: dict[Name, Dataset] | None = None
+    jobs: dict[Name, Job] | None = None
+    deployments: dict[Name, Deployment] | None = None
+
+
+ENTRY_MODELS: dict[str, type[SpecModel]] = {
+    "accounts": Account,
+    "datasets": Dataset,
+    "jobs": Job,
+    "deployments": Deployment,
+}
+ENTRY_KINDS = {
+    "accounts": "account",
+    "datasets": "dataset",
+    "jobs": "job",
+    "deployments": "deployment",
+}

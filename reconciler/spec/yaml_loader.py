@@ -1,0 +1,280 @@
+"""YAML files read into plain data, with the line and column of every key and value.
+
+PyYAML's composer gives a node graph with start marks; this module turns it into dicts, lists
+and scalars itself so that it can record where each node was written, report duplicate keys
+(PyYAML silently keeps the last one), honour merge keys (``<<: *defaults``), and refuse what a
+spec never needs (custom tags, recursive aliases, alias bombs) with a located message instead
+of an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.spec.places import KeyPath, NodePlace
+
+# A spec has hundreds of nodes; this bounds the work an alias bomb ("billion laughs") can cause.
+MAX_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(
+    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+)
+_MAP_TAG = _TAG + "map"
+_SEQ_TAG = _TAG + "seq"
+_MERGE_TAG = _TAG + "merge"
+
+
+@dataclass
+class YamlDocument:
+    """One file's content (``None`` when it holds no document) and where each node came from."""
+
+    path: Path
+    display: str
+    data: object = None
+    places: dict[KeyPath, NodePlace] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+def read_yaml_file(path: Path) -> YamlDocument:
+    display = relpath(path)
+    doc = YamlDocument(path=path, display=display)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc.diagnostics.append(
+            Diagnostic.error(f"cannot read file: {exc.strerror or exc}", Location(display))
+        )
+        return doc
+    text = _decode(raw, doc)
+    if text is not None:
+        parse_into(text, doc)
+    return doc
+
+
+def parse_yaml(text: str, display: str, path: Path | None = None) -> YamlDocument:
+    doc = YamlDocument(path=path or Path(display), display=display)
+    parse_into(text, doc)
+    return doc
+
+
+def _decode(raw: bytes, doc: YamlDocument) -> str | None:
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        doc.diagnostics.append(
+            Diagnostic.error(
+                f"the file is not valid {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} "
+                f"(byte 0x{raw[exc.start]:02x})",
+                Location(doc.display, line, col),
+            )
+        )
+        return None
+
+
+def _mark(display: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(display)
+    return Location(display, mark.line + 1, mark.column + 1)
+
+
+def _position(display: str, text: str, position: int) -> Location:
+    position = max(0, min(position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    col = position - (text.rfind("\n", 0, position) + 1) + 1
+    return Location(display, line, col)
+
+
+def parse_into(text: str, doc: YamlDocument) -> None:
+    try:
+        # The reader checks the characters of a whole string as it is created.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        doc.diagnostics.append(_reader_error(doc.display, text, exc))
+        return
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            doc.diagnostics.append(_syntax_error(doc.display, exc, text))
+            return
+        except yaml.reader.ReaderError as exc:
+            doc.diagnostics.append(_reader_error(doc.display, text, exc))
+            return
+        except yaml.YAMLError as exc:
+            doc.diagnostics.append(Diagnostic.error(f"invalid YAML: {exc}", Location(doc.display)))
+            return
+        except RecursionError:
+            doc.diagnostics.append(
+                Diagnostic.error("invalid YAML: nesting too deep", Location(doc.display))
+            )
+            return
+        if root is None:
+            return
+        builder = _Builder(loader, doc)
+        try:
+            doc.data = builder.build(root, (), None)
+        except _TooManyNodes:
+            doc.data = None
+            doc.diagnostics.append(
+                Diagnostic.error(
+                    f"the document expands to more than {MAX_NODES} nodes "
+                    "(aliases repeating aliases?)",
+                    _mark(doc.display, root.start_mark),
+                )
+            )
+        except RecursionError:
+            doc.data = None
+            doc.diagnostics.append(
+                Diagnostic.error("nesting too deep", _mark(doc.display, root.start_mark))
+            )
+    finally:
+        loader.dispose()
+
+
+def _reader_error(display: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    character = chr(exc.character) if isinstance(exc.character, int) else exc.character
+    return Diagnostic.error(
+        f"invalid YAML: character {character!r} is not allowed",
+        _position(display, text, exc.position),
+    )
+
+
+def _syntax_error(display: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    hint = ""
+    if mark is not None and "${" in _line(text, mark.line):
+        # `{a: ${env:X}}`: in a flow mapping or list, `{` and `}` are YAML's own.
+        hint = '; inside {...} or [...] quote a value holding ${env:...}: "${env:NAME}"'
+    if exc.context and "expected a single document" in exc.context:
+        return Diagnostic.error(
+            "invalid YAML: a spec file holds one document; a second one starts here",
+            _mark(display, mark),
+        )
+    problem = exc.problem or "syntax error"
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        context = exc.context
+        begun, found = exc.context_mark, exc.problem_mark
+        if begun is not None and found is not None and begun.line != found.line:
+            context = f"{context} at line {begun.line + 1}"
+        message = f"{message} ({context})"
+    return Diagnostic.error(message + hint, _mark(display, mark))
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.count = 0
+        self.active: set[int] = set()
+
+    def error(self, message: str, node: Node) -> None:
+        self.doc.diagnostics.append(Diagnostic.error(message, self.loc(node)))
+
+    def loc(self, node: Node) -> Location:
+        return _mark(self.doc.display, node.start_mark)
+
+    def build(self, node: Node, path: KeyPath, key: Location | None) -> object:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooManyNodes
+        collection = isinstance(node, MappingNode | SequenceNode)
+        self.doc.places[path] = NodePlace(key, self.loc(node), collection)
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        if id(node) in self.active:
+            self.error("an alias refers to a node that contains it", node)
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                if node.tag != _SEQ_TAG:
+                    self.error(f"unsupported YAML tag {node.tag} on a list", node)
+                    return None
+                return [self.build(item, (*path, i), None) for i, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                if node.tag != _MAP_TAG:
+                    self.error(f"unsupported YAML tag {node.tag} on a mapping", node)
+                    return None
+                return self.mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+        self.error("unsupported YAML node", node)
+        return None
+
+    def scalar(self, node: ScalarNode) -> object:
+        if node.tag not in _SCALAR_TAGS:
+            self.error(f"unsupported YAML tag {node.tag}", node)
+            return None
+        try:
+            return self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            kind = node.tag.removeprefix(_TAG)
+            self.error(f"invalid {kind} value {node.value!r}", node)
+            return None
+
+    def mapping(self, node: MappingNode, path: KeyPath) -> dict[str, object]:
+        result: dict[str, object] = {}
+        merges: list[Node] = []
+        entries: list[tuple[str, Node, Node]] = []
+        seen: dict[str, Location] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.error("a key must be a plain string, not a list or mapping", key_node)
+                continue
+            # The key as written: `yes:` or `2024:` name things, they are not booleans or numbers.
+            key = str(key_node.value)
+            first = seen.get(key)
+            if first is not None:
+                self.error(f"duplicate key '{key}' (first at {first})", key_node)
+                continue
+            seen[key] = self.loc(key_node)
+            entries.append((key, key_node, value_node))
+        own_place = self.doc.places[path]
+        for merged in merges:
+            result.update(self.merge_source(merged, path))
+        # Merging recorded the source's place under this path; it is this mapping's again.
+        self.doc.places[path] = own_place
+        for key, key_node, value_node in entries:
+            result[key] = self.build(value_node, (*path, key), self.loc(key_node))
+        return result
+
+    def merge_source(self, node: Node, path: KeyPath) -> dict[str, object]:
+        if isinstance(node, MappingNode):
+            built = self.build(node, path, None)
+            return built if isinstance(built, dict) else {}
+        if isinstance(node, SequenceNode) and all(isinstance(n, MappingNode) for n in node.value):
+            combined: dict[str, object] = {}
+            # Earlier mappings in a merge list win over later ones.
+            for item in reversed(node.value):
+                built = self.build(item, path, None)
+                if isinstance(built, dict):
+                    combined.update(built)
+            return combined
+        self.error("a merge key (<<) needs a mapping or a list of mappings", node)
+        return {}

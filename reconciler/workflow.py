@@ -1,0 +1,79 @@
+"""The steps every Azure-facing command shares: validate the spec, resolve it, observe, plan.
+
+The CLI calls these and renders; apply calls them again before it acts (level-triggered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.azure.clients import Clients
+from reconciler.azure.observe import Observation, observe
+from reconciler.azure.target import Target, resolve_target
+from reconciler.errors import Diagnostic, SpecError
+from reconciler.plan import Desired, Plan, plan
+from reconciler.plan.from_spec import desired_from_spec
+from reconciler.spec import Spec
+from reconciler.validate import ValidationResult, validate
+
+
+@dataclass
+class Prepared:
+    """A valid spec, resolved into the planner's Desired state."""
+
+    spec: Spec
+    validation: ValidationResult
+    desired: Desired
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return self.validation.diagnostics.warnings
+
+    @property
+    def api_key_envs(self) -> dict[str, str | None]:
+        return {key: account.api_key_env for key, account in self.spec.accounts.items()}
+
+
+def prepare(spec_dir: Path, *, on_warning: Callable[[Diagnostic], None] | None = None) -> Prepared:
+    """Validate (raising SpecError with every located problem) and resolve the spec."""
+    result = validate(spec_dir)
+    if on_warning is not None:
+        for warning in result.diagnostics.warnings:
+            on_warning(warning)
+    if not result.ok or result.spec is None:
+        raise SpecError(result.diagnostics.errors)
+    desired = desired_from_spec(result.spec, result.datasets)
+    return Prepared(result.spec, result, desired)
+
+
+@dataclass
+class Session:
+    """A connection to Azure (or the emulator) for one command."""
+
+    target: Target
+    clients: Clients
+
+    @staticmethod
+    def open() -> Session:
+        target = resolve_target()
+        return Session(target, Clients(target))
+
+    def close(self) -> None:
+        self.clients.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def observe(self, prepared: Prepared) -> Observation:
+        return observe(prepared.desired, self.clients, api_key_envs=prepared.api_key_envs)
+
+
+def compute_plan(
+    prepared: Prepared, observation: Observation, replace: frozenset[str] = frozenset()
+) -> Plan:
+    return plan(prepared.desired, observation.observed, replace=replace)

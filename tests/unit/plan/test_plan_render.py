@@ -1,0 +1,115 @@
+"""Renderers: text for terminals, JSON for machines, markdown for pull requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reconciler.plan import (
+    Desired,
+    Observed,
+    drift,
+    plan,
+    render_drift_json,
+    render_drift_markdown,
+    render_drift_text,
+    render_json,
+    render_markdown,
+    render_text,
+)
+from reconciler.plan.model import Plan
+
+CASES = Path(__file__).resolve().parents[2] / "cases"
+
+
+def case_plan(name: str, replace: frozenset[str] = frozenset()) -> Plan:
+    folder = CASES / name
+    desired = Desired.from_json(json.loads((folder / "desired.json").read_text()))
+    observed = Observed.from_json(json.loads((folder / "observed.json").read_text()))
+    return plan(desired, observed, replace=replace)
+
+
+def test_text_symbols_summary_and_no_colour_unless_asked() -> None:
+    result = case_plan("entry-removed")
+    text = render_text(result)
+    assert "\x1b[" not in text
+    assert "  - deployment.clippy-ncus: carries reconciler-stack: clippy" in text
+    assert text.endswith("Plan: 0 to create, 0 to update, 0 to replace, 1 to delete, 0 waiting.\n")
+    coloured = render_text(result, color=True)
+    assert "\x1b[31m  - deployment.clippy-ncus\x1b[0m" in coloured
+
+
+def test_text_lists_errors_first_with_places() -> None:
+    lines = render_text(case_plan("ptu-off-step")).splitlines()
+    assert lines[0].startswith(
+        "specs/clippy.yaml:38:37: error: deployment.clippy-ncus: capacity 60"
+    )
+    assert lines[-1] == "The plan has 1 error: nothing can be applied until fixed."
+
+
+def test_text_shows_fields_before_and_after() -> None:
+    text = render_text(case_plan("capacity-scaled"))
+    assert (
+        "  ~ deployment.clippy-swc: capacity 1 → 5 (updated in place)\n      sku.capacity: 1 → 5\n"
+        in text
+    )
+
+
+def test_text_when_nothing_changes() -> None:
+    assert render_text(case_plan("nothing-changed")) == "No changes. Azure matches the spec.\n"
+
+
+def test_json_is_sorted_stable_and_parses_back() -> None:
+    result = case_plan("fresh-stack")
+    text = render_json(result)
+    assert text == render_json(case_plan("fresh-stack"))
+    document = json.loads(text)
+    assert document == result.to_json()
+    assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert Plan.from_json(document) == result
+
+
+def test_markdown_puts_destructive_changes_first_and_marks_them() -> None:
+    markdown = render_markdown(case_plan("dataset-edited"))
+    assert "| 2 | 0 | 2 | 0 | 0 |" in markdown
+    destructive = markdown.index("### ⚠️ Destructive changes")
+    others = markdown.index("### Changes")
+    assert destructive < others
+    assert "| ⚠️ -/+ replace | `deployment.clippy-ncus` | Azure cannot change the model" in markdown
+
+
+def test_markdown_job_section_has_stats_and_what_changed() -> None:
+    markdown = render_markdown(case_plan("dataset-edited"))
+    section = markdown[markdown.index("#### `job.clippy`") :]
+    assert "- Training data `clippy-train`: 130 examples, 19,980 tokens (6,630 trained)" in section
+    assert (
+        "- Estimated billed training tokens: 59,940 (3 epochs × the training data's tokens)"
+        in section
+    )
+    assert (
+        "- Since `ftjob-0f3c1e2d4b5a69788796a5b4c3d2e1f0` (serving `deployment.clippy-ncus`, "
+        in section
+    )
+    assert ": 20 examples added, 10 removed" in section
+    assert "- Deployments affected: `deployment.clippy-ncus`, `deployment.clippy-swc`" in section
+
+
+def test_markdown_errors_and_escaped_pipes() -> None:
+    markdown = render_markdown(case_plan("untagged-collision"))
+    assert "### ❌ Errors (2): this plan cannot be applied" in markdown
+    assert "- `specs/clippy.yaml:41:3` `deployment.chat`: a deployment named chat" in markdown
+
+
+def test_drift_renderers() -> None:
+    folder = CASES / "drift-capacity-and-tags"
+    desired = Desired.from_json(json.loads((folder / "desired.json").read_text()))
+    observed = Observed.from_json(json.loads((folder / "observed.json").read_text()))
+    items = drift(desired, observed)
+    assert json.loads(render_drift_json("clippy", items))["drift"][0]["kind"] == "tags"
+    text = render_drift_text(items)
+    assert text.splitlines()[-1] == "Drift: 2 differences found."
+    markdown = render_drift_markdown("clippy", items)
+    assert (
+        "| `deployment.clippy-swc` | capacity | clippy-swc in aoai-swc: capacity is 3" in markdown
+    )
+    assert render_drift_text([]) == "No drift: Azure matches what reconciler made.\n"
