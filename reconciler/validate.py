@@ -178,7 +178,9 @@ class _DatasetChecks:
         )
         where = self.spec.location("datasets", name, "split")
         try:
-            parts = split_dataset(dataset.path, split.validation, split.seed, out_dir)
+            parts = split_dataset(
+                dataset.path, split.validation, split.seed, out_dir, cache_dir=self.cache_dir
+            )
         except (OSError, ReconcilerError) as exc:
             self.add([Diagnostic.error(f"cannot split dataset {name}: {exc}", where)])
             return

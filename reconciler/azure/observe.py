@@ -18,7 +18,7 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, load_catalog
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
-from reconciler.plan.naming import META_STACK
+from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
     JobProgress,
     Observed,
@@ -281,11 +281,24 @@ def _suffix_of(model: object) -> str | None:
     return tail[33:] or None if len(tail) > 33 and tail[32] == "-" else None
 
 
-def _wants_checkpoints(desired: Desired, account: str) -> bool:
+def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The spec jobs of this account whose checkpoints the plan uses: (names, fingerprints).
+
+    Checkpoints are listed per job, so they are read only for the runs of these jobs (the one
+    with the fingerprint, and earlier ones by name, which a deployment may still serve), not
+    for every job in the account.
+    """
     refs = [d.model for d in desired.deployments.values()]
     refs += [j.model for j in desired.jobs.values()]
-    jobs = {r.job for r in refs if isinstance(r, JobRef) and r.checkpoint is not None}
-    return any(desired.jobs[j].account == account for j in jobs if j in desired.jobs)
+    names = {
+        r.job
+        for r in refs
+        if isinstance(r, JobRef)
+        and r.checkpoint is not None
+        and r.job in desired.jobs
+        and desired.jobs[r.job].account == account
+    }
+    return frozenset(names), frozenset(desired.fingerprint(n) for n in names)
 
 
 def observe(
@@ -318,10 +331,12 @@ def observe(
         ours = [j for j in jobs if (j.get("metadata") or {}).get(META_STACK) == desired.stack]
         checkpoints: dict[str, list[dict[str, Any]]] = {}
         events: dict[str, list[dict[str, Any]]] = {}
-        if _wants_checkpoints(desired, account.key):
-            for job in ours:
-                if job.get("status") == "succeeded":
-                    checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
+        names, fingerprints = _checkpoint_jobs(desired, account.key)
+        for job in ours:
+            meta = job.get("metadata") or {}
+            wanted = meta.get(META_JOB) in names or meta.get(META_FINGERPRINT) in fingerprints
+            if wanted and job.get("status") == "succeeded":
+                checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
         for job in ours:
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)

@@ -10,7 +10,8 @@ overlapping design used 50% more CPU for the same wall time as one thread.
 Whether the threads help depends on the machine: on 2 vCPUs that are hyperthreads of one
 core, or on a CI runner busy with other jobs, two threads each run much slower and one thread
 is faster. So the pipeline measures both ways on the first batches, keeps the faster (by
-characters per second of wall time) and tries the other way again every few batches.
+characters per second of wall time; threads must win by 10%, as they cost more CPU) and tries
+the other way again every few batches.
 Memory is bounded by one batch, whatever the file size.
 """
 
@@ -25,6 +26,7 @@ from reconciler.datasets.messages import MEMO_LIMIT, Recipe
 
 BATCH_CHARS = 1 << 20
 EXPLORE_EVERY = 8  # batches between two tries of the way that was slower
+PARALLEL_MARGIN = 1.1
 
 CountTexts = Callable[[Sequence[str]], list[int]]
 OnExample = Callable[[Recipe, int, int, int], None]
@@ -86,8 +88,9 @@ class _Chooser:
         self._runs += 1
         if self._runs <= 2:
             return self._runs == 1
-        faster = self._rate[True] >= self._rate[False]
-        return (not faster) if self._runs % EXPLORE_EVERY == 0 else faster
+        # Threads burn more CPU for the same work: they must be clearly faster to be kept.
+        parallel = self._rate[True] > PARALLEL_MARGIN * self._rate[False]
+        return (not parallel) if self._runs % EXPLORE_EVERY == 0 else parallel
 
     def record(self, parallel: bool, chars: int, seconds: float) -> None:
         rate = chars / max(seconds, 1e-9)

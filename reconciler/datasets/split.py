@@ -84,6 +84,25 @@ def split_dataset(
         if done is not None:
             return done
 
+    try:
+        return _split(path, display, validation, seed, out_dir, cache, before, entry_name)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SpecError(
+            [Diagnostic.error(f"cannot write the split into {out_dir}: {reason}", where)]
+        ) from exc
+
+
+def _split(
+    path: Path,
+    display: str,
+    validation: float,
+    seed: int,
+    out_dir: Path,
+    cache: Cache,
+    before: os.stat_result,
+    entry_name: str,
+) -> tuple[Path, Path]:
     seed_key = hashlib.sha256(f"reconciler-split:{seed}".encode()).digest()
     threshold = int(validation * _SCALE)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,7 +174,14 @@ def _discard(result: _Pass) -> None:
 def _write(
     path: Path, display: str, seed_key: bytes, threshold: int, out_dir: Path
 ) -> tuple[_Pass, LineReader]:
-    result = _Pass(_open_side(out_dir), _open_side(out_dir))
+    train = _open_side(out_dir)
+    try:
+        validation = _open_side(out_dir)
+    except BaseException:
+        train.stream.close()
+        train.path.unlink(missing_ok=True)
+        raise
+    result = _Pass(train, validation)
     try:
         with result.train.stream, result.validation.stream, open(path, "rb") as source:
             reader = LineReader(source)

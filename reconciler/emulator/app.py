@@ -9,7 +9,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,7 +60,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, DroppedConnection):
+    # A client that went away mid-request (killed, timed out) is no emulator bug.
+    if not isinstance(exc, DroppedConnection | ClientDisconnect):
         log.error("emulator bug on %s %s", request.method, request.url.path, exc_info=exc)
     body = {
         "error": {

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from reconciler.show import SPARK, loss_curve, sparkline
 
-RESULTS = """step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy
-1,2.5,0.40,2.6,0.39,,
+COLUMNS = (
+    "step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,"
+    "full_valid_loss,full_valid_mean_token_accuracy\n"
+)
+RESULTS = (
+    COLUMNS
+    + """1,2.5,0.40,2.6,0.39,,
 2,1.9,0.55,2.0,0.52,,
 3,1.1,0.71,1.3,0.68,1.25,0.69
 """
+)
 
 
 def test_loss_curve_reads_train_loss_by_step() -> None:

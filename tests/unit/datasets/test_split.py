@@ -112,3 +112,10 @@ def test_utf16_file_cannot_be_split(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="UTF-16"):
         split_dataset(path, 0.2, 1, tmp_path / "o", cache_dir=tmp_path / "c")
     assert list((tmp_path / "o").iterdir()) == []
+
+
+def test_an_unwritable_output_directory_is_a_spec_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    with pytest.raises(SpecError, match="cannot write the split into"):
+        split_dataset(source(tmp_path, 12), 0.2, 1, blocker / "out", cache_dir=tmp_path / "c")

@@ -1,0 +1,184 @@
+"""`reconciler apply [DIR | PLANFILE]`: plan, show, confirm, lock, execute, summarize.
+
+The stack lock is taken as soon as the stack's name is known, before Azure is read: the plan
+shown (and confirmed) is then the plan carried out, and no other apply of the stack can act in
+between. A saved plan (`plan --out`) is carried out without asking again, but only if a fresh
+plan from the same spec against Azure as it is now is the same plan ("plan is stale"
+otherwise, nothing done).
+
+Exit codes: 0 when everything was done, or what remains is pending on training that a later
+apply (or `apply --wait`) continues; 1 on any error, failed or blocked change, a refusal, or
+when `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.apply.context import ExecOptions
+from reconciler.apply.executor import Execution, execute
+from reconciler.apply.lock import LocalFileLock, lock_path
+from reconciler.apply.progress import make_progress
+from reconciler.apply.summary import render_summary
+from reconciler.azure.observe import Observation
+from reconciler.errors import Diagnostic, ReconcilerError
+from reconciler.plan import Plan, render_text
+from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
+from reconciler.workflow import Prepared, Session, compute_plan, prepare
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+def _color(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False
+
+
+def _dataset_paths(prepared: Prepared) -> dict[str, Path]:
+    """Where each dataset's bytes are (split parts live in the cache), absolute."""
+    return {name: report.path.resolve() for name, report in prepared.validation.datasets.items()}
+
+
+def run_apply(
+    target: Path,
+    *,
+    auto_approve: bool,
+    wait: bool,
+    timeout: float | None,
+    lock_timeout: float,
+    replace: frozenset[str] = frozenset(),
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin_isatty: bool = False,
+    confirm: Callable[[str], bool] = lambda _prompt: False,
+) -> int:
+    """Apply a spec directory or a saved plan; returns the exit code (module docstring).
+
+    ``out`` (default: stdout) gets the plan and the summary, ``err`` (default: stderr) the
+    progress, warnings and errors. ``confirm(prompt)`` asks the person at the terminal; it is
+    called only when ``stdin_isatty`` and not ``auto_approve``.
+    """
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    try:
+        return _apply(
+            target,
+            auto_approve=auto_approve,
+            wait=wait,
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+            replace=replace,
+            out=out,
+            err=err,
+            stdin_isatty=stdin_isatty,
+            confirm=confirm,
+        )
+    except ReconcilerError as exc:
+        err.write(f"{exc}\n")
+        err.flush()
+        return EXIT_ERROR
+
+
+def _apply(
+    target: Path,
+    *,
+    auto_approve: bool,
+    wait: bool,
+    timeout: float | None,
+    lock_timeout: float,
+    replace: frozenset[str],
+    out: TextIO,
+    err: TextIO,
+    stdin_isatty: bool,
+    confirm: Callable[[str], bool],
+) -> int:
+    if timeout is not None and (math.isnan(timeout) or timeout < 0):
+        raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
+    saved = load_saved_plan(target) if is_saved_plan(target) else None
+    spec_dir = saved.spec_dir if saved is not None else target
+    if saved is not None:
+        replace = saved.replace
+
+    def warn(warning: Diagnostic) -> None:
+        err.write(f"{warning}\n")
+
+    prepared = prepare(spec_dir, on_warning=warn)
+    stack = prepared.spec.stack
+    command = "reconciler apply " + shlex.quote(str(target))
+    lock = LocalFileLock(lock_path(Path.cwd(), stack), stack=stack, command=command)
+
+    def waiting(message: str) -> None:
+        err.write(f"{message}\n")
+        err.flush()
+
+    color = _color(out) and not os.environ.get("NO_COLOR")
+    with lock.acquire(lock_timeout, on_wait=waiting), Session.open() as session:
+        observation = session.observe(prepared)
+        fresh = compute_plan(prepared, observation, replace)
+        if saved is not None:
+            check_current(saved.plan, fresh)  # StalePlanError: nothing done
+        if saved is None or fresh.has_errors:
+            out.write(render_text(fresh, color=color))
+        elif fresh.has_changes:
+            out.write(f"The saved plan {target} is still current; carrying it out.\n")
+        out.flush()
+        if fresh.has_errors:
+            return EXIT_ERROR
+        if not fresh.has_changes:
+            if saved is not None:
+                out.write("No changes. Azure matches the spec.\n")
+            return EXIT_OK
+        if saved is None and not auto_approve:
+            if not stdin_isatty:
+                err.write(
+                    "error: apply needs confirmation and there is no terminal to ask on; "
+                    "pass --auto-approve (e.g. in CI) to apply without asking. Nothing was done.\n"
+                )
+                return EXIT_ERROR
+            if not confirm("Apply these changes?"):
+                err.write("Apply cancelled; nothing was done.\n")
+                return EXIT_ERROR
+        execution = _execute(fresh, prepared, observation, session, replace, wait, timeout, err)
+    out.write("\n" + render_summary(execution.report))
+    if execution.timed_out and timeout is not None:
+        out.write(
+            f"--timeout {timeout:g} s ran out while waiting for: {', '.join(execution.timed_out)}; "
+            "run apply again to continue.\n"
+        )
+    out.flush()
+    return EXIT_OK if execution.ok else EXIT_ERROR
+
+
+def _execute(
+    fresh: Plan,
+    prepared: Prepared,
+    observation: Observation,
+    session: Session,
+    replace: frozenset[str],
+    wait: bool,
+    timeout: float | None,
+    err: TextIO,
+) -> Execution:
+    progress = make_progress(err)
+    try:
+        return execute(
+            fresh,
+            desired=prepared.desired,
+            observed=observation.observed,
+            access=observation.access,
+            clients=session.clients,
+            target=session.target,
+            dataset_paths=_dataset_paths(prepared),
+            replace=replace,
+            options=ExecOptions.for_target(session.target, wait=wait, timeout=timeout),
+            progress=progress,
+        )
+    finally:
+        progress.close()

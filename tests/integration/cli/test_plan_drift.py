@@ -1,0 +1,174 @@
+"""plan, apply, drift and show on the example stack, through the CLI, against the emulator.
+
+The tests of this module run in order on one emulator: fresh plan, apply, no-op plan, then
+changes made outside the tool through the real Azure SDK, which drift must find.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices.models import PatchResourceTagsAndSku, Sku
+
+from reconciler.azure.credentials import StaticTokenCredential
+
+from .conftest import SUBSCRIPTION, Cli
+
+ANSI = re.compile(r"\x1b\[")
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def arm(cli: Cli) -> CognitiveServicesManagementClient:
+    conn = cli.emulator.connection
+    return CognitiveServicesManagementClient(
+        StaticTokenCredential(conn.token),
+        SUBSCRIPTION,
+        base_url=conn.endpoint,
+        connection_verify=conn.ca_file,
+        polling_interval=0.05,
+    )
+
+
+def plan_json(cli: Cli, *extra: str) -> dict[str, Any]:
+    run = cli.run("plan", str(cli.stack), "--format", "json", *extra)
+    assert run.code == 0, run.err
+    doc: dict[str, Any] = json.loads(run.out)  # --format json writes only JSON to stdout
+    return doc
+
+
+def actions(doc: dict[str, Any]) -> dict[str, list[str]]:
+    return {c["address"]: c["actions"] for c in doc["changes"]}
+
+
+def test_fresh_plan_creates_everything_and_only_reads(cli: Cli) -> None:
+    cli.clear_requests()
+    doc = plan_json(cli)
+    assert doc["format_version"] == "1"
+    assert doc["summary"]["create"] == 5
+    assert actions(doc) == {
+        "deployment.clippy-ncus": ["create"],
+        "deployment.clippy-swc": ["create"],
+        "file.clippy-train@swc": ["create"],
+        "file.clippy-valid@swc": ["create"],
+        "job.clippy": ["create"],
+    }
+    assert [c["address"] for c in doc["changes"]] == sorted(c["address"] for c in doc["changes"])
+    sent = cli.requests()
+    assert sent and not [r for r in sent if r[0] in MUTATING]
+    # one list per collection per account, plus the catalog and usages once per region:
+    # a small constant per account, whatever the number of resources
+    assert len(sent) <= 2 * 6, sent
+
+
+def test_detailed_exitcode_and_text_without_a_terminal(cli: Cli) -> None:
+    run = cli.run("plan", str(cli.stack), "--detailed-exitcode")
+    assert run.code == 2
+    assert "+ job.clippy" in run.out
+    assert "Plan: 5 to create" in run.out
+    assert not ANSI.search(run.out)  # no colour when stdout is not a terminal
+
+
+def test_markdown_for_a_pull_request(cli: Cli) -> None:
+    run = cli.run("plan", str(cli.stack), "--format", "markdown")
+    assert run.code == 0
+    assert "| create | update | replace | delete | wait |" in run.out
+    assert "`job.clippy`" in run.out and "22 examples" in run.out
+
+
+def test_out_saves_a_plan_with_the_observed_digest(cli: Cli) -> None:
+    saved = cli.stack.parent / "clippy.plan.json"
+    run = cli.run("plan", str(cli.stack), "--out", str(saved))
+    assert run.code == 0, run.err
+    doc = json.loads(saved.read_text(encoding="utf-8"))
+    assert len(doc["observed_digest"]) == 64
+    assert doc["saved"]["spec_dir"] == str(cli.stack.resolve())
+
+
+def test_drift_before_anything_was_applied_is_clean(cli: Cli) -> None:
+    run = cli.run("drift", str(cli.stack))
+    assert run.code == 0, run.out + run.err
+
+
+def test_apply_then_plan_has_no_changes(cli: Cli) -> None:
+    run = cli.run("apply", str(cli.stack), "--auto-approve", "--wait", "--timeout", "120")
+    assert run.code == 0, run.out + run.err
+    cli.clear_requests()
+    again = cli.run("plan", str(cli.stack), "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert not [r for r in cli.requests() if r[0] in MUTATING]
+    assert cli.run("drift", str(cli.stack)).code == 0
+
+
+def test_show_lists_the_job_with_its_loss_curve_and_the_deployments(cli: Cli) -> None:
+    run = cli.run("show", str(cli.stack))
+    assert run.code == 0, run.err
+    assert "succeeded" in run.out
+    assert "train loss" in run.out
+    assert "clippy-ncus (ncus/clippy-ncus): ProvisionedManaged x25, Succeeded" in run.out
+    doc = json.loads(cli.run("show", str(cli.stack), "--format", "json").out)
+    losses = doc["jobs"][0]["train_loss"]
+    assert losses and losses[-1] < losses[0]
+
+
+def test_capacity_changed_in_the_portal_is_drift_and_an_update_in_place(cli: Cli) -> None:
+    client = arm(cli)
+    patch = PatchResourceTagsAndSku(sku=Sku(name="Standard", capacity=4))
+    client.deployments.begin_update("rg-ft", "aoai-clippy-swc", "clippy-swc", patch).result()
+
+    run = cli.run("drift", str(cli.stack), "--format", "json")
+    assert run.code == 2
+    items = json.loads(run.out)
+    text = json.dumps(items)
+    assert "deployment.clippy-swc" in text and "capacity" in text
+
+    doc = plan_json(cli)
+    assert actions(doc)["deployment.clippy-swc"] == ["update"]
+    assert doc["summary"] == {
+        "create": 0,
+        "delete": 0,
+        "no-op": 4,
+        "replace": 0,
+        "update": 1,
+        "wait": 0,
+    }
+
+
+def test_deployment_deleted_outside_is_drift_with_a_cause(cli: Cli) -> None:
+    client = arm(cli)
+    client.deployments.begin_delete("rg-ft", "aoai-clippy-swc", "clippy-swc").result()
+    run = cli.run("drift", str(cli.stack))
+    assert run.code == 2
+    assert "clippy-swc" in run.out
+    assert "15 days" in run.out or "deleted" in run.out
+    assert actions(plan_json(cli))["deployment.clippy-swc"] == ["create"]
+
+
+def test_apply_puts_it_back_and_drift_is_clean_again(cli: Cli) -> None:
+    run = cli.run("apply", str(cli.stack), "--auto-approve")
+    assert run.code == 0, run.out + run.err
+    assert cli.run("drift", str(cli.stack)).code == 0
+    assert cli.run("plan", str(cli.stack), "--detailed-exitcode").code == 0
+
+
+def test_tags_removed_outside_are_drift(cli: Cli) -> None:
+    client = arm(cli)
+    current = client.deployments.get("rg-ft", "aoai-clippy-ncus", "clippy-ncus")
+    assert current.sku is not None
+    patch = PatchResourceTagsAndSku(sku=current.sku, tags={})
+    client.deployments.begin_update("rg-ft", "aoai-clippy-ncus", "clippy-ncus", patch).result()
+    run = cli.run("drift", str(cli.stack))
+    assert run.code == 2
+    assert "clippy-ncus" in run.out and "tag" in run.out.lower()
+
+
+def test_a_spec_error_is_located_exit_1_and_no_traceback(cli: Cli) -> None:
+    broken = cli.stack.parent / "broken"
+    broken.mkdir()
+    (broken / "stack.yaml").write_text("stack: x\naccounts:\n  a: {subscriptin_id: 1}\n")
+    run = cli.run("plan", str(broken))
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    assert re.search(r"broken/stack\.yaml:3:\d+: error: .*subscription_id", run.err), run.err
