@@ -155,7 +155,7 @@ def plan(
 
     prepared = prepare(spec_dir, on_warning=_warn)
     with Session.open() as session:
-        observation = session.observe(prepared)
+        observation = session.observe(prepared, frozenset(replace))
     result = compute_plan(prepared, observation, frozenset(replace))
     if fmt == "json":
         click.echo(render_json(result), nl=False)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.azure.clients import Clients
-from reconciler.azure.observe import Observation, observe
+from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import Target, resolve_target
 from reconciler.errors import Diagnostic, SpecError
-from reconciler.plan import Desired, Plan, plan
+from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
 from reconciler.spec import Spec
 from reconciler.validate import ValidationResult, validate
@@ -69,8 +69,33 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def observe(self, prepared: Prepared) -> Observation:
-        return observe(prepared.desired, self.clients, api_key_envs=prepared.api_key_envs)
+    def observe(self, prepared: Prepared, replace: frozenset[str] = frozenset()) -> Observation:
+        """Read the stack's accounts; the region's catalog and quota usages only for accounts
+        where the plan creates or changes a job or deployment (what plan-time checks need), so
+        a no-op plan costs a small constant number of list calls per account."""
+        observation = observe(
+            prepared.desired,
+            self.clients,
+            api_key_envs=prepared.api_key_envs,
+            with_catalog=frozenset(),
+        )
+        needing = accounts_to_check(compute_plan(prepared, observation, replace))
+        if not needing:
+            return observation
+        return add_catalog(observation, self.clients, needing)
+
+
+def accounts_to_check(result: Plan) -> frozenset[str]:
+    """Accounts whose catalog and quota the checks of this plan's changes read."""
+    checked = {Action.CREATE, Action.UPDATE, Action.REPLACE}
+    found: set[str] = set()
+    for change in result.changes:
+        if change.type is ResourceType.FILE or change.action not in checked:
+            continue
+        for side in (change.after, change.before):
+            if side and isinstance(side.get("account"), str):
+                found.add(side["account"])
+    return frozenset(found)
 
 
 def compute_plan(

@@ -120,7 +120,7 @@ def _apply(
 
     color = _color(out) and not os.environ.get("NO_COLOR")
     with lock.acquire(lock_timeout, on_wait=waiting), Session.open() as session:
-        observation = session.observe(prepared)
+        observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
             check_current(saved.plan, fresh)  # StalePlanError: nothing done

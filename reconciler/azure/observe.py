@@ -8,6 +8,7 @@ parallel. Never one GET per resource (DESIGN.md principle 4).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, load_catalog
+from reconciler.errors import NotFoundError
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -302,16 +304,38 @@ def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], fr
 
 
 def observe(
-    desired: Desired, clients: Clients, *, api_key_envs: Mapping[str, str | None] | None = None
+    desired: Desired,
+    clients: Clients,
+    *,
+    api_key_envs: Mapping[str, str | None] | None = None,
+    with_catalog: frozenset[str] | None = None,
 ) -> Observation:
-    """Read every account of the stack, in parallel."""
+    """Read every account of the stack, in parallel.
+
+    `with_catalog` names the accounts whose region's model catalog and quota usages are read
+    too (None: all); `add_catalog` reads them later for a plan that turns out to need them.
+    """
     catalog = load_catalog()
     regional = _Once()
     api_key_envs = api_key_envs or {}
 
     def one(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
         arm = clients.arm(account.subscription_id, account.tenant_id)
-        raw_account = read.get_account(arm, account.resource_group, account.name)
+        group = regional.get(
+            ("accounts", account.subscription_id, account.resource_group),
+            lambda: {
+                str(a.get("name", "")).lower(): a
+                for a in read.list_accounts(arm, account.resource_group)
+            },
+        )
+        raw_account = group.get(account.name.lower())
+        if raw_account is None:
+            raise NotFoundError(
+                f"no account {account.name} in resource group {account.resource_group} of "
+                f"subscription {account.subscription_id}",
+                operation=f"find account {account.key}",
+                status=404,
+            )
         location = str(raw_account.get("location") or "")
         endpoint = str((raw_account.get("properties") or {}).get("endpoint") or "")
         where = f"{account.key} ({account.name})"
@@ -341,8 +365,14 @@ def observe(
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
         key = (account.subscription_id, location)
-        models = regional.get(("models", *key), lambda: read.list_location_models(arm, location))
-        usages = regional.get(("usages", *key), lambda: read.list_usages(arm, location))
+        offered: tuple[OfferedModel, ...] | None = None
+        used: dict[str, Usage] | None = None
+        if with_catalog is None or account.key in with_catalog:
+            models = regional.get(
+                ("models", *key), lambda: read.list_location_models(arm, location)
+            )
+            usages = regional.get(("usages", *key), lambda: read.list_usages(arm, location))
+            offered, used = tuple(offered_models(models, location, catalog)), usages_of(usages)
         observed = ObservedAccount(
             key=account.key,
             arm_id=str(raw_account.get("id") or ""),
@@ -354,8 +384,8 @@ def observe(
                 observed_job(j, checkpoints.get(j["id"]), events.get(j["id"])) for j in jobs
             ),
             deployments=tuple(observed_deployment(d) for d in deployments),
-            catalog=tuple(offered_models(models, location, catalog)),
-            usages=usages_of(usages),
+            catalog=offered,
+            usages=used,
         )
         return observed, access
 
@@ -368,4 +398,37 @@ def observe(
     return observation
 
 
-__all__ = ["AccountAccess", "Observation", "observe"]
+def add_catalog(
+    observation: Observation, clients: Clients, accounts: frozenset[str]
+) -> Observation:
+    """The observation with the catalog and usages of these accounts' regions read (once per
+    subscription and region)."""
+    catalog = load_catalog()
+    regional = _Once()
+    current = dict(observation.observed.accounts)
+
+    def one(key: str) -> ObservedAccount:
+        seen = current[key]
+        access = observation.access[key]
+        arm = clients.arm(access.subscription_id, access.tenant_id)
+        region = (access.subscription_id, seen.location)
+        models = regional.get(
+            ("models", *region), lambda: read.list_location_models(arm, seen.location)
+        )
+        usages = regional.get(("usages", *region), lambda: read.list_usages(arm, seen.location))
+        return dataclasses.replace(
+            seen,
+            catalog=tuple(offered_models(models, seen.location, catalog)),
+            usages=usages_of(usages),
+        )
+
+    wanted = sorted(k for k in accounts if k in current and current[k].catalog is None)
+    if wanted:
+        workers = max(1, min(MAX_PARALLEL_ACCOUNTS, len(wanted)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="catalog") as pool:
+            for key, account in zip(wanted, pool.map(one, wanted), strict=True):
+                current[key] = account
+    return Observation(Observed(current), dict(observation.access))
+
+
+__all__ = ["AccountAccess", "Observation", "add_catalog", "observe"]

@@ -31,6 +31,12 @@ def get_account(arm: CognitiveServicesManagementClient, resource_group: str, nam
         return _dump(arm.accounts.get(resource_group, name))
 
 
+def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -> list[JSON]:
+    """Every account of a resource group: one call for all the spec's accounts there."""
+    with mapped(f"list accounts in resource group {resource_group}"):
+        return [_dump(a) for a in arm.accounts.list_by_resource_group(resource_group)]
+
+
 def list_deployments(
     arm: CognitiveServicesManagementClient, resource_group: str, name: str
 ) -> list[JSON]:

@@ -66,8 +66,16 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
             body, problem = await _json(request)
             if problem is not None:
                 return problem
-            if not isinstance(body, dict) or set(body) - {"provision_seconds", "latency_ms"}:
-                return _error("expected an object with provision_seconds and/or latency_ms")
+            allowed = {"provision_seconds", "latency_ms", "arm_page_size"}
+            if not isinstance(body, dict) or set(body) - allowed:
+                return _error(
+                    "expected an object with provision_seconds, latency_ms and/or arm_page_size"
+                )
+            if "arm_page_size" in body:
+                size = _number(body["arm_page_size"])
+                if size is None or size < 1 or size != int(size):
+                    return _error("arm_page_size must be a positive integer")
+                state.config.arm_page_size = int(size)
             if "provision_seconds" in body:
                 value = _number(body["provision_seconds"])
                 if value is None or value < 0:
@@ -83,6 +91,7 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
                 "speed": state.config.speed,
                 "latency_ms": state.config.latency_ms,
                 "provision_seconds": state.config.provision_seconds,
+                "arm_page_size": state.config.arm_page_size,
             }
         )
 

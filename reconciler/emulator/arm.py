@@ -25,7 +25,6 @@ from reconciler.emulator.auth import check_arm_token
 from reconciler.emulator.seed import normalize_location
 from reconciler.emulator.state import PROVIDER, EmulatorState, SeedAccount
 
-PAGE_SIZE = 10  # small on purpose: clients must follow nextLink
 MAX_BODY_BYTES = 4 * 1024 * 1024  # ARM's request size limit
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 
@@ -87,12 +86,13 @@ def _page(call: ArmCall, items: list[dict[str, Any]]) -> JSONResponse:
     if not token.isdigit():
         raise bad_request(f"The $skipToken '{token[:40]}' is invalid.", target="$skipToken")
     offset = int(token)
-    body: dict[str, Any] = {"value": items[offset : offset + PAGE_SIZE]}
-    if offset + PAGE_SIZE < len(items):
+    size = max(1, call.state.config.arm_page_size)
+    body: dict[str, Any] = {"value": items[offset : offset + size]}
+    if offset + size < len(items):
         url = call.request.url
         body["nextLink"] = (
             f"{call.state.base_url}{url.path}?api-version={call.api_version}"
-            f"&$skipToken={offset + PAGE_SIZE}"
+            f"&$skipToken={offset + size}"
         )
     return JSONResponse(body)
 

@@ -35,6 +35,8 @@ class EmulatorConfig:
     speed: float = 1.0
     latency_ms: int = 0
     provision_seconds: float = 10.0
+    # items per page of ARM lists; larger collections answer with nextLink
+    arm_page_size: int = 100
 
 
 @dataclass

@@ -98,7 +98,12 @@ def test_apply_then_plan_has_no_changes(cli: Cli) -> None:
     cli.clear_requests()
     again = cli.run("plan", str(cli.stack), "--detailed-exitcode")
     assert again.code == 0, again.out + again.err
-    assert not [r for r in cli.requests() if r[0] in MUTATING]
+    sent = cli.requests()
+    assert not [r for r in sent if r[0] in MUTATING]
+    # nothing to check: neither the region's catalog nor its quota is read
+    assert not [p for _, p in sent if p.endswith(("/models", "/usages"))], sent
+    # accounts listed once per resource group, then one list per collection per account
+    assert len(sent) == 1 + 2 * 3, sent
     assert cli.run("drift", str(cli.stack)).code == 0
 
 
@@ -157,11 +162,17 @@ def test_tags_removed_outside_are_drift(cli: Cli) -> None:
     client = arm(cli)
     current = client.deployments.get("rg-ft", "aoai-clippy-ncus", "clippy-ncus")
     assert current.sku is not None
+    tags = dict(current.tags or {})
     patch = PatchResourceTagsAndSku(sku=current.sku, tags={})
     client.deployments.begin_update("rg-ft", "aoai-clippy-ncus", "clippy-ncus", patch).result()
     run = cli.run("drift", str(cli.stack))
     assert run.code == 2
     assert "clippy-ncus" in run.out and "tag" in run.out.lower()
+    # untagged, it is no longer the stack's: plan refuses to touch it until the tags are back
+    assert cli.run("plan", str(cli.stack)).code == 1
+    restore = PatchResourceTagsAndSku(sku=current.sku, tags=tags)
+    client.deployments.begin_update("rg-ft", "aoai-clippy-ncus", "clippy-ncus", restore).result()
+    assert cli.run("drift", str(cli.stack)).code == 0
 
 
 def test_a_spec_error_is_located_exit_1_and_no_traceback(cli: Cli) -> None:
@@ -172,3 +183,22 @@ def test_a_spec_error_is_located_exit_1_and_no_traceback(cli: Cli) -> None:
     assert run.code == 1
     assert "Traceback" not in run.err
     assert re.search(r"broken/stack\.yaml:3:\d+: error: .*subscription_id", run.err), run.err
+
+
+def test_capacity_beyond_the_quota_is_a_located_plan_error(cli: Cli) -> None:
+    spec = cli.stack / "deployments.yaml"
+    original = spec.read_text(encoding="utf-8")
+    spec.write_text(original.replace("capacity: 25}", "capacity: 1000}"), encoding="utf-8")
+    try:
+        cli.clear_requests()
+        run = cli.run("plan", str(cli.stack))
+        assert run.code == 1
+        assert "Traceback" not in run.err
+        assert re.search(r"deployments\.yaml:\d+:\d+: error: .*quota", run.out + run.err), (
+            run.out + run.err
+        )
+        sent = cli.requests()
+        assert not [r for r in sent if r[0] in MUTATING]
+        assert [p for _, p in sent if p.endswith("/usages")]  # a change to check: quota read
+    finally:
+        spec.write_text(original, encoding="utf-8")

@@ -183,6 +183,7 @@ def test_delete_is_a_long_running_operation(
 def test_list_follows_next_link_pages(
     arm_client_sub2: CognitiveServicesManagementClient, http: httpx2.Client
 ) -> None:
+    assert http.post("/_emulator/config", json={"arm_page_size": 10}).status_code == 200
     names = [f"page-{i:02d}" for i in range(12)]
     for name in names:
         arm_client_sub2.deployments.begin_create_or_update(
@@ -200,6 +201,7 @@ def test_list_follows_next_link_pages(
     second = http.get(first["nextLink"]).json()
     assert len(second["value"]) == len(listed) - 10
     assert "nextLink" not in second
+    assert http.post("/_emulator/config", json={"arm_page_size": 100}).status_code == 200
 
 
 @pytest.mark.parametrize(
