@@ -151,12 +151,12 @@ def plan(
     """
     from reconciler.plan import render_json, render_markdown, render_text
     from reconciler.plan.saved import save_plan
-    from reconciler.workflow import Session, compute_plan, prepare
+    from reconciler.workflow import Session, plan_with_history, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn)
     with Session.open() as session:
         observation = session.observe(prepared, frozenset(replace))
-    result = compute_plan(prepared, observation, frozenset(replace))
+        result = plan_with_history(prepared, observation, frozenset(replace), session.clients)
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":

@@ -5,16 +5,20 @@ The CLI calls these and renders; apply calls them again before it acts (level-tr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import Target, resolve_target
+from reconciler.datasets.digest import example_digest
 from reconciler.errors import Diagnostic, SpecError
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
+from reconciler.plan.naming import sha256_in_filename
 from reconciler.spec import Spec
 from reconciler.validate import ValidationResult, validate
 
@@ -96,6 +100,59 @@ def accounts_to_check(result: Plan) -> frozenset[str]:
             if side and isinstance(side.get("account"), str):
                 found.add(side["account"])
     return frozenset(found)
+
+
+def example_history(
+    prepared: Prepared, observation: Observation, result: Plan, clients: Clients
+) -> dict[str, frozenset[bytes]]:
+    """Example digests of the data of the jobs now serving, where a job is trained anew on
+    changed data: read from Azure (streamed, one file per changed dataset), so that a review
+    can say how many examples were added and removed."""
+    known = prepared.desired.example_digests
+    history: dict[str, frozenset[bytes]] = {}
+    for change in result.changes:
+        previous = change.details.get("previous")
+        account_key = (change.after or {}).get("account")
+        if not isinstance(previous, dict) or not isinstance(account_key, str):
+            continue
+        account = observation.observed.accounts.get(account_key)
+        access = observation.access.get(account_key)
+        if account is None or access is None:
+            continue
+        job = next((j for j in account.jobs if j.id == previous.get("id")), None)
+        if job is None:
+            continue
+        for file_id in (job.training_file, job.validation_file):
+            observed = account.file(file_id) if file_id else None
+            sha = sha256_in_filename(observed.filename) if observed else None
+            if observed is None or sha is None or sha in known or sha in history:
+                continue
+            client = clients.data_plane(
+                access.endpoint, api_key_env=access.api_key_env, where=access.key
+            )
+            digests = set()
+            for line in read.iter_file_lines(client, access.name, observed.id):
+                try:
+                    example = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(example, dict):
+                    digests.add(example_digest(example))
+            history[sha] = frozenset(digests)
+    return history
+
+
+def plan_with_history(
+    prepared: Prepared, observation: Observation, replace: frozenset[str], clients: Clients
+) -> Plan:
+    """The plan, with what changed in the data since the job now serving when a job is
+    trained anew (for review in a pull request)."""
+    result = compute_plan(prepared, observation, replace)
+    history = example_history(prepared, observation, result, clients)
+    if not history:
+        return result
+    desired = desired_from_spec(prepared.spec, prepared.validation.datasets, history=history)
+    return plan(desired, observation.observed, replace=replace)
 
 
 def compute_plan(

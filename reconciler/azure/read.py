@@ -6,6 +6,7 @@ observed can be saved, digested and replayed in golden tests without the SDK's c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -89,3 +90,13 @@ def job_results_csv(client: openai.OpenAI, account: str, job_id: str) -> str | N
         if not job.result_files:
             return None
         return client.files.content(job.result_files[0]).text
+
+
+def iter_file_lines(client: openai.OpenAI, account: str, file_id: str) -> Iterator[str]:
+    """A file's content line by line, streamed (memory independent of the file's size)."""
+    with (
+        mapped(f"read file {file_id} in {account}"),
+        client.files.with_streaming_response.content(file_id) as response,
+    ):
+        for line in response.iter_lines():
+            yield str(line)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ReconcilerError, StalePlanError
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Change, Plan
 
 KIND = "reconciler-saved-plan"
 
@@ -76,6 +76,14 @@ def load_saved_plan(path: Path) -> SavedPlan:
         ) from None
 
 
+def _acted_on(change: Change) -> dict[str, Any]:
+    """What apply acts on; `details` is display-only (progress, review notes) and may differ."""
+    doc = change.to_json()
+    doc.pop("details", None)
+    doc.pop("reason", None)
+    return doc
+
+
 def check_current(saved: Plan, fresh: Plan) -> None:
     """Refuse a saved plan that no longer describes what apply would do now."""
     if saved.observed_digest != fresh.observed_digest:
@@ -83,7 +91,7 @@ def check_current(saved: Plan, fresh: Plan) -> None:
             "error: plan is stale: Azure has changed since the plan was made "
             "(observed state differs); run `reconciler plan` again"
         )
-    if [c.to_json() for c in saved.changes] != [c.to_json() for c in fresh.changes]:
+    if [_acted_on(c) for c in saved.changes] != [_acted_on(c) for c in fresh.changes]:
         raise StalePlanError(
             "error: plan is stale: the spec or its data changed since the plan was made; "
             "run `reconciler plan` again"

@@ -202,3 +202,28 @@ def test_capacity_beyond_the_quota_is_a_located_plan_error(cli: Cli) -> None:
         assert [p for _, p in sent if p.endswith("/usages")]  # a change to check: quota read
     finally:
         spec.write_text(original, encoding="utf-8")
+
+
+def test_edited_training_data_plans_a_new_job_and_says_what_changed(cli: Cli) -> None:
+    data = cli.stack / "data" / "clippy-train.jsonl"
+    original = data.read_text(encoding="utf-8")
+    lines = original.splitlines()
+    first = json.loads(lines[0])
+    added = []
+    for i in range(2):
+        example = json.loads(json.dumps(first))
+        example["messages"][1]["content"] = f"A brand new question number {i}?"
+        added.append(json.dumps(example))
+    data.write_text("\n".join(lines[1:] + added) + "\n", encoding="utf-8")
+    try:
+        run = cli.run("plan", str(cli.stack))
+        # clippy-ncus has prevent_destroy: serving the new model would replace it
+        assert run.code == 1
+        assert re.search(r"deployments\.yaml:\d+:\d+: error: .*prevent_destroy", run.out)
+        assert "+ job.clippy" in run.out
+        assert "2 examples added, 1 removed" in run.out, run.out
+        assert "-/+ deployment.clippy-swc" in run.out
+        markdown = cli.run("plan", str(cli.stack), "--format", "markdown").out
+        assert "2 examples added, 1 removed" in markdown, markdown
+    finally:
+        data.write_text(original, encoding="utf-8")
