@@ -15,6 +15,7 @@ from typing import NoReturn, TypeVar
 import click
 
 from reconciler import __version__
+from reconciler.console import use_color
 from reconciler.errors import NotBuiltError, ReconcilerError
 
 EXIT_OK = 0
@@ -75,11 +76,6 @@ def cli() -> None:
     Set RECONCILER_EMULATOR=DIR to talk to a local emulator (`reconciler emulator serve`)
     instead of Azure.
     """
-
-
-def _color(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
 
 
 def _warn(diagnostic: object) -> None:
@@ -162,7 +158,7 @@ def plan(
     elif fmt == "markdown":
         click.echo(render_markdown(result), nl=False)
     else:
-        click.echo(render_text(result, color=_color(sys.stdout)), nl=False)
+        click.echo(render_text(result, color=use_color(sys.stdout)), nl=False)
     if result.errors:
         if fmt != "text":
             for issue in result.errors:
@@ -268,7 +264,7 @@ def drift(spec_dir: Path, fmt: str) -> None:
     elif fmt == "markdown":
         click.echo(render_drift_markdown(prepared.desired.stack, items), nl=False)
     else:
-        click.echo(render_drift_text(items, color=_color(sys.stdout)), nl=False)
+        click.echo(render_drift_text(items, color=use_color(sys.stdout)), nl=False)
     if items:
         sys.exit(EXIT_CHANGES)
 

@@ -14,7 +14,6 @@ when `--wait` ran out of `--timeout` with work still pending (the user asked to 
 from __future__ import annotations
 
 import math
-import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import make_progress
 from reconciler.apply.summary import render_summary
 from reconciler.azure.observe import Observation
+from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
 from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
@@ -34,11 +34,6 @@ from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-
-
-def _color(stream: TextIO) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty()) if callable(isatty) else False
 
 
 def _dataset_paths(prepared: Prepared) -> dict[str, Path]:
@@ -118,7 +113,7 @@ def _apply(
         err.write(f"{message}\n")
         err.flush()
 
-    color = _color(out) and not os.environ.get("NO_COLOR")
+    color = use_color(out)
     with lock.acquire(lock_timeout, on_wait=waiting), Session.open() as session:
         observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)

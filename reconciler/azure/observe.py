@@ -313,9 +313,9 @@ def observe(
     """Read every account of the stack, in parallel.
 
     `with_catalog` names the accounts whose region's model catalog and quota usages are read
-    too (None: all); `add_catalog` reads them later for a plan that turns out to need them.
+    too (None: all), through `add_catalog`, which a caller may also use later for a plan that
+    turns out to need them.
     """
-    catalog = load_catalog()
     regional = _Once()
     api_key_envs = api_key_envs or {}
 
@@ -364,15 +364,6 @@ def observe(
         for job in ours:
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
-        key = (account.subscription_id, location)
-        offered: tuple[OfferedModel, ...] | None = None
-        used: dict[str, Usage] | None = None
-        if with_catalog is None or account.key in with_catalog:
-            models = regional.get(
-                ("models", *key), lambda: read.list_location_models(arm, location)
-            )
-            usages = regional.get(("usages", *key), lambda: read.list_usages(arm, location))
-            offered, used = tuple(offered_models(models, location, catalog)), usages_of(usages)
         observed = ObservedAccount(
             key=account.key,
             arm_id=str(raw_account.get("id") or ""),
@@ -384,8 +375,6 @@ def observe(
                 observed_job(j, checkpoints.get(j["id"]), events.get(j["id"])) for j in jobs
             ),
             deployments=tuple(observed_deployment(d) for d in deployments),
-            catalog=offered,
-            usages=used,
         )
         return observed, access
 
@@ -395,7 +384,8 @@ def observe(
         results = list(pool.map(one, accounts))
     observation = Observation(Observed({o.key: o for o, _ in results}))
     observation.access = {a.key: a for _, a in results}
-    return observation
+    wanted = frozenset(observation.access) if with_catalog is None else with_catalog
+    return add_catalog(observation, clients, wanted) if wanted else observation
 
 
 def add_catalog(

@@ -27,11 +27,6 @@ def _dump(obj: Any) -> JSON:
     raise TypeError(f"cannot dump {type(obj).__name__}")
 
 
-def get_account(arm: CognitiveServicesManagementClient, resource_group: str, name: str) -> JSON:
-    with mapped(f"GET account {name} in resource group {resource_group}"):
-        return _dump(arm.accounts.get(resource_group, name))
-
-
 def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -> list[JSON]:
     """Every account of a resource group: one call for all the spec's accounts there."""
     with mapped(f"list accounts in resource group {resource_group}"):
@@ -76,11 +71,6 @@ def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 2
     with mapped(f"list events of {job_id} in {account}"):
         page = client.fine_tuning.jobs.list_events(job_id, limit=limit)
         return [_dump(e) for e in page.data]
-
-
-def file_content(client: openai.OpenAI, account: str, file_id: str) -> bytes:
-    with mapped(f"read file {file_id} in {account}"):
-        return client.files.content(file_id).content
 
 
 def job_results_csv(client: openai.OpenAI, account: str, job_id: str) -> str | None:

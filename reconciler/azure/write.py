@@ -116,11 +116,6 @@ def get_file(client: openai.OpenAI, account: str, file_id: str) -> JSON:
         return _dump(client.files.retrieve(file_id))
 
 
-def delete_file(client: openai.OpenAI, account: str, file_id: str) -> None:
-    with mapped(f"DELETE file {file_id} in {account}"):
-        client.files.delete(file_id)
-
-
 def create_job(client: openai.OpenAI, account: str, name: str, body: JSON) -> JSON:
     """POST a fine-tuning job; ``body`` is the request (Azure-only fields are sent as extras)."""
     known = {"model", "training_file", "validation_file", "suffix", "seed", "method", "metadata"}
