@@ -4,7 +4,6 @@ long-running operations), models, skus, usages and operation status."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.emulator import arm_deployments, arm_listings, lro
+from reconciler.emulator import api_versions, arm_deployments, arm_listings, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
     account_not_found,
@@ -26,7 +25,6 @@ from reconciler.emulator.seed import normalize_location
 from reconciler.emulator.state import PROVIDER, EmulatorState, SeedAccount
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # ARM's request size limit
-_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 
 _SUB = "/subscriptions/{subscription}"
 _PROVIDER = f"/providers/{PROVIDER}"
@@ -135,9 +133,7 @@ def account_usages(call: ArmCall) -> Response:
 
 
 def account_models(call: ArmCall) -> Response:
-    account = call.account()
-    entries = arm_listings.location_models(call.state, account.location)
-    return _page(call, [{**e["model"], "kind": e["kind"]} for e in entries])
+    return _page(call, arm_listings.account_models(call.state, call.account()))
 
 
 # --- deployments --------------------------------------------------------------------------
@@ -269,20 +265,7 @@ def _endpoint(state: EmulatorState, handler: Handler) -> Callable[[Request], Awa
     async def endpoint(request: Request) -> Response:
         try:
             check_arm_token(request, state.token)
-            version = request.query_params.get("api-version")
-            if not version:
-                raise ArmError(
-                    400,
-                    "MissingApiVersionParameter",
-                    "The api-version query parameter (?api-version=) is required for all requests.",
-                )
-            if not _API_VERSION.match(version):
-                raise ArmError(
-                    400,
-                    "InvalidApiVersionParameter",
-                    f"The api-version '{version[:40]}' is invalid. "
-                    "The supported versions are '2024-10-01,2025-06-01,2025-09-01,2026-03-01'.",
-                )
+            api_versions.check_arm(request.query_params.get("api-version"))
             body = await _read_body(request)
             call = ArmCall(request, state, body)
             return await run_in_threadpool(handler, call)

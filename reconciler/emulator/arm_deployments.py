@@ -2,8 +2,9 @@
 deleting them, kept apart from HTTP so the routes stay thin.
 
 State is computed lazily from the simulated clock: ``settle`` finishes the operations that are
-due and removes fine-tuned deployments left without inference for 15 days; every ARM read and
-write of an account calls it first.
+due and removes the fine-tuned deployments the service would have removed (DeveloperTier ones 24
+hours after creation, others after 15 days without inference); every ARM read and write of an
+account calls it first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.catalog import Capacity, CatalogError, ModelInfo
-from reconciler.emulator import lro
+from reconciler.emulator import arm_schema, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
     bad_request,
@@ -32,6 +33,8 @@ DEPLOYMENT_TYPE = "Microsoft.CognitiveServices/accounts/deployments"
 DEFAULT_RAI_POLICY = "Microsoft.DefaultV2"
 UPGRADE_OPTIONS = ("OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade")
 IDLE_LIMIT_SECONDS = 15 * 24 * 3600.0
+DEVELOPER_TIER = "DeveloperTier"
+DEVELOPER_TIER_LIFETIME_SECONDS = 24 * 3600.0
 _INT32_MAX = 2**31 - 1
 _MAX_TAGS = 50
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -163,6 +166,7 @@ def parse_put_body(body: Any) -> DeploymentRequest:
             "The request content was invalid and could not be deserialized: "
             "the body must be a Deployment object."
         )
+    arm_schema.check(doc, arm_schema.DEPLOYMENT)
     properties = _object(doc.get("properties"), "properties")
     if properties is None:
         raise invalid_property(
@@ -219,6 +223,7 @@ def parse_patch_body(body: Any) -> PatchRequest:
             "The request content was invalid and could not be deserialized: "
             "the body must be an object with 'tags' and/or 'sku'."
         )
+    arm_schema.check(doc, arm_schema.PATCH)
     sku = _object(doc.get("sku"), "sku") or {}
     return PatchRequest(
         tags=_tags(doc.get("tags")),
@@ -453,14 +458,23 @@ def settle(state: EmulatorState, account: SeedAccount) -> None:
                 state.store.put(KIND, doc_key, doc)
             lro.finish(state, op)
         for doc_key, doc in state.store.items(KIND, f"{account.name}/"):
-            if not is_fine_tuned_name(state, str(doc["properties"]["model"]["name"])):
-                continue
-            created = lro.parse_iso(doc["systemData"]["createdAt"])
-            used = state.store.get(INFERENCE, doc_key) or {}
-            last = max(created, float(used.get("at", 0.0)))
-            if now - last >= IDLE_LIMIT_SECONDS:
+            if _expired(state, doc_key, doc, now):
                 state.store.delete(KIND, doc_key)
                 state.store.delete(INFERENCE, doc_key)
+
+
+def _expired(state: EmulatorState, doc_key: str, doc: dict[str, Any], now: float) -> bool:
+    """Whether the service has removed this deployment by ``now``: a DeveloperTier deployment
+    24 hours after its creation, any other fine-tuned deployment after 15 days without a chat
+    completion (both from Azure's fine-tuning deploy docs)."""
+    if not is_fine_tuned_name(state, str(doc["properties"]["model"]["name"])):
+        return False
+    created = lro.parse_iso(doc["systemData"]["createdAt"])
+    if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER.lower():
+        return now - created >= DEVELOPER_TIER_LIFETIME_SECONDS
+    used = state.store.get(INFERENCE, doc_key) or {}
+    last = max(created, float(used.get("at", 0.0)))
+    return now - last >= IDLE_LIMIT_SECONDS
 
 
 def busy_with(state: EmulatorState, account: SeedAccount) -> dict[str, Any] | None:
@@ -572,7 +586,9 @@ def create_or_update(
             "model": model,
             "versionUpgradeOption": request.upgrade_option or default_upgrade,
             "capabilities": _capabilities(resolved),
-            "provisioningState": "Updating" if existing else "Creating",
+            # Published DeploymentProvisioningState has no "Updating": a change in progress
+            # reads Accepted.
+            "provisioningState": "Accepted" if existing else "Creating",
             "currentCapacity": (
                 existing["properties"].get("currentCapacity") if existing else capacity
             ),
@@ -634,7 +650,7 @@ def patch(
             usage = usage_name(state, resolved.base, sku_name, resolved.fine_tuned)
             _check_quota(state, account, usage, capacity, doc_key)
             doc["sku"] = {"name": sku_name, "capacity": capacity}
-            doc["properties"]["provisioningState"] = "Updating"
+            doc["properties"]["provisioningState"] = "Accepted"
             doc["properties"]["rateLimits"] = _rate_limits(sku_name, capacity)
         if request.tags is not None:
             doc["tags"] = request.tags

@@ -1,12 +1,16 @@
-"""Read-only ARM documents: accounts, models offered in a region, deployment skus, usages."""
+"""Read-only ARM documents: accounts, models offered in a region or to an account, deployment
+skus, usages; each in the shape of Microsoft.CognitiveServices' published examples (2025-09-01:
+GetAccount, ListLocationModels, ListAccountModels, ListDeploymentSkus, ListUsages)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from reconciler.catalog import CatalogError, ModelInfo
-from reconciler.emulator import arm_deployments
+from reconciler.emulator import arm_deployments, lro
+from reconciler.emulator.dataplane.holdings import holdings
 from reconciler.emulator.state import EmulatorState, SeedAccount
 
 ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
@@ -49,32 +53,57 @@ def account_json(state: EmulatorState, account: SeedAccount) -> dict[str, Any]:
     }
 
 
-def _model_entry(state: EmulatorState, info: ModelInfo, region: str, kind: str) -> dict[str, Any]:
-    skus: list[dict[str, Any]] = []
-    for sku_name, capacity in info.base_skus.get(region, {}).items():
-        skus.append(
-            {
-                "name": sku_name,
-                "usageName": arm_deployments.usage_name(state, info, sku_name, False),
-                "capacity": capacity.to_arm(),
-            }
-        )
+def _scale_type(sku_names: Iterable[str]) -> str:
+    """``capabilities.scaleType`` as Azure lists it, e.g. "Manual,Standard,Provisioned"."""
+    kinds = ["Manual"]
+    names = list(sku_names)
+    if any("Provisioned" not in n for n in names):
+        kinds.append("Standard")
+    if any("Provisioned" in n for n in names):
+        kinds.append("Provisioned")
+    return ",".join(kinds)
+
+
+def _system_data(day: str) -> dict[str, str]:
+    stamp = f"{day}T00:00:00Z" if len(day) == 10 else "2023-01-01T00:00:00Z"
+    return {
+        "createdBy": "Microsoft",
+        "createdByType": "Application",
+        "createdAt": stamp,
+        "lastModifiedBy": "Microsoft",
+        "lastModifiedByType": "Application",
+        "lastModifiedAt": stamp,
+    }
+
+
+def _base_model(state: EmulatorState, info: ModelInfo, region: str) -> dict[str, Any]:
+    """A base model in the shape of ListLocationModels' ``model`` (2025-09-01).
+
+    Only published keys: ``capabilities`` and ``finetuneCapabilities`` are string maps with the
+    names Azure's examples use. A model that can be fine-tuned here reads as gpt-4o 2024-08-06
+    does in ListAccountModels / ListLocationModels: ``capabilities.fineTune`` "false" (the base
+    deployment) and ``finetuneCapabilities.fineTune`` "true" (its fine-tuned models). Which skus a
+    fine-tuned model may use is not published there: it is catalog data."""
+    skus: list[dict[str, Any]] = [
+        {
+            "name": sku_name,
+            "usageName": arm_deployments.usage_name(state, info, sku_name, False),
+            "capacity": capacity.to_arm(),
+        }
+        for sku_name, capacity in info.base_skus.get(region, {}).items()
+    ]
     tunable = info.fine_tunable_in(region) and bool(info.methods)
     capabilities = {
         "chatCompletion": "true",
-        "fineTune": "true" if tunable else "false",
-        "inference": "true" if info.base_skus.get(region) else "false",
-        "scaleType": "Standard" if skus else "Manual",
+        "fineTune": "false",
+        "inference": "true" if skus else "false",
+        "scaleType": _scale_type(s["name"] for s in skus),
     }
     if info.vision:
         capabilities["vision"] = "true"
-    if info.input_tokens:
-        capabilities["maxContextToken"] = str(info.input_tokens)
-    if info.output_tokens:
-        capabilities["maxOutputToken"] = str(info.output_tokens)
-    system_data = {"createdBy": "Microsoft", "lastModifiedBy": "Microsoft"}
-    if len(info.version) == 10:  # a date version: the model's release day
-        system_data["createdAt"] = f"{info.version}T00:00:00Z"
+    if tunable:
+        capabilities["FineTuneTokensMaxValuePerExample"] = str(info.max_example_tokens)
+        capabilities["FineTuneTokensMaxValue"] = "2000000000"
     model: dict[str, Any] = {
         "format": "OpenAI",
         "name": info.name,
@@ -84,40 +113,69 @@ def _model_entry(state: EmulatorState, info: ModelInfo, region: str, kind: str) 
         "maxCapacity": max((s["capacity"]["maximum"] for s in skus), default=0),
         "capabilities": capabilities,
         "lifecycleStatus": info.lifecycle_status,
-        "systemData": system_data,
+        "systemData": _system_data(info.version),
     }
     if tunable:
-        methods = ",".join(sorted(info.methods))
-        finetune: dict[str, str] = {
+        ft_skus = info.finetuned_skus.get(region, {})
+        model["finetuneCapabilities"] = {
             "fineTune": "true",
-            "inference": "true" if info.finetuned_skus.get(region) else "false",
-            "chatCompletion": "true",
-            "FineTuneTokensMaxValuePerExample": str(info.max_example_tokens),
-            "FineTuneTokensMaxValue": "2000000000",
-            "fineTuningMethods": methods,
-            "trainingTypes": ",".join(
-                t for t, regions in sorted(info.training_regions.items()) if region in regions
-            ),
+            "inference": "true" if ft_skus else "false",
+            "scaleType": _scale_type(ft_skus),
+            "chat": "true",
         }
-        ft_skus = [
-            {
-                "name": sku_name,
-                "usageName": arm_deployments.usage_name(state, info, sku_name, True),
-                "capacity": capacity.to_arm(),
-            }
-            for sku_name, capacity in info.finetuned_skus.get(region, {}).items()
-        ]
-        if ft_skus:
-            finetune["deploymentSkus"] = ",".join(str(s["name"]) for s in ft_skus)
-        model["finetuneCapabilities"] = finetune
-    return {"kind": kind, "skuName": "S0", "model": model}
+    return model
 
 
 def location_models(state: EmulatorState, region: str) -> list[dict[str, Any]]:
-    entries = []
+    return [
+        {"kind": "OpenAI", "skuName": "S0", "model": _base_model(state, info, region)}
+        for info in state.catalog.models_in_region(region)
+    ]
+
+
+def account_models(state: EmulatorState, account: SeedAccount) -> list[dict[str, Any]]:
+    """GET accounts/{a}/models in the shape of ListAccountModels (2025-09-01): the base models
+    the account's region offers (no ``skus``, as the example shows none) and the fine-tuned models
+    the account holds, each with ``baseModel``."""
+    region = account.location
+    out: list[dict[str, Any]] = []
     for info in state.catalog.models_in_region(region):
-        entries.append(_model_entry(state, info, region, "OpenAI"))
-    return entries
+        model = _base_model(state, info, region)
+        # ListAccountModels shows neither skus nor the fine-tuning token limits.
+        del model["skus"]
+        for name in ("FineTuneTokensMaxValuePerExample", "FineTuneTokensMaxValue"):
+            model["capabilities"].pop(name, None)
+        out.append(model)
+    for held in holdings(state, account.name).values():
+        base = state.catalog.model(held.base)
+        if not held.listed or base is None:
+            continue
+        day = lro.iso(held.created_at)
+        deployable = bool(state.catalog.deploy_skus(base.id, region, fine_tuned=True))
+        out.append(
+            {
+                "baseModel": {"format": "OpenAI", "name": base.name, "version": base.version},
+                "format": "OpenAI",
+                "name": held.id,
+                "version": "1",
+                "isDefaultVersion": False,
+                "capabilities": {
+                    "chatCompletion": "true",
+                    "fineTune": "true" if base.fine_tunable_in(region) else "false",
+                    "inference": "true" if deployable else "false",
+                },
+                "lifecycleStatus": "GenerallyAvailable",
+                "systemData": {
+                    "createdBy": account.name,
+                    "createdByType": "Application",
+                    "createdAt": day,
+                    "lastModifiedBy": account.name,
+                    "lastModifiedByType": "Application",
+                    "lastModifiedAt": day,
+                },
+            }
+        )
+    return out
 
 
 def deployment_skus(state: EmulatorState, account: SeedAccount, name: str) -> list[dict[str, Any]]:

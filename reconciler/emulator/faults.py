@@ -2,7 +2,8 @@
 
 A fault answers the next ``count`` matching requests with ``status`` (``when: before``: without
 performing them) or performs them first and then fails (``when: after``: the ambiguous failure a
-retry loop must survive). ``drop: true`` cuts the connection instead of answering.
+retry loop must survive). ``drop: true`` cuts the connection instead of answering. A fault's
+``retry_after`` is sent in whole seconds, as Azure sends Retry-After (under a second: 0).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reconciler.emulator.lro import whole_seconds
 from reconciler.emulator.state import EmulatorConfig
 
 ADMIN_PREFIX = "/_emulator"
@@ -238,10 +240,7 @@ async def _answer_fault(fault: Fault, send: Send) -> None:
     body = _fault_body(fault)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if fault.retry_after is not None:
-        value = fault.retry_after
-        headers.append(
-            (b"retry-after", (str(int(value)) if value == int(value) else str(value)).encode())
-        )
+        headers.append((b"retry-after", str(whole_seconds(fault.retry_after)).encode()))
     await send({"type": "http.response.start", "status": fault.status, "headers": headers})
     if fault.drop:
         # Headers promise a body that never comes: the client sees a broken connection.

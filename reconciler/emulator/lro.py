@@ -20,7 +20,6 @@ IN_PROGRESS = "InProgress"
 SUCCEEDED = "Succeeded"
 # Poll hints never exceed this many real seconds, so a slow simulated clock stays responsive.
 _MAX_RETRY_AFTER = 10.0
-_MIN_RETRY_AFTER = 0.05
 
 
 def iso(sim_time: float) -> str:
@@ -71,13 +70,16 @@ def finish(state: EmulatorState, op: dict[str, Any]) -> None:
 
 
 def retry_after(state: EmulatorState, op: dict[str, Any]) -> str:
-    """Real seconds until the operation ends: fractional under a second (azure-core and the
-    openai SDK parse floats) so tests with short provisioning do not wait whole seconds."""
+    """Real seconds until the operation ends, in whole seconds as Azure sends them (the spec
+    types the header int32). Under a second reads "0": azure-core then waits its own
+    polling_interval instead, which keeps tests with short provisioning fast."""
     remaining = (float(op["done_at"]) - state.clock.now()) / max(state.config.speed, 1e-9)
-    value = min(max(remaining, _MIN_RETRY_AFTER), _MAX_RETRY_AFTER)
-    if value >= 1:
-        return str(math.ceil(value))
-    return f"{value:.2f}"
+    return str(whole_seconds(min(remaining, _MAX_RETRY_AFTER)))
+
+
+def whole_seconds(seconds: float) -> int:
+    """A wait as Retry-After carries it: 0 under a second, else rounded up."""
+    return 0 if seconds < 1 else math.ceil(seconds)
 
 
 def _location_base(state: EmulatorState, account: SeedAccount) -> str:

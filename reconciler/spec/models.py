@@ -32,6 +32,8 @@ SkuName = Literal[
     "GlobalStandard",
     "DataZoneStandard",
     "ProvisionedManaged",
+    # Provisioned fine-tuned deployments, as Azure's fine-tuning deploy doc names the sku.
+    "ProvisionedStandard",
     "GlobalProvisionedManaged",
     "DataZoneProvisionedManaged",
     "DeveloperTier",

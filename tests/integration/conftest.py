@@ -1,4 +1,5 @@
-"""Fixtures for integration tests: a real emulator over HTTPS and the real SDK clients.
+"""Fixtures for integration tests: a real emulator over HTTPS, the real SDK clients, and
+Azure's published shapes (tests/fixtures/azure-published) to check answers against.
 
 ``emulator`` is one server for the whole session (seed: tests/fixtures/emulator-seed.yaml);
 tests that move the clock far, restart the server or need slow provisioning start their own
@@ -7,17 +8,21 @@ with ``start_private_emulator``.
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
 import pytest
 from azure.core.credentials import AccessToken
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.cognitiveservices import models as arm_models
 
 from reconciler.emulator.connection import EmulatorConnection
 from reconciler.emulator.process import RunningEmulator, start_emulator
@@ -44,15 +49,18 @@ class StaticTokenCredential:
 
 
 def arm_client_for(
-    connection: EmulatorConnection, subscription_id: str = SUB1
+    connection: EmulatorConnection, subscription_id: str = SUB1, **options: Any
 ) -> CognitiveServicesManagementClient:
+    """The management client for the emulator; ``options`` go to the client (api_version...)."""
+    settings: dict[str, Any] = {
+        "base_url": connection.endpoint,
+        "connection_verify": connection.ca_file,
+        "polling_interval": 0.05,
+        "retry_total": 0,  # a refusal or injected fault must surface, not be retried away
+        **options,
+    }
     return CognitiveServicesManagementClient(
-        StaticTokenCredential(connection.token),
-        subscription_id,
-        base_url=connection.endpoint,
-        connection_verify=connection.ca_file,
-        polling_interval=0.05,
-        retry_total=0,  # a refusal or injected fault must surface, not be retried away
+        StaticTokenCredential(connection.token), subscription_id, **settings
     )
 
 
@@ -119,3 +127,100 @@ def make_http_client() -> Any:
 def private_emulator() -> Any:
     """``private_emulator(data_dir, **options)``: a server of one's own (stop it yourself)."""
     return start_private_emulator
+
+
+# --- Azure's published shapes ---------------------------------------------------------------
+
+PUBLISHED = Path(__file__).resolve().parent.parent / "fixtures" / "azure-published"
+
+# A key tree: key -> the tree below it (None: a value whose keys are not checked).
+Tree = dict[str, "Tree | None"]
+FREE: None = None
+
+
+def example(name: str, status: str = "200") -> Any:
+    """The response body of a published example file."""
+    doc = json.loads((PUBLISHED / name).read_text(encoding="utf-8"))
+    return doc["responses"][status]["body"]
+
+
+@cache
+def schema_properties() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (PUBLISHED / "schema-properties.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def keys_of(sample: Any) -> Tree:
+    """Every key the sample uses, by path; the items of a list are merged."""
+    tree: Tree = {}
+    _merge(tree, sample)
+    return tree
+
+
+def _merge(tree: Tree, sample: Any) -> None:
+    if isinstance(sample, list):
+        for item in sample:
+            _merge(tree, item)
+        return
+    if not isinstance(sample, dict):
+        return
+    for key, value in sample.items():
+        nested = isinstance(value, dict) or (
+            isinstance(value, list) and any(isinstance(v, dict) for v in value)
+        )
+        if not nested:
+            tree.setdefault(key, FREE)
+            continue
+        below = tree.get(key)
+        if below is None:
+            below = {}
+            tree[key] = below
+        _merge(below, value)
+
+
+def sdk_keys(model: str) -> Tree:
+    """The wire keys of an azure-mgmt-cognitiveservices model, recursively; string maps and
+    plain values are FREE."""
+    cls = getattr(arm_models, model)
+    tree: Tree = {}
+    for attribute in cls._attribute_map.values():
+        kind = str(attribute["type"]).strip("[]")
+        nested = getattr(arm_models, kind, None)
+        has_map = hasattr(nested, "_attribute_map") and not kind.startswith("{")
+        tree[str(attribute["key"])] = sdk_keys(kind) if has_map else FREE
+    return tree
+
+
+def unpublished(answer: Any, tree: Tree, path: str = "") -> list[str]:
+    """Paths of keys in ``answer`` that ``tree`` does not have."""
+    found: list[str] = []
+    if isinstance(answer, list):
+        for item in answer:
+            found += unpublished(item, tree, f"{path}[]")
+        return found
+    if not isinstance(answer, dict):
+        return found
+    for key, value in answer.items():
+        where = f"{path}.{key}" if path else key
+        if key not in tree:
+            found.append(where)
+            continue
+        below = tree[key]
+        if below is not None:
+            found += unpublished(value, below, where)
+    return found
+
+
+@pytest.fixture(scope="session")
+def published() -> SimpleNamespace:
+    """``published.example(file)``, ``keys_of(sample)``, ``sdk_keys(model)``,
+    ``schema_properties()`` and ``unpublished(answer, tree)`` (the keys a tree lacks)."""
+    return SimpleNamespace(
+        example=example,
+        keys_of=keys_of,
+        sdk_keys=sdk_keys,
+        schema_properties=schema_properties,
+        unpublished=unpublished,
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from reconciler.emulator.api_versions import Surface
 from reconciler.emulator.dataplane.chat_style import base_reply, last_user_text, styled_reply
 from reconciler.emulator.dataplane.errors import DEPLOYMENT_NOT_FOUND, ApiError, bad_request
 from reconciler.emulator.dataplane.holdings import style_pairs
@@ -115,7 +116,12 @@ async def v1_chat(call: Call) -> Reply:
 def routes(state: EmulatorState) -> list[BaseRoute]:
     return [
         route(
-            state, Style.AZURE, "/deployments/{deployment}/chat/completions", azure_chat, ["POST"]
+            state,
+            Style.AZURE,
+            "/deployments/{deployment}/chat/completions",
+            azure_chat,
+            ["POST"],
+            Surface.INFERENCE,
         ),
-        route(state, Style.V1, "/chat/completions", v1_chat, ["POST"]),
+        route(state, Style.V1, "/chat/completions", v1_chat, ["POST"], Surface.INFERENCE),
     ]

@@ -37,16 +37,22 @@ class ApiError(Exception):
         param: str | None = None,
         v1_code: str | None = None,
         v1_type: str = "invalid_request_error",
+        bare: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.param = param
+        # v1_code "" answers a null code (OpenAI's, for instance, for unknown arguments).
         self.v1_code = v1_code if v1_code is not None else code
         self.v1_type = v1_type
+        # Answers of Azure's front end (unknown route, api-version) carry code and message only.
+        self.bare = bare
 
     def azure_body(self) -> dict[str, Any]:
+        if self.bare:
+            return {"error": {"code": self.code, "message": self.message}}
         return {
             "error": {
                 "code": self.code,
@@ -63,7 +69,7 @@ class ApiError(Exception):
                 "message": self.message,
                 "type": self.v1_type,
                 "param": self.param,
-                "code": self.v1_code,
+                "code": self.v1_code or None,
             }
         }
 

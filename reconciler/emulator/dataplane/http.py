@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from reconciler.emulator.api_versions import Surface, check_data_plane
 from reconciler.emulator.dataplane import job_records
 from reconciler.emulator.dataplane.errors import ApiError, bad_request, not_found, unauthorized
 from reconciler.emulator.state import EmulatorState, SeedAccount
@@ -75,6 +76,10 @@ class Call:
     @property
     def v1(self) -> bool:
         return self.style is Style.V1
+
+    @property
+    def api_version(self) -> str | None:
+        return self.request.query_params.get("api-version")
 
     def now(self) -> float:
         return self.state.clock.now()
@@ -224,15 +229,16 @@ Handler = Callable[[Call], Awaitable[Reply]]
 
 
 def endpoint(
-    state: EmulatorState, style: Style, handler: Handler
+    state: EmulatorState, style: Style, handler: Handler, surface: Surface = Surface.AUTHORING
 ) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         try:
             account = state.accounts.get(str(request.path_params.get("account", "")))
             if account is None:
                 raise not_found("Resource not found")
-            if style is Style.AZURE and not request.query_params.get("api-version"):
-                raise ApiError(404, "404", "Resource not found", v1_code="not_found")
+            check_data_plane(
+                request.query_params.get("api-version"), v1=style is Style.V1, surface=surface
+            )
             if not _authenticated(state, request):
                 raise unauthorized()
             call = Call(state, request, account, style)
@@ -245,9 +251,14 @@ def endpoint(
 
 
 def route(
-    state: EmulatorState, style: Style, path: str, handler: Handler, methods: list[str]
+    state: EmulatorState,
+    style: Style,
+    path: str,
+    handler: Handler,
+    methods: list[str],
+    surface: Surface = Surface.AUTHORING,
 ) -> Route:
-    return Route(f"{style.prefix}{path}", endpoint(state, style, handler), methods=methods)
+    return Route(f"{style.prefix}{path}", endpoint(state, style, handler, surface), methods=methods)
 
 
 def both(state: EmulatorState, path: str, handler: Handler, methods: list[str]) -> list[BaseRoute]:

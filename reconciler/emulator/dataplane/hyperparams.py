@@ -22,6 +22,7 @@ _LIMITS: dict[str, tuple[float, float, bool]] = {  # name -> (min, max, integer)
     "batch_size": (1, 256, True),
     "learning_rate_multiplier": (1e-9, 100.0, False),
     "beta": (1e-9, 2.0, False),
+    "l2_multiplier": (0.0, 100.0, False),  # 2025-04-01-preview's dpo; range chosen
     "prompt_loss_weight": (0.0, 1.0, False),
     "compute_multiplier": (1e-9, 100.0, False),
     "eval_interval": (1, 10_000, True),
@@ -29,7 +30,14 @@ _LIMITS: dict[str, tuple[float, float, bool]] = {  # name -> (min, max, integer)
 }
 _PER_METHOD = {
     "supervised": ("n_epochs", "batch_size", "learning_rate_multiplier", "prompt_loss_weight"),
-    "dpo": ("n_epochs", "batch_size", "learning_rate_multiplier", "beta", "prompt_loss_weight"),
+    "dpo": (
+        "n_epochs",
+        "batch_size",
+        "learning_rate_multiplier",
+        "beta",
+        "l2_multiplier",
+        "prompt_loss_weight",
+    ),
     "reinforcement": (
         "n_epochs",
         "batch_size",
@@ -133,7 +141,13 @@ def resolve(method: MethodRequest, examples: int) -> dict[str, Any]:
     if "prompt_loss_weight" in asked:
         weight = asked["prompt_loss_weight"]
         out["prompt_loss_weight"] = 0.01 if weight == "auto" else weight
-    for name in ("compute_multiplier", "eval_interval", "eval_samples", "reasoning_effort"):
+    for name in (
+        "l2_multiplier",
+        "compute_multiplier",
+        "eval_interval",
+        "eval_samples",
+        "reasoning_effort",
+    ):
         if name in asked and asked[name] != "auto":
             out[name] = asked[name]
     return out

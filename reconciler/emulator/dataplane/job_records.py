@@ -6,8 +6,9 @@ behind: its results.csv file.
 Status names: the v1 style reports OpenAI's (validating_files, queued, running, succeeded,
 failed, cancelled) plus ``paused``; the api-version style reports Azure's (pending for
 validating_files and queued, running, paused, succeeded, failed, cancelled) and omits null
-fields, as Azure's examples do. ``metadata`` is shown in the v1 style only (Azure's
-api-version job has no such field); ``trainingType`` in both.
+fields, as Azure's examples do. Which fields each style shows is ``job_schemas``: v1 has
+``user_provided_suffix`` and ``metadata`` (no ``suffix``); the api-version style has ``suffix``
+and no ``metadata``; neither publishes ``trainingType`` in a job answer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.dataplane import file_records
+from reconciler.emulator.dataplane import file_records, job_schemas
 from reconciler.emulator.dataplane.ids import derived_hex
 from reconciler.emulator.dataplane.job_events import Event, JobFacts, job_events
 from reconciler.emulator.dataplane.metrics import Curve, results_csv
@@ -137,9 +138,11 @@ class JobView:
             "metrics": self.curve.checkpoint_metrics(ckpt.step),
         }
 
-    def render(self, *, v1: bool) -> dict[str, Any]:
+    def render(self, surface: job_schemas.Surface) -> dict[str, Any]:
+        """The job as ``surface`` publishes it (``job_schemas``)."""
         doc = self.doc
         snap = self.snap
+        v1 = surface is job_schemas.V1
         succeeded = snap.status == "succeeded"
         body: dict[str, Any] = {
             "id": self.id,
@@ -149,26 +152,26 @@ class JobView:
             "status": snap.status if v1 else AZURE_STATUS.get(snap.status, snap.status),
             "model": doc["model"],
             "fine_tuned_model": self.fine_tuned_model if succeeded else None,
-            "organization_id": doc["organization_id"],
             "training_file": doc["training_file"],
             "validation_file": doc["validation_file"],
             "result_files": [doc["result_file"]] if succeeded else [],
             "trained_tokens": self.schedule.billed_tokens if succeeded else None,
-            "hyperparameters": doc["hyperparameters"],
-            "method": doc["method"],
+            "hyperparameters": job_schemas.answer_hyperparameters(doc["hyperparameters"], v1=v1),
             "seed": doc["seed"],
-            "suffix": doc["suffix"],
             "estimated_finish": None
             if snap.estimated_finish is None
             else int(snap.estimated_finish),
             "error": doc["failure"] if snap.status == "failed" else None,
-            "integrations": doc["integrations"],
-            "trainingType": doc["training_type"],
         }
+        if surface.has_method:
+            body["method"] = job_schemas.answer_method(doc["method"], v1=v1)
+            body["integrations"] = doc["integrations"]
         if v1:
+            body["organization_id"] = doc["organization_id"]
             body["user_provided_suffix"] = doc["suffix"]
             body["metadata"] = doc["metadata"]
             return body
+        body["suffix"] = doc["suffix"]
         return {k: v for k, v in body.items() if v is not None}
 
 

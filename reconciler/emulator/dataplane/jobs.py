@@ -1,7 +1,9 @@
 """Routes of fine-tuning jobs: create, list, get, delete, cancel, pause, resume, events,
 checkpoints.
 
-Create checks what Azure checks before accepting a job: the files exist in this account, are
+Create first refuses any field the published request schema of the URL style and api-version
+lacks, at any depth (``job_schemas``), then checks what Azure checks before accepting a job:
+the files exist in this account, are
 ``fine-tune`` files, processed without error and in the format the method needs; the model can be
 fine-tuned in the account's region with that method and training type (the catalog), or is a
 fine-tuned model / checkpoint this account holds (continued training); suffix, seed, metadata
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from reconciler.emulator.dataplane import file_records, job_records, queries
+from reconciler.emulator.dataplane import file_records, job_records, job_schemas, queries
 from reconciler.emulator.dataplane.chat_style import example_pair
 from reconciler.emulator.dataplane.errors import bad_request, conflict, not_found, wrong_state
 from reconciler.emulator.dataplane.holdings import STYLE_KIND
@@ -74,7 +76,7 @@ def get_doc(call: Call, job_id: str) -> dict[str, Any]:
 
 
 def _training_type(body: dict[str, Any]) -> tuple[str, str]:
-    raw = body.get("trainingType", body.get("training_type"))
+    raw = body.get("trainingType")
     if raw is None:
         return TRAINING_TYPES["standard"]
     if not isinstance(raw, str) or raw.lower() not in TRAINING_TYPES:
@@ -200,8 +202,15 @@ def _style_pairs(paths: list[Any]) -> list[list[str]]:
     return pairs
 
 
+def surface_of(call: Call) -> job_schemas.Surface:
+    return job_schemas.V1 if call.v1 else job_schemas.for_api_version(call.api_version or "")
+
+
 async def create(call: Call) -> Reply:
     body = await call.json()
+    surface = surface_of(call)
+    job_schemas.check(body, surface.create)
+    job_schemas.check_method_type(body, surface)
     model = req_str(body, "model")
     training_file = req_str(body, "training_file")
     validation_file = opt_str(body, "validation_file")
@@ -268,7 +277,7 @@ async def create(call: Call) -> Reply:
         call.state.store.put(STYLE_KIND, job_records.key(call.name, job_id), {"pairs": pairs})
         call.state.store.put(job_records.KIND, job_records.key(call.name, job_id), doc)
     job = job_records.JobView(doc, now)
-    return Created(job.render(v1=call.v1), f"fine_tuning/jobs/{job_id}")
+    return Created(job.render(surface), f"fine_tuning/jobs/{job_id}")
 
 
 def _metadata_filter(call: Call) -> dict[str, str]:
@@ -288,14 +297,14 @@ async def list_jobs(call: Call) -> Reply:
         docs = [
             d for d in docs if all((d["metadata"] or {}).get(k) == v for k, v in wanted.items())
         ]
-    items = [job_records.JobView(d, now).render(v1=call.v1) for d in docs]
+    items = [job_records.JobView(d, now).render(surface_of(call)) for d in docs]
     chosen, more = page(items, call.query_str("after"), call.query_int("limit", 20, 1, 100))
     return list_body(chosen, more, ids=False)
 
 
 async def get_job(call: Call) -> Reply:
     doc = get_doc(call, call.param("fine_tuning_job_id"))
-    return job_records.JobView(doc, call.now()).render(v1=call.v1)
+    return job_records.JobView(doc, call.now()).render(surface_of(call))
 
 
 def _change(call: Call, action: str) -> dict[str, Any]:
@@ -328,7 +337,7 @@ def _change(call: Call, action: str) -> dict[str, Any]:
                 )
             controls["pauses"][-1][1] = now
         call.state.store.put(job_records.KIND, job_records.key(call.name, job_id), doc)
-    return job_records.JobView(doc, now).render(v1=call.v1)
+    return job_records.JobView(doc, now).render(surface_of(call))
 
 
 async def cancel(call: Call) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import openai
 import pytest
@@ -129,3 +130,19 @@ def test_upload_refuses_unknown_purpose(dp: DataPlane) -> None:
     with pytest.raises(openai.BadRequestError) as error:
         dp.v1().files.create(file=("x.jsonl", b"{}\n"), purpose="nonsense")  # type: ignore[arg-type]
     assert error.value.body["param"] == "purpose"  # type: ignore[index]
+
+
+def test_file_objects_have_the_published_keys(dp: DataPlane, published: SimpleNamespace) -> None:
+    uploaded = dp.upload(jsonl(chat_lines(10)))
+    schemas = published.schema_properties()
+    with dp.raw() as raw:
+        v1 = raw.get(f"/openai/v1/files/{uploaded.id}").json()
+        azure = raw.get(
+            f"/openai/files/{uploaded.id}", params={"api-version": "2025-04-01-preview"}
+        )
+        listed = raw.get("/openai/files", params={"api-version": "2025-04-01-preview"}).json()
+    assert set(v1) <= set(schemas["v1"]["AzureOpenAIFile"])
+    assert set(azure.json()) <= set(schemas["2025-04-01-preview"]["File"])
+    assert set(listed) <= set(published.example("get_files.json"))
+    for item in listed["data"]:
+        assert set(item) <= set(schemas["2025-04-01-preview"]["File"])

@@ -35,8 +35,9 @@ def test_create_accepts_training_type_and_metadata(dp: DataPlane) -> None:
     body = job.model_dump()
     assert job.status == "validating_files"
     assert job.metadata == METADATA
-    assert body["trainingType"] == "globalstandard"
-    assert job.seed == 42 and body["suffix"] == "pirate"
+    # A v1 job reports the suffix as user_provided_suffix; trainingType is not reported.
+    assert job.seed == 42 and body["user_provided_suffix"] == "pirate"
+    assert "suffix" not in body and "trainingType" not in body
     # auto resolved to what the service chose: 20 examples -> 5 epochs, batch 1
     assert job.hyperparameters.n_epochs == 5
     assert job.hyperparameters.batch_size == 1
@@ -53,18 +54,20 @@ def test_azure_create_answers_201_location_and_azure_status(dp: DataPlane) -> No
     raw = dp.azure().fine_tuning.jobs.with_raw_response.create(
         model=BASE,
         training_file=training.id,
-        metadata=METADATA,
+        suffix="azure",
         extra_body={"trainingType": "developerTier"},
     )
     assert raw.status_code == 201
     body = json.loads(raw.text)
     assert raw.headers["location"].endswith(f"/openai/fine_tuning/jobs/{body['id']}")
     assert body["status"] == "pending"
-    assert body["trainingType"] == "developerTier"
+    assert body["suffix"] == "azure"
+    assert body["method"] == {"type": "supervised"}  # as Azure's examples show it
     assert "metadata" not in body  # Azure's api-version job has no metadata
     assert "fine_tuned_model" not in body  # nulls omitted, as in Azure's examples
     v1 = dp.v1().fine_tuning.jobs.retrieve(body["id"])
-    assert v1.metadata == METADATA
+    assert v1.metadata is None
+    assert v1.model_dump()["user_provided_suffix"] == "azure"
 
 
 def test_whole_lifecycle_under_a_second(dp: DataPlane) -> None:

@@ -110,6 +110,16 @@ def test_fault_count_retry_after_and_data_plane_paths(faults: httpx2.Client) -> 
     assert listed == []
 
 
+@pytest.mark.parametrize(("asked", "sent"), [(0.1, "0"), (0.999, "0"), (1, "1"), (2.5, "3")])
+def test_fault_retry_after_is_sent_in_whole_seconds(
+    faults: httpx2.Client, asked: float, sent: str
+) -> None:
+    add_fault(faults, method="GET", path="/accounts/aoai-ncus$", status=503, retry_after=asked)
+    answer = faults.get(ACCOUNT, params=API)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == sent
+
+
 def test_faults_are_cleared_and_validated(faults: httpx2.Client) -> None:
     add_fault(faults, method="GET", path="/accounts/aoai-ncus$", status=500, count=5)
     assert faults.get(ACCOUNT, params=API).status_code == 500

@@ -139,9 +139,11 @@ def test_location_models_list_offered_models_with_skus_and_finetune_capabilities
     assert skus["Standard"].usage_name == "OpenAI.Standard.gpt-4.1-mini"
     ptu = skus["ProvisionedManaged"].capacity
     assert (ptu.minimum, ptu.step) == (25, 25)
-    assert mini.model.capabilities["fineTune"] == "true"
+    # As Azure publishes gpt-4o 2024-08-06: the base deployment cannot be fine-tuned, the
+    # model's fine-tuned variant can.
+    assert mini.model.capabilities["fineTune"] == "false"
     assert mini.model.finetune_capabilities["fineTune"] == "true"
-    assert int(mini.model.finetune_capabilities["FineTuneTokensMaxValuePerExample"]) > 0
+    assert int(mini.model.capabilities["FineTuneTokensMaxValuePerExample"]) > 0
     assert mini.model.lifecycle_status
     # gpt-35-turbo is offered in swedencentral but not in every region of the catalog.
     assert ("gpt-35-turbo", "0125") in models

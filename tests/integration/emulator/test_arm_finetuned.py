@@ -1,12 +1,14 @@
 """Deployments of a fine-tuned model trained by the emulator's data plane: same-account and
-cross-region (``properties.model.source``), PTU, sku refusals, and removal after 15 days
-without inference."""
+cross-region (``properties.model.source``), PTU (ProvisionedManaged and the deploy doc's
+ProvisionedStandard), sku refusals, the account's model list, and the service's removals:
+after 15 days without inference, and DeveloperTier 24 hours after creation."""
 
 from __future__ import annotations
 
 import json
 import ssl
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -29,6 +31,7 @@ SWC_ID = (
     "/accounts/aoai-swc"
 )
 DAY = 86400.0
+API = {"api-version": "2025-09-01"}
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +191,104 @@ def test_finetuned_deployment_idle_15_days_is_removed(
     present = names(arm, "aoai-swc")
     assert "idle-b" not in present
     assert "idle-base" in present  # base-model deployments are never removed for idleness
+
+
+def test_account_models_list_the_fine_tuned_model_with_its_base(
+    admin: httpx2.Client, tuned_model: str, published: SimpleNamespace
+) -> None:
+    url = f"{SWC_ID}/models"
+    body = admin.get(url, params=API).json()
+    keys = published.keys_of(published.example("ListAccountModels.json"))
+    assert published.unpublished(body, keys) == []
+    tuned = [m for m in body["value"] if m["name"] == tuned_model]
+    assert len(tuned) == 1
+    assert tuned[0]["baseModel"] == {
+        "format": "OpenAI",
+        "name": "gpt-4.1-mini",
+        "version": "2025-04-14",
+    }
+    assert tuned[0]["version"] == "1"
+    assert tuned[0]["capabilities"]["inference"] == "true"
+    # The other account holds no fine-tuned model.
+    ncus = admin.get(SWC_ID.replace("aoai-swc", "aoai-ncus") + "/models", params=API).json()
+    assert all("baseModel" not in m for m in ncus["value"])
+
+
+def test_developer_tier_deployment_is_removed_24_hours_after_creation(
+    emulator_ft: RunningEmulator,
+    arm: CognitiveServicesManagementClient,
+    admin: httpx2.Client,
+    tuned_model: str,
+) -> None:
+    for name, sku, capacity in (("dev-tier", "DeveloperTier", 50), ("dev-std", "Standard", 1)):
+        arm.deployments.begin_create_or_update(
+            "rg-ft", "aoai-swc", name, ft_deployment(tuned_model, sku, capacity)
+        ).result()
+    advance(admin, 23 * 3600)
+    # Inference does not extend a developer deployment's fixed lifetime.
+    chat = openai_client(emulator_ft, "aoai-swc").chat.completions.create(
+        model="dev-tier", messages=[{"role": "user", "content": "Question 1?"}]
+    )
+    assert chat.choices[0].message.content
+    assert {"dev-tier", "dev-std"} <= names(arm, "aoai-swc")
+    advance(admin, 3600)
+    present = names(arm, "aoai-swc")
+    assert "dev-tier" not in present
+    assert "dev-std" in present  # other fine-tuned deployments follow the 15-day rule
+    with pytest.raises(ResourceNotFoundError):
+        arm.deployments.get("rg-ft", "aoai-swc", "dev-tier")
+    usages = {u.name.value: u for u in arm.usages.list("swedencentral")}
+    assert usages["OpenAI.DeveloperTier.gpt-4.1-mini-finetune"].current_value == 0
+
+
+def test_provisioned_standard_as_the_deploy_doc_writes_it(
+    arm: CognitiveServicesManagementClient, tuned_model: str
+) -> None:
+    # The doc deploys a fine-tuned mini model with sku ProvisionedStandard, capacity 25, from
+    # the account that trained it (properties.model.source), then scales it from 25 to 40 PTU
+    # with another PUT.
+    made = arm.deployments.begin_create_or_update(
+        "rg-ft",
+        "aoai-ncus",
+        "ft-ptu-std",
+        ft_deployment(tuned_model, "ProvisionedStandard", 25, source=SWC_ID),
+    ).result()
+    assert (made.sku.name, made.sku.capacity) == ("ProvisionedStandard", 25)
+    scaled = arm.deployments.begin_create_or_update(
+        "rg-ft",
+        "aoai-ncus",
+        "ft-ptu-std",
+        ft_deployment(tuned_model, "ProvisionedStandard", 40, source=SWC_ID),
+    ).result()
+    assert (scaled.sku.capacity, scaled.properties.provisioning_state) == (40, "Succeeded")
+    usages = {u.name.value: u for u in arm.usages.list("northcentralus")}
+    assert usages["OpenAI.ProvisionedManaged"].current_value >= 40
+
+    with pytest.raises(HttpResponseError) as off_grid:
+        arm.deployments.begin_create_or_update(
+            "rg-ft",
+            "aoai-ncus",
+            "ft-ptu-std",
+            ft_deployment(tuned_model, "ProvisionedStandard", 42, source=SWC_ID),
+        )
+    assert off_grid.value.error is not None
+    assert off_grid.value.error.code == "InvalidCapacity"
+    # Base models are provisioned as ProvisionedManaged; ProvisionedStandard is the fine-tuned
+    # deployments' name.
+    with pytest.raises(HttpResponseError) as base:
+        arm.deployments.begin_create_or_update(
+            "rg-ft",
+            "aoai-ncus",
+            "base-ptu-std",
+            Deployment(
+                sku=Sku(name="ProvisionedStandard", capacity=25),
+                properties=DeploymentProperties(
+                    model=DeploymentModel(
+                        format="OpenAI", name="gpt-4.1-mini", version="2025-04-14"
+                    )
+                ),
+            ),
+        )
+    assert base.value.error is not None
+    assert base.value.error.code == "InvalidResourceProperties"
+    arm.deployments.begin_delete("rg-ft", "aoai-ncus", "ft-ptu-std").result()

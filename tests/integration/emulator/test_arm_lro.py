@@ -59,10 +59,13 @@ def test_put_runs_as_an_operation_then_succeeds(http_slow: httpx2.Client) -> Non
     assert created.json()["properties"]["provisioningState"] == "Accepted"
     status_url = created.headers["Azure-AsyncOperation"]
     assert status_url.startswith(http_slow.base_url.scheme + "://")
-    # Poll hints are capped so a slow simulated clock never stalls a client for long.
-    assert 0 < float(created.headers["Retry-After"]) <= 10
+    # Poll hints are whole seconds, as Azure sends them, capped so a slow simulated clock
+    # never stalls a client for long.
+    assert created.headers["Retry-After"] == "10"
 
-    running = http_slow.get(status_url).json()
+    polled = http_slow.get(status_url)
+    assert polled.headers["Retry-After"] == "10"
+    running = polled.json()
     assert running["status"] == "InProgress"
     assert "startTime" in running and "endTime" not in running
     assert http_slow.get(url, params=API).json()["properties"]["provisioningState"] == "Creating"
@@ -74,10 +77,18 @@ def test_put_runs_as_an_operation_then_succeeds(http_slow: httpx2.Client) -> Non
     final = http_slow.get(url, params=API).json()
     assert final["properties"]["provisioningState"] == "Succeeded"
 
-    # The same PUT again is an update of an existing deployment: 200.
+    # The same PUT again is an update of an existing deployment: 200. While it runs the
+    # deployment reads Accepted: the published DeploymentProvisioningState has no "Updating".
     again = http_slow.put(url, params=API, json=BODY)
     assert again.status_code == 200
-    assert http_slow.get(url, params=API).json()["properties"]["provisioningState"] == "Updating"
+    assert again.json()["properties"]["provisioningState"] == "Accepted"
+    assert http_slow.get(url, params=API).json()["properties"]["provisioningState"] == "Accepted"
+    scaled = http_slow.patch(url, params=API, json={"sku": {"name": "Standard", "capacity": 2}})
+    assert scaled.status_code == 409  # the update still runs
+    advance(http_slow, SLOW)
+    scaled = http_slow.patch(url, params=API, json={"sku": {"name": "Standard", "capacity": 2}})
+    assert scaled.status_code == 202
+    assert http_slow.get(url, params=API).json()["properties"]["provisioningState"] == "Accepted"
     advance(http_slow, SLOW)
 
 
