@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
-from reconciler.apply.scheduler import Outcome, TaskContext
+from reconciler.apply.scheduler import MissingDependency, Outcome, TaskContext
 from reconciler.azure import lookup, read, write
 from reconciler.azure.job_request import JobRequest, job_request
 from reconciler.azure.observe import observed_job
@@ -165,9 +165,16 @@ def model_of_job(
 
 
 def _parent_model(app: ApplyContext, ctx: TaskContext, after: Mapping[str, Any]) -> str:
+    """The model of the job this one continues from, which this apply created or waited for."""
     origin = after.get("from_job") or {}
     parent = str(origin.get("job"))
-    value = ctx.value_of(f"job.{parent}")
+    try:
+        value = ctx.value_of(f"job.{parent}")
+    except MissingDependency as exc:
+        raise StepError(
+            f"needs the model of job.{parent}, which this apply neither created nor waited for "
+            f"(the plan lists no dependency on job.{parent}); nothing was created"
+        ) from exc
     if not isinstance(value, dict):
         raise StepError(f"job.{parent} gave no job to continue from")
     account = app.desired.jobs[parent].account
