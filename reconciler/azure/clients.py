@@ -15,13 +15,21 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
 from reconciler.azure.target import Target
+from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
 
 DATA_PLANE_TIMEOUT_S = 120.0
 
 
 class Clients:
-    def __init__(self, target: Target, *, polling_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        polling_interval: float | None = None,
+        wire_log: WireLog | None = None,
+    ) -> None:
         self.target = target
+        self.wire_log = wire_log
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
         self._openai: dict[tuple[str, str | None], openai.OpenAI] = {}
@@ -42,6 +50,7 @@ class Clients:
                     "base_url": self.target.arm_endpoint,
                     "polling_interval": self._polling_interval,
                     "retry_total": 0,
+                    **arm_policies(self.wire_log),
                 }
                 if self.target.ca_file:
                     kwargs["connection_verify"] = self.target.ca_file
@@ -58,9 +67,13 @@ class Clients:
             client = self._openai.get(key)
             if client is None:
                 http_client = None
-                if self.target.ca_file:
-                    context = ssl.create_default_context(cafile=self.target.ca_file)
-                    http_client = openai.DefaultHttpxClient(verify=context)
+                if self.target.ca_file or self.wire_log is not None:
+                    verify: ssl.SSLContext | bool = True
+                    if self.target.ca_file:
+                        verify = ssl.create_default_context(cafile=self.target.ca_file)
+                    http_client = openai.DefaultHttpxClient(
+                        verify=verify, event_hooks=data_plane_event_hooks(self.wire_log)
+                    )
                 client = openai.OpenAI(
                     base_url=endpoint.rstrip("/") + "/openai/v1",
                     api_key=data_plane_key(self.target, api_key_env, where),
