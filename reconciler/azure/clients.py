@@ -15,13 +15,21 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
 from reconciler.azure.target import Target
+from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
 
 DATA_PLANE_TIMEOUT_S = 120.0
 
 
 class Clients:
-    def __init__(self, target: Target, *, polling_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        polling_interval: float | None = None,
+        wire_log: WireLog | None = None,
+    ) -> None:
         self.target = target
+        self.wire_log = wire_log
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
         self._openai: dict[tuple[str, str | None], openai.OpenAI] = {}
@@ -43,6 +51,7 @@ class Clients:
                     "base_url": self.target.arm_endpoint,
                     "polling_interval": self._polling_interval,
                     "retry_total": 0,
+                    **arm_policies(self.wire_log),
                 }
                 if self.target.ca_file:
                     kwargs["connection_verify"] = self.target.ca_file
@@ -53,10 +62,15 @@ class Clients:
             return client
 
     def _http_client(self) -> openai.DefaultHttpxClient | None:
-        if not self.target.ca_file:
+        """The data plane's HTTP client: the emulator's CA, and the wire log's hooks."""
+        if not self.target.ca_file and self.wire_log is None:
             return None
-        context = ssl.create_default_context(cafile=self.target.ca_file)
-        return openai.DefaultHttpxClient(verify=context)
+        verify: ssl.SSLContext | bool = True
+        if self.target.ca_file:
+            verify = ssl.create_default_context(cafile=self.target.ca_file)
+        return openai.DefaultHttpxClient(
+            verify=verify, event_hooks=data_plane_event_hooks(self.wire_log)
+        )
 
     def data_plane(self, endpoint: str, *, api_key_env: str | None, where: str) -> openai.OpenAI:
         """The v1-style client for an account's data-plane endpoint (as ARM reports it)."""

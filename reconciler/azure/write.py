@@ -46,6 +46,11 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def fileno(self) -> int:
+        # The HTTP client sizes a multipart body from the file's descriptor: with it the
+        # upload carries a Content-Length (without it, it goes out chunked).
+        return self._raw.fileno()
+
     def readinto(self, buffer: Any) -> int:
         data = self._raw.read(len(buffer))
         n = len(data)
