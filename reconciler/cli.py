@@ -32,6 +32,19 @@ SPEC_DIR = click.argument(
     type=click.Path(path_type=Path, file_okay=False),
 )
 
+# On every command that talks to Azure. The variable is for CI; the option wins over it.
+ENV_LOG_HTTP = "RECONCILER_LOG_HTTP"
+LOG_HTTP = click.option(
+    "--log-http",
+    "log_http",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    envvar=ENV_LOG_HTTP,
+    show_envvar=True,
+    metavar="FILE",
+    help="Append every HTTP request and response to FILE as JSON Lines (secrets redacted).",
+)
+
 
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
@@ -136,8 +149,14 @@ def validate(spec_dir: Path) -> None:
     metavar="ADDRESS",
     help="Plan a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
+@LOG_HTTP
 def plan(
-    spec_dir: Path, out: Path | None, fmt: str, detailed_exitcode: bool, replace: tuple[str, ...]
+    spec_dir: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    replace: tuple[str, ...],
+    log_http: Path | None,
 ) -> None:
     """Show the uploads, jobs and deployment changes that would make Azure match the spec.
 
@@ -150,7 +169,7 @@ def plan(
     from reconciler.workflow import Session, plan_with_history, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn)
-    with Session.open() as session:
+    with Session.open(log_http) as session:
         observation = session.observe(prepared, frozenset(replace))
         result = plan_with_history(prepared, observation, frozenset(replace), session.clients)
     if fmt == "json":
@@ -199,6 +218,7 @@ def plan(
     metavar="ADDRESS",
     help="Create a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
+@LOG_HTTP
 def apply(
     target: Path,
     auto_approve: bool,
@@ -206,6 +226,7 @@ def apply(
     timeout: float | None,
     lock_timeout: float,
     replace: tuple[str, ...],
+    log_http: Path | None,
 ) -> None:
     """Carry out a plan: upload, train, deploy, in order, safely and resumably.
 
@@ -229,6 +250,7 @@ def apply(
         err=sys.stderr,
         stdin_isatty=sys.stdin.isatty(),
         confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+        log_http=log_http,
     )
     sys.exit(code)
 
@@ -242,7 +264,8 @@ def apply(
     default="text",
     show_default=True,
 )
-def drift(spec_dir: Path, fmt: str) -> None:
+@LOG_HTTP
+def drift(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     """Report what in Azure moved away from the spec; exit 2 when there is drift.
 
     Drift is what changed outside reconciler: a deployment deleted or edited in the
@@ -255,7 +278,7 @@ def drift(spec_dir: Path, fmt: str) -> None:
     from reconciler.workflow import Session, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn)
-    with Session.open() as session:
+    with Session.open(log_http) as session:
         observation = session.observe(prepared)
     items = find_drift(prepared.desired, observation.observed)
     if fmt == "json":
@@ -274,7 +297,8 @@ def drift(spec_dir: Path, fmt: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def show(spec_dir: Path, fmt: str) -> None:
+@LOG_HTTP
+def show(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity."""
     from reconciler.azure import read
     from reconciler.show import (
@@ -287,7 +311,7 @@ def show(spec_dir: Path, fmt: str) -> None:
     from reconciler.workflow import Session, compute_plan, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn)
-    with Session.open() as session:
+    with Session.open(log_http) as session:
         observation = session.observe(prepared)
         result = compute_plan(prepared, observation)
         owners = {name: job.account for name, job in prepared.desired.jobs.items()}

@@ -14,6 +14,7 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import Target, resolve_target
+from reconciler.azure.wire_log import WireLog
 from reconciler.datasets.digest import example_digest
 from reconciler.errors import Diagnostic, SpecError
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
@@ -58,14 +59,21 @@ class Session:
 
     target: Target
     clients: Clients
+    wire_log: WireLog | None = None
 
     @staticmethod
-    def open() -> Session:
+    def open(log_http: Path | None = None) -> Session:
+        """``log_http``: append every HTTP exchange to this file (`--log-http`)."""
         target = resolve_target()
-        return Session(target, Clients(target))
+        wire_log = WireLog(log_http) if log_http is not None else None
+        return Session(target, Clients(target, wire_log=wire_log), wire_log)
 
     def close(self) -> None:
-        self.clients.close()
+        try:
+            self.clients.close()
+        finally:
+            if self.wire_log is not None:
+                self.wire_log.close()
 
     def __enter__(self) -> Session:
         return self

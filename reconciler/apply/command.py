@@ -53,12 +53,14 @@ def run_apply(
     err: TextIO | None = None,
     stdin_isatty: bool = False,
     confirm: Callable[[str], bool] = lambda _prompt: False,
+    log_http: Path | None = None,
 ) -> int:
     """Apply a spec directory or a saved plan; returns the exit code (module docstring).
 
     ``out`` (default: stdout) gets the plan and the summary, ``err`` (default: stderr) the
     progress, warnings and errors. ``confirm(prompt)`` asks the person at the terminal; it is
-    called only when ``stdin_isatty`` and not ``auto_approve``.
+    called only when ``stdin_isatty`` and not ``auto_approve``. ``log_http``: the wire log's
+    file (`--log-http`).
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -74,6 +76,7 @@ def run_apply(
             err=err,
             stdin_isatty=stdin_isatty,
             confirm=confirm,
+            log_http=log_http,
         )
     except ReconcilerError as exc:
         err.write(f"{exc}\n")
@@ -93,6 +96,7 @@ def _apply(
     err: TextIO,
     stdin_isatty: bool,
     confirm: Callable[[str], bool],
+    log_http: Path | None,
 ) -> int:
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
@@ -114,7 +118,7 @@ def _apply(
         err.flush()
 
     color = use_color(out)
-    with lock.acquire(lock_timeout, on_wait=waiting), Session.open() as session:
+    with lock.acquire(lock_timeout, on_wait=waiting), Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:

@@ -38,6 +38,19 @@ class TaskStatus(StrEnum):
     NOT_STARTED = "not-started"
 
 
+class MissingDependency(LookupError):
+    """A task asked for the outcome of a task it does not depend on (a dependency missing from
+    the plan). Not a KeyError, whose message would be the bare address in quotes."""
+
+    def __init__(self, task_id: str, dependency: str) -> None:
+        super().__init__(
+            f"{task_id} needs the outcome of {dependency}, which it does not depend on in this "
+            "apply (the plan's depends_on lacks it)"
+        )
+        self.task_id = task_id
+        self.dependency = dependency
+
+
 class TaskCancelled(Exception):
     """Raised by ``TaskContext.sleep`` when the run is being cancelled."""
 
@@ -101,7 +114,10 @@ class TaskContext:
             raise TaskCancelled()
 
     def value_of(self, dependency: str) -> object:
-        """The ``value`` of a dependency's outcome (KeyError for a task it does not depend on)."""
+        """The ``value`` of a dependency's outcome (MissingDependency for a task it does not
+        depend on)."""
+        if dependency not in self._values:
+            raise MissingDependency(self.task_id, dependency)
         return self._values[dependency]
 
     def update(self, message: str, fraction: float | None = None) -> None:

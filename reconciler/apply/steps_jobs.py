@@ -19,10 +19,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
-from reconciler.apply.scheduler import Outcome, TaskContext
+from reconciler.apply.scheduler import MissingDependency, Outcome, TaskContext
 from reconciler.azure import lookup, read, write
+from reconciler.azure.job_request import JobRequest, job_request
 from reconciler.azure.observe import observed_job
-from reconciler.catalog import api_training_type
 from reconciler.plan.desired import file_address
 from reconciler.plan.model import Action, Change
 from reconciler.plan.naming import META_FINGERPRINT
@@ -47,54 +47,49 @@ def job_status(job: Mapping[str, Any]) -> JobStatus:
 
 def job_body(
     after: Mapping[str, Any], model: str, training_file: str, validation: str | None
-) -> JSON:
-    """The create request: the OpenAI fields, ``metadata`` with the fingerprint, and Azure's
-    ``trainingType`` (sent as an extra field). Hyperparameters go as written, ``auto`` kept."""
-    method = str(after.get("method") or "supervised")
-    hyperparameters = dict(after.get("hyperparameters") or {})
-    body: JSON = {
-        "model": model,
-        "training_file": training_file,
-        "validation_file": validation,
-        "suffix": after.get("suffix"),
-        "seed": after.get("seed"),
-        "method": {"type": method, method: {"hyperparameters": hyperparameters}},
-        "metadata": dict(after.get("metadata") or {}),
-        "trainingType": api_training_type(str(after.get("training_type") or "standard")),
-    }
-    return {k: v for k, v in body.items() if v is not None}
+) -> JobRequest:
+    """The create request for a planned job, on the surface that takes its fields
+    (`reconciler.azure.job_request`); hyperparameters as written, ``auto`` kept where allowed."""
+    return job_request(
+        model=model,
+        training_file=training_file,
+        validation_file=validation,
+        method=str(after.get("method") or "supervised"),
+        hyperparameters=dict(after.get("hyperparameters") or {}),
+        seed=after.get("seed"),
+        suffix=after.get("suffix"),
+        training_type=str(after.get("training_type") or "standard"),
+        metadata=dict(after.get("metadata") or {}),
+    )
 
 
-def same_request(job: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    """Whether a job without our metadata (made where the API ignores ``metadata``) is the one
-    ``body`` asks for: same model, files, method, seed, suffix, training type, and every
+def same_request(job: Mapping[str, Any], request: JobRequest) -> bool:
+    """Whether a job without our metadata (made on the surface that takes none) is the one
+    ``request`` asks for: same model, files, method, seed, suffix, training type, and every
     hyperparameter written as a number (those the service does not report are not held
     against it: a wrong "no" would train twice)."""
+    wanted = request.wanted
     observed = observed_job(dict(job))
-    if observed.model != body.get("model"):
+    if observed.model != wanted["model"]:
         return False
-    if observed.training_file != body.get("training_file"):
+    if observed.training_file != wanted["training_file"]:
         return False
-    if observed.validation_file != body.get("validation_file"):
+    if observed.validation_file != wanted["validation_file"]:
         return False
-    method = body.get("method") or {}
-    kind = str(method.get("type") or "supervised")
-    if (observed.method or "supervised") != kind:
+    if (observed.method or "supervised") != wanted["method"]:
         return False
-    if body.get("seed") is not None and observed.seed != body.get("seed"):
+    if wanted["seed"] is not None and observed.seed != wanted["seed"]:
         return False
-    suffix = job.get("user_provided_suffix") or observed.suffix
-    if (suffix or None) != (body.get("suffix") or None):
+    if (observed.suffix or None) != wanted["suffix"]:
         return False
-    wanted_type = translate_training_type(str(body.get("trainingType") or "standard"))
+    wanted_type = translate_training_type(str(wanted["training_type"]))
     if observed.training_type and translate_training_type(observed.training_type) != wanted_type:
         return False
-    written = (method.get(kind) or {}).get("hyperparameters") or {}
-    return hyperparameters_match(written, observed.hyperparameters)
+    return hyperparameters_match(wanted["hyperparameters"], observed.hyperparameters)
 
 
 def matching_jobs(
-    jobs: Iterable[Mapping[str, Any]], fingerprint: str, body: Mapping[str, Any]
+    jobs: Iterable[Mapping[str, Any]], fingerprint: str, request: JobRequest
 ) -> list[JSON]:
     """The jobs that are this job: by the fingerprint in their metadata, or by their fields
     when they carry none."""
@@ -104,7 +99,7 @@ def matching_jobs(
         if META_FINGERPRINT in metadata:
             if metadata[META_FINGERPRINT] == fingerprint:
                 found.append(dict(job))
-        elif same_request(job, body):
+        elif same_request(job, request):
             found.append(dict(job))
     return found
 
@@ -170,9 +165,16 @@ def model_of_job(
 
 
 def _parent_model(app: ApplyContext, ctx: TaskContext, after: Mapping[str, Any]) -> str:
+    """The model of the job this one continues from, which this apply created or waited for."""
     origin = after.get("from_job") or {}
     parent = str(origin.get("job"))
-    value = ctx.value_of(f"job.{parent}")
+    try:
+        value = ctx.value_of(f"job.{parent}")
+    except MissingDependency as exc:
+        raise StepError(
+            f"needs the model of job.{parent}, which this apply neither created nor waited for "
+            f"(the plan lists no dependency on job.{parent}); nothing was created"
+        ) from exc
     if not isinstance(value, dict):
         raise StepError(f"job.{parent} gave no job to continue from")
     account = app.desired.jobs[parent].account
@@ -227,7 +229,12 @@ def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         job = app.call(
             ctx,
             f"create fine-tuning job {after.get('name')} in {name}",
-            lambda: write.create_job(client, name, str(after.get("name")), body),
+            lambda: write.create_job(
+                lookup.job_client_for(app.clients, access, body),
+                name,
+                str(after.get("name")),
+                body,
+            ),
             before_retry=look,
             idempotent=False,
         )

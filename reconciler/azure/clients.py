@@ -15,16 +15,25 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
 from reconciler.azure.target import Target
+from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
 
 DATA_PLANE_TIMEOUT_S = 120.0
 
 
 class Clients:
-    def __init__(self, target: Target, *, polling_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        polling_interval: float | None = None,
+        wire_log: WireLog | None = None,
+    ) -> None:
         self.target = target
+        self.wire_log = wire_log
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
         self._openai: dict[tuple[str, str | None], openai.OpenAI] = {}
+        self._versioned: dict[tuple[str, str, str | None], openai.AzureOpenAI] = {}
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -42,6 +51,7 @@ class Clients:
                     "base_url": self.target.arm_endpoint,
                     "polling_interval": self._polling_interval,
                     "retry_total": 0,
+                    **arm_policies(self.wire_log),
                 }
                 if self.target.ca_file:
                     kwargs["connection_verify"] = self.target.ca_file
@@ -51,24 +61,58 @@ class Clients:
                 self._arm[key] = client
             return client
 
+    def _http_client(self) -> openai.DefaultHttpxClient | None:
+        """The data plane's HTTP client: the emulator's CA, and the wire log's hooks."""
+        if not self.target.ca_file and self.wire_log is None:
+            return None
+        verify: ssl.SSLContext | bool = True
+        if self.target.ca_file:
+            verify = ssl.create_default_context(cafile=self.target.ca_file)
+        return openai.DefaultHttpxClient(
+            verify=verify, event_hooks=data_plane_event_hooks(self.wire_log)
+        )
+
     def data_plane(self, endpoint: str, *, api_key_env: str | None, where: str) -> openai.OpenAI:
         """The v1-style client for an account's data-plane endpoint (as ARM reports it)."""
         key = (endpoint, api_key_env)
         with self._lock:
             client = self._openai.get(key)
             if client is None:
-                http_client = None
-                if self.target.ca_file:
-                    context = ssl.create_default_context(cafile=self.target.ca_file)
-                    http_client = openai.DefaultHttpxClient(verify=context)
                 client = openai.OpenAI(
                     base_url=endpoint.rstrip("/") + "/openai/v1",
                     api_key=data_plane_key(self.target, api_key_env, where),
                     max_retries=0,
                     timeout=DATA_PLANE_TIMEOUT_S,
-                    http_client=http_client,
+                    http_client=self._http_client(),
                 )
                 self._openai[key] = client
+            return client
+
+    def data_plane_versioned(
+        self, endpoint: str, api_version: str, *, api_key_env: str | None, where: str
+    ) -> openai.AzureOpenAI:
+        """The api-version-style client (``/openai/...?api-version=``), for the operations only
+        that surface documents. It sends a key as ``api-key`` (that style does not take a key as
+        a bearer token) and an Entra token as ``Authorization: Bearer``."""
+        key = (endpoint, api_version, api_key_env)
+        with self._lock:
+            client = self._versioned.get(key)
+            if client is None:
+                credential = data_plane_key(self.target, api_key_env, where)
+                auth: dict[str, Any] = (
+                    {"api_key": credential}
+                    if isinstance(credential, str)
+                    else {"azure_ad_token_provider": credential}
+                )
+                client = openai.AzureOpenAI(
+                    azure_endpoint=endpoint,
+                    api_version=api_version,
+                    max_retries=0,
+                    timeout=DATA_PLANE_TIMEOUT_S,
+                    http_client=self._http_client(),
+                    **auth,
+                )
+                self._versioned[key] = client
             return client
 
     def close(self) -> None:
@@ -77,5 +121,8 @@ class Clients:
                 arm.close()
             for oa in self._openai.values():
                 oa.close()
+            for versioned in self._versioned.values():
+                versioned.close()
             self._arm.clear()
             self._openai.clear()
+            self._versioned.clear()

@@ -17,8 +17,10 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.errors import mapped
-from reconciler.azure.observe import AccountAccess
+from reconciler.azure.job_request import JobRequest
+from reconciler.azure.observe import AccountAccess, observed_file
 from reconciler.errors import NotFoundError
+from reconciler.plan.files import size_matches
 from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
 
 JSON = dict[str, Any]
@@ -35,6 +37,18 @@ def data_plane_for(clients: Clients, access: AccountAccess) -> openai.OpenAI:
     return clients.data_plane(access.endpoint, api_key_env=access.api_key_env, where=where)
 
 
+def job_client_for(
+    clients: Clients, access: AccountAccess, request: JobRequest
+) -> openai.OpenAI | openai.AzureOpenAI:
+    """The data-plane client for the surface a job request goes to."""
+    if request.api_version is None:
+        return data_plane_for(clients, access)
+    where = f"{access.key} ({access.name})"
+    return clients.data_plane_versioned(
+        access.endpoint, request.api_version, api_key_env=access.api_key_env, where=where
+    )
+
+
 def files_with_content(client: openai.OpenAI, account: str, sha256: str, size: int) -> list[JSON]:
     """Every fine-tune file of the account whose name carries ``sha256`` and whose size is
     ``size``, in any status (one list call)."""
@@ -43,7 +57,7 @@ def files_with_content(client: openai.OpenAI, account: str, sha256: str, size: i
         f
         for f in read.list_files(client, account)
         if f.get("purpose") == FINE_TUNE_PURPOSE
-        and int(f.get("bytes") or -1) == size
+        and size_matches(observed_file(f).bytes, size)
         and sha256_in_filename(str(f.get("filename") or "")) == wanted
     ]
 
@@ -73,6 +87,7 @@ __all__ = [
     "data_plane_for",
     "files_with_content",
     "get_deployment",
+    "job_client_for",
     "latest_events",
     "list_checkpoints",
 ]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
-from reconciler.catalog import Catalog, load_catalog
+from reconciler.catalog import Catalog, ModelInfo, load_catalog
 from reconciler.errors import NotFoundError
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
@@ -101,16 +101,69 @@ def _capacity(raw: Mapping[str, Any] | None) -> OfferedSku | None:
     )
 
 
+def _flag(value: object) -> bool | None:
+    """A capability value: ARM publishes the strings "true"/"false"; anything else is silence."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _finetune_flag(model: Mapping[str, Any], name: str) -> bool | None:
+    """`finetuneCapabilities.<name>` where ARM reports it, else `capabilities.<name>`.
+
+    `ListAccountModels.json` (2025-09-01) lists gpt-4o 2024-08-06 with `capabilities.fineTune:
+    "false"` and `finetuneCapabilities.fineTune: "true"`: the fine-tuning block is the one that
+    speaks for fine-tuning.
+    """
+    finetune = model.get("finetuneCapabilities")
+    if isinstance(finetune, Mapping) and name in finetune:
+        return _flag(finetune[name])
+    capabilities = model.get("capabilities")
+    if name == "fineTune" and isinstance(capabilities, Mapping):
+        return _flag(capabilities.get(name))
+    return None
+
+
+def _catalog_offer(info: ModelInfo | None, region: str, catalog: Catalog) -> OfferedModel:
+    """What the package catalog (the docs) says of a base model's fine-tuning in a region."""
+    if info is None:
+        return OfferedModel(name="", version="")
+    finetune_skus = {
+        sku_name: OfferedSku(
+            c.minimum,
+            c.maximum,
+            c.step,
+            c.default,
+            catalog.usage_name(info.id, sku_name, fine_tuned=True),
+        )
+        for sku_name, c in info.finetuned_skus.get(region, {}).items()
+    }
+    types = tuple(sorted(t for t, regions in info.training_regions.items() if region in regions))
+    return OfferedModel(
+        name=info.name,
+        version=info.version,
+        fine_tunable=bool(info.methods) and info.fine_tunable_in(region),
+        finetune_skus=finetune_skus,
+        training_types=types,
+    )
+
+
 def offered_models(
     entries: list[dict[str, Any]], region: str, catalog: Catalog
 ) -> list[OfferedModel]:
-    """ARM `locations/{loc}/models` as OfferedModels.
+    """ARM `locations/{loc}/models` (the shape of `ListLocationModels.json`) as OfferedModels.
 
-    The live list names the skus a fine-tuned model can be deployed with
-    (`finetuneCapabilities.deploymentSkus`) but not their capacity rules: those come from the
-    base model's sku of the same name when listed, else from the bundled catalog.
+    ARM publishes per base model its skus and string capabilities only: nothing in it says which
+    skus, capacities or training types a *fine-tuned* model has. Those come from the package
+    catalog (the docs). What ARM says explicitly narrows them (`fineTune: "false"`: not
+    trainable here; `finetuneCapabilities.inference: "false"`: fine-tuned models of it cannot be
+    deployed here); what it does not say never becomes a refusal, including a catalog model that
+    the region's list leaves out.
     """
     out: list[OfferedModel] = []
+    listed: set[str] = set()
     for entry in entries:
         model = entry.get("model") or {}
         name, version = str(model.get("name") or ""), str(model.get("version") or "")
@@ -121,36 +174,24 @@ def offered_models(
             for s in model.get("skus") or ()
             if s.get("name") and (sku := _capacity(s)) is not None
         }
-        capabilities = model.get("capabilities") or {}
-        finetune = model.get("finetuneCapabilities") or {}
-        tunable = str(capabilities.get("fineTune", finetune.get("fineTune", ""))).lower() == "true"
-        ft_names = [s for s in str(finetune.get("deploymentSkus") or "").split(",") if s]
         info = catalog.model(f"{name}-{version}")
-        bundled = info.finetuned_skus.get(region, {}) if info is not None else {}
-        finetune_skus: dict[str, OfferedSku] = {}
-        for sku_name in ft_names:
-            if sku_name in bundled:
-                c = bundled[sku_name]
-                finetune_skus[sku_name] = OfferedSku(
-                    c.minimum,
-                    c.maximum,
-                    c.step,
-                    c.default,
-                    catalog.usage_name(f"{name}-{version}", sku_name, fine_tuned=True),
-                )
-            elif sku_name in skus:
-                finetune_skus[sku_name] = skus[sku_name]
-        types = tuple(t for t in str(finetune.get("trainingTypes") or "").split(",") if t)
+        documented = _catalog_offer(info, region, catalog)
+        tunable = _finetune_flag(model, "fineTune")
+        deployable = _finetune_flag(model, "inference") if "finetuneCapabilities" in model else None
+        listed.add(f"{name}-{version}")
         out.append(
             OfferedModel(
                 name=name,
                 version=version,
                 skus=skus,
-                fine_tunable=tunable,
-                finetune_skus=finetune_skus,
-                training_types=types,
+                fine_tunable=documented.fine_tunable if tunable is None else tunable,
+                finetune_skus={} if deployable is False else documented.finetune_skus,
+                training_types=documented.training_types,
             )
         )
+    for info in catalog.models_in_region(region):
+        if info.id not in listed:
+            out.append(_catalog_offer(info, region, catalog))
     return out
 
 
@@ -191,7 +232,7 @@ def observed_file(raw: Mapping[str, Any]) -> ObservedFile:
     return ObservedFile(
         id=str(raw["id"]),
         filename=str(raw.get("filename") or ""),
-        bytes=int(raw.get("bytes") or 0),
+        bytes=int(raw["bytes"]) if raw.get("bytes") is not None else None,
         purpose=str(raw.get("purpose") or ""),
         status=str(raw.get("status") or "processed"),
         status_details=str(details) if details else None,
@@ -262,7 +303,10 @@ def observed_job(
         hyperparameters=_hyperparameters(raw),
         method=method.get("type"),
         seed=raw.get("seed"),
-        suffix=raw.get("suffix") or _suffix_of(raw.get("fine_tuned_model")),
+        # v1 jobs report `user_provided_suffix`; the api-version style reports `suffix`
+        suffix=raw.get("user_provided_suffix")
+        or raw.get("suffix")
+        or _suffix_of(raw.get("fine_tuned_model")),
         training_type=str(training_type) if training_type else None,
         metadata={str(k): str(v) for k, v in (raw.get("metadata") or {}).items()},
         error_message=(error.get("message") or None) if isinstance(error, dict) else None,

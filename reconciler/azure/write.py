@@ -23,6 +23,7 @@ from azure.mgmt.cognitiveservices.models import (
 )
 
 from reconciler.azure.errors import mapped
+from reconciler.azure.job_request import JobRequest
 from reconciler.azure.read import JSON, _dump
 
 #: above this, the files API refuses an upload and the uploads API (parts) is used
@@ -44,6 +45,11 @@ class _CountingReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def fileno(self) -> int:
+        # The HTTP client sizes a multipart body from the file's descriptor: with it the
+        # upload carries a Content-Length (without it, it goes out chunked).
+        return self._raw.fileno()
 
     def readinto(self, buffer: Any) -> int:
         data = self._raw.read(len(buffer))
@@ -116,12 +122,16 @@ def get_file(client: openai.OpenAI, account: str, file_id: str) -> JSON:
         return _dump(client.files.retrieve(file_id))
 
 
-def create_job(client: openai.OpenAI, account: str, name: str, body: JSON) -> JSON:
-    """POST a fine-tuning job; ``body`` is the request (Azure-only fields are sent as extras)."""
+def create_job(
+    client: openai.OpenAI | openai.AzureOpenAI, account: str, name: str, request: JobRequest
+) -> JSON:
+    """POST a fine-tuning job on ``request``'s surface: ``client`` is the account's v1 client,
+    or its api-version client when ``request.api_version`` is set (``Clients.for_job``)."""
     known = {"model", "training_file", "validation_file", "suffix", "seed", "method", "metadata"}
-    kwargs: dict[str, Any] = {k: v for k, v in body.items() if k in known and v is not None}
-    extra = {k: v for k, v in body.items() if k not in known and v is not None}
-    with mapped(f"create fine-tuning job {name} in {account}"):
+    body = request.body
+    kwargs: dict[str, Any] = {k: v for k, v in body.items() if k in known}
+    extra = {k: v for k, v in body.items() if k not in known}
+    with mapped(f"create fine-tuning job {name} in {account} ({request.surface})"):
         job = client.fine_tuning.jobs.create(**kwargs, extra_body=extra or None)
     return _dump(job)
 

@@ -35,6 +35,11 @@ class JobRef:
     def to_json(self) -> dict[str, Any]:
         return {"job": self.job, "checkpoint": self.checkpoint}
 
+    @property
+    def what(self) -> str:
+        """ "model" or "checkpoint of epoch N": what of the job is used, for plan texts."""
+        return "model" if self.checkpoint is None else f"checkpoint of epoch {self.checkpoint}"
+
     def __str__(self) -> str:
         return self.job if self.checkpoint is None else f"{self.job} (checkpoint {self.checkpoint})"
 
@@ -361,16 +366,22 @@ class Desired:
     def fingerprint(self, job: str) -> str:
         return self.fingerprints[job]
 
+    def ancestors(self, job: str) -> tuple[str, ...]:
+        """The jobs a job continues from: its parent, the parent's parent, … up to the root."""
+        found: list[str] = []
+        model = self.jobs[job].model
+        while isinstance(model, JobRef):
+            if model.job == job or model.job in found:  # unreachable: refused on construction
+                raise ValueError(f"continuous training cycle at {model.job}")
+            found.append(model.job)
+            model = self.jobs[model.job].model
+        return tuple(found)
+
     def base_model(self, job: str) -> str:
         """The base model at the root of a job's continuous-training chain."""
-        model = self.jobs[job].model
-        seen = {job}
-        while isinstance(model, JobRef):
-            if model.job in seen:  # unreachable: cycles are refused on construction
-                raise ValueError(f"continuous training cycle at {model.job}")
-            seen.add(model.job)
-            model = self.jobs[model.job].model
-        return model
+        root = self.jobs[(job, *self.ancestors(job))[-1]].model
+        assert isinstance(root, str)  # the root of a chain starts from a base model
+        return root
 
     def files(self) -> list[DesiredFile]:
         """One file per dataset content and account whose jobs use it, sorted by address."""

@@ -11,8 +11,9 @@ stack's tag, jobs carrying (or matching) a fingerprint of the spec. The rule:
 * A deployment of the spec that is missing is drift when the tool would have made it already:
   its model exists (a base model, or its job succeeded) and either it serves a job's model or
   another deployment of the stack exists in that account (so the stack was applied there).
-  The cause cannot be known from a missing resource: it was deleted outside reconciler, or, for a
-  fine-tuned model, Azure removed it after 15 days without inference.
+  The cause cannot be known from a missing resource: it was deleted outside reconciler, or Azure
+  removed it: a DeveloperTier deployment 24 hours after its creation, any other fine-tuned
+  deployment after 15 days without inference. The message names the likely one.
 * A deployment whose name the spec uses but without the stack's tag is drift (the tag was
   removed, or someone else made it): reconciler will not touch it.
 * A deployment with the stack's tag that the spec no longer has is drift (removed from the spec
@@ -44,6 +45,8 @@ from reconciler.plan.observed import (
     ObservedDeployment,
 )
 from reconciler.plan.resolve import JobState, Resolver, Target, TargetState
+
+DEVELOPER_SKU = "DeveloperTier"  # the service removes these deployments 24 hours after creation
 
 
 class DriftKind(StrEnum):
@@ -175,12 +178,18 @@ def _deployment_drift(
             return []  # never applied in this account
         assert target.model is not None
         fine_tuned = from_job or is_fine_tuned(target.model["name"])
-        cause = (
-            "missing (deleted outside reconciler, or removed by Azure after 15 days without "
-            "inference for fine-tuned deployments)"
-            if fine_tuned
-            else "missing (deleted outside reconciler)"
-        )
+        if same_sku(deployment.sku_name, DEVELOPER_SKU):
+            cause = (
+                "missing: Azure removes DeveloperTier deployments 24 hours after they are "
+                "created (or it was deleted outside reconciler); apply deploys it again"
+            )
+        elif fine_tuned:
+            cause = (
+                "missing (deleted outside reconciler, or removed by Azure after 15 days "
+                "without inference for fine-tuned deployments)"
+            )
+        else:
+            cause = "missing (deleted outside reconciler)"
         return [
             DriftItem(
                 address,

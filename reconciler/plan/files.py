@@ -20,13 +20,20 @@ from reconciler.plan.resolve import JobState, Resolver
 _STATE_RANK = {FileState.READY: 2, FileState.PENDING: 1, FileState.ERROR: 0}
 
 
+def size_matches(reported: int | None, size: int) -> bool:
+    """A file's reported size agrees with the content's: Azure may report `bytes: null`, and
+    silence must not make the same content look different (it would be uploaded again); the
+    sha256 in the name still decides."""
+    return reported is None or reported == size
+
+
 def held_file(account: ObservedAccount, sha256: str, size: int) -> ObservedFile | None:
     """The best file holding this content: processed, else pending, else rejected."""
     found = [
         observed
         for observed in account.files
         if observed.purpose == FINE_TUNE_PURPOSE
-        and observed.bytes == size
+        and size_matches(observed.bytes, size)
         and observed.state is not FileState.GONE
         and sha256_in_filename(observed.filename) == sha256
     ]

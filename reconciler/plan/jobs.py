@@ -95,7 +95,8 @@ def plan_jobs(
     resolver: Resolver, file_changes: Mapping[str, Change], issues: list[PlanIssue]
 ) -> dict[str, Change]:
     changes: dict[str, Change] = {}
-    for resolution in resolver.jobs():  # parents resolve before children
+    # A child depends on its parent's change, so the parent is planned first.
+    for resolution in resolver.jobs_parents_first():
         job = resolution.job
         account = resolver.account(job.account)
         if account is None:
@@ -153,7 +154,7 @@ def _create_reason(
 ) -> str:
     match = resolution.match
     if resolution.state is JobState.WAIT_PARENT:
-        return f"waits for {resolution.note}"
+        return f"waits for {resolution.note}; it starts from {_starts_from(resolution.job)}"
     if match is not None and match.status.finished_badly:
         why = (match.error_message or "").strip().rstrip(".") or "no reason given"
         return f"retry of {match.id} ({match.status.value}: {why}), as --replace asks"
@@ -161,12 +162,18 @@ def _create_reason(
         return f"train again ({match.id} {match.status.value}), as --replace asks"
     reason = f"no job with this fingerprint in {account.name}"
     if resolution.note:  # continues from a job this plan creates too
-        reason += f"; it starts from the model of {resolution.note}"
+        reason += f"; it starts from {_starts_from(resolution.job, resolution.note)}"
     previous = details.get("previous")
     if isinstance(previous, dict) and previous.get("changed"):
         fields = ", ".join(c["field"] for c in previous["changed"])
         reason += f"; changed since {previous['id']}: {fields}"
     return reason
+
+
+def _starts_from(job: DesiredJob, parent: str = "") -> str:
+    """ "the model of job.x" or "the checkpoint of epoch 2 of job.x"; `parent` describes job.x."""
+    assert isinstance(job.model, JobRef)
+    return f"the {job.model.what} of {parent or f'job.{job.model.job}'}"
 
 
 def _dependencies(
@@ -275,6 +282,11 @@ def _previous(
     examples: dict[str, Any] = {}
     if resolution.parent_model is not None and previous.model != resolution.parent_model:
         changed.append(FieldChange("model", previous.model, resolution.parent_model))
+    elif resolution.parent_model is None and isinstance(job.model, JobRef):
+        # the job it continues from trains (again) first: a model that does not exist yet
+        changed.append(
+            FieldChange("model", previous.model, f"({job.model.what} of job.{job.model.job})")
+        )
     datasets = resolver.desired.datasets
     for label, dataset, file_id in (
         ("training data", job.training_data, previous.training_file),

@@ -106,7 +106,7 @@ def _opt_str(value: Any) -> str | None:
 class ObservedFile:
     id: str
     filename: str
-    bytes: int
+    bytes: int | None  # None: the service did not say (Azure's `bytes` may be null)
     purpose: str = "fine-tune"
     status: str = "processed"
     status_details: str | None = None
@@ -132,7 +132,7 @@ class ObservedFile:
         return ObservedFile(
             id=str(data["id"]),
             filename=str(data.get("filename") or ""),
-            bytes=int(data.get("bytes") or 0),
+            bytes=_opt_int(data.get("bytes")),
             purpose=str(data.get("purpose") or ""),
             status=str(data.get("status") or "processed"),
             status_details=_opt_str(data.get("status_details")),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.plan.desired import JobRef
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
 
@@ -85,8 +86,10 @@ def job_input_lines(change: Change) -> list[str]:
     """What a job to be created trains on, and what changed since the job serving now."""
     after = change.after or {}
     model = after.get("model")
-    if model is None and isinstance(after.get("from_job"), dict):
-        model = f"(model of job.{after['from_job'].get('job')})"
+    origin = after.get("from_job")
+    if model is None and isinstance(origin, dict):
+        parent = JobRef(str(origin.get("job")), origin.get("checkpoint"))
+        model = f"({parent.what} of job.{parent.job})"
     hyperparameters = after.get("hyperparameters") or {}
     written = ", ".join(f"{k} {v}" for k, v in sorted(hyperparameters.items()))
     lines = [

@@ -190,6 +190,12 @@ class Resolver:
     def jobs(self) -> list[JobResolution]:
         return [self.job(name) for name in sorted(self.desired.jobs)]
 
+    def jobs_parents_first(self) -> list[JobResolution]:
+        """Every job after the job it continues from, then by name: whoever plans a child can
+        see its parent's change, whatever the names' order."""
+        depth = {name: len(self.desired.ancestors(name)) for name in self.desired.jobs}
+        return [self.job(name) for name in sorted(self.desired.jobs, key=lambda n: (depth[n], n))]
+
     def model_of(self, resolution: JobResolution, checkpoint: int | None) -> tuple[str | None, str]:
         """(model id, "" ) for a trained job (or its checkpoint), else (None, why not)."""
         if resolution.state is not JobState.TRAINED or resolution.match is None:

@@ -250,6 +250,11 @@ class Admin:
             if (j.get("metadata") or {}).get("reconciler-stack") == stack
         ]
 
+    def jobs_in(self, account: str) -> list[dict[str, Any]]:
+        """Every job the emulator holds for an account, as stored (with or without metadata)."""
+        jobs = self.state().get("job", {})
+        return [j for k, j in jobs.items() if k.startswith(f"{account}/")]
+
     def deployments(self, stack: str) -> dict[str, dict[str, Any]]:
         """This stack's deployments by ``account/name``."""
         return {

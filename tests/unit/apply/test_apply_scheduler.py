@@ -13,6 +13,7 @@ import pytest
 
 from reconciler.apply.progress import Progress
 from reconciler.apply.scheduler import (
+    MissingDependency,
     Outcome,
     Task,
     TaskContext,
@@ -215,6 +216,24 @@ def test_dependents_receive_values() -> None:
 
     run_tasks([Task("job", job), Task("deploy", deploy, ("job",))])
     assert seen == ["gpt-4.1-mini-2025-04-14.ft-abc"]
+
+
+def test_asking_for_the_value_of_a_task_not_depended_on_fails_naming_it() -> None:
+    def job(ctx: TaskContext) -> Outcome:
+        return Outcome.done("trained", value={"fine_tuned_model": "m"})
+
+    def child(ctx: TaskContext) -> Outcome:
+        ctx.value_of("job.root")  # the dependency the plan forgot
+        return Outcome.done()
+
+    report = run_tasks([Task("job.root", job), Task("job.child", child)])
+    result = report.results["job.child"]
+    assert result.status is TaskStatus.FAILED
+    assert isinstance(result.error, MissingDependency) and not isinstance(result.error, KeyError)
+    assert result.message == (
+        "job.child needs the outcome of job.root, which it does not depend on in this apply "
+        "(the plan's depends_on lacks it)"
+    )
 
 
 def test_worker_bound_is_respected() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from reconciler.apply.steps_deployments import Wanted, differences, replace_reason
 from reconciler.apply.steps_files import pick_file
 from reconciler.apply.steps_jobs import describe_progress, job_body, matching_jobs, pick_job
+from reconciler.azure.job_request import JobRequest
 from reconciler.plan.observed import ObservedDeployment
 
 
@@ -54,32 +55,38 @@ AFTER = {
 }
 
 
-def test_the_job_request_carries_method_metadata_and_the_azure_training_type() -> None:
-    body = job_body(AFTER, "gpt-4.1-mini-2025-04-14", "file-t", "file-v")
-    assert body == {
+def test_a_job_needing_an_azure_only_field_goes_to_the_surface_that_documents_it() -> None:
+    request = job_body(AFTER, "gpt-4.1-mini-2025-04-14", "file-t", "file-v")
+    assert request.api_version == "2025-04-01-preview"
+    assert request.body == {
         "model": "gpt-4.1-mini-2025-04-14",
         "training_file": "file-t",
         "validation_file": "file-v",
         "suffix": "clippy",
         "seed": 105,
+        "trainingType": "developerTier",
+        "method": {"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2, "n_epochs": 2}}},
+    }
+
+
+def test_a_standard_job_goes_to_v1_with_its_metadata_and_auto_kept() -> None:
+    after = {**AFTER, "seed": None, "suffix": None, "training_type": "standard"}
+    request = job_body(after, "m", "file-t", None)
+    assert request.api_version is None
+    assert request.body == {
+        "model": "m",
+        "training_file": "file-t",
         "method": {
             "type": "dpo",
             "dpo": {"hyperparameters": {"beta": 0.2, "batch_size": "auto", "n_epochs": 2}},
         },
         "metadata": {"reconciler-fingerprint": "abc", "reconciler-job": "clippy"},
-        "trainingType": "developerTier",
     }
 
 
-def test_unset_fields_are_left_out_of_the_job_request() -> None:
-    after = {**AFTER, "seed": None, "suffix": None, "training_type": "standard"}
-    body = job_body(after, "m", "file-t", None)
-    assert "seed" not in body and "suffix" not in body and "validation_file" not in body
-    assert body["trainingType"] == "standard"
-
-
-def _made_from(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A job as the service would list it after creating ``body``, without metadata."""
+def _made_from(request: JobRequest, **changes: Any) -> dict[str, Any]:
+    """A job as the v1 list shows it after ``request`` was created: without metadata."""
+    body = request.body
     kind = body["method"]["type"]
     job = {
         "id": "ftjob-9",

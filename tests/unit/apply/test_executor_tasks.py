@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reconciler.apply.context import ApplyContext, ExecOptions
 from reconciler.apply.executor import build_tasks
+from reconciler.apply.scheduler import TaskStatus, run_tasks
 from reconciler.azure.clients import Clients
 from reconciler.azure.observe import AccountAccess
 from reconciler.azure.target import Target
@@ -69,6 +70,31 @@ def test_dependencies_on_no_op_changes_are_dropped() -> None:
     tasks = {t.id: t for t in build_tasks(plan, app)}
     assert "job.clippy" not in tasks  # trained already: nothing to do, nothing to wait for
     assert tasks["job.clippy-more-more"].depends_on == ("file.more-train@swc", "job.clippy-more")
+
+
+def test_a_chains_tasks_wait_for_the_jobs_they_continue_from() -> None:
+    plan, app = _case("continuous-training-chain-children-first")
+    tasks = {t.id: t for t in build_tasks(plan, app)}
+    assert tasks["job.a-leaf"].depends_on == ("file.leaf-train@swc", "job.m-mid")
+    assert tasks["job.m-mid"].depends_on == ("file.mid-train@swc", "job.z-root")
+    assert tasks["deployment.leaf-swc"].depends_on == ("job.a-leaf",)
+
+
+def test_a_child_whose_plan_lacks_its_parent_fails_naming_the_parent() -> None:
+    """Defence in depth: were the planner to forget the dependency (as it once did when a child's
+    name sorted first), the step fails saying what is missing, before any request."""
+    plan, app = _case("continuous-training-chain-mid-training")
+    leaf = plan.change("job.a-leaf")
+    assert leaf is not None and leaf.depends_on == ("job.m-mid",)
+    forgot = Change.from_json({**leaf.to_json(), "depends_on": []})
+    only = Plan(plan.stack, (forgot,))
+    report = run_tasks(build_tasks(only, app))
+    result = report.results["job.a-leaf"]
+    assert result.status is TaskStatus.FAILED
+    assert result.message == (
+        "needs the model of job.m-mid, which this apply neither created nor waited for "
+        "(the plan lists no dependency on job.m-mid); nothing was created"
+    )
 
 
 def test_deletes_come_after_everything_else() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from reconciler.plan import (
     Action,
     DesiredDeployment,
+    DesiredJob,
     JobRef,
     JobStatus,
     Observed,
@@ -345,3 +347,77 @@ def test_the_order_azure_lists_things_in_does_not_matter(rng: object) -> None:
         shuffled[key] = tuple(shuffled[key])
     again = json.dumps(plan(spec, observed(swc=shuffled)).to_json(), sort_keys=True)
     assert again == baseline
+
+
+def _chain(names: tuple[str, str, str]) -> dict[str, DesiredJob]:
+    """names[0] continues from names[1], which continues from names[2] (the root)."""
+    leaf, mid, top = names
+    return {
+        top: job(top, suffix="root"),
+        mid: job(mid, model=JobRef(top), suffix="mid"),
+        leaf: job(leaf, model=JobRef(mid, 2), suffix="leaf"),
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.from_regex(r"[a-z][a-z0-9-]{0,6}", fullmatch=True), min_size=3, max_size=3, unique=True
+    )
+)
+def test_a_child_depends_on_the_parent_this_plan_creates_whatever_the_names_order(
+    drawn: list[str],
+) -> None:
+    leaf, mid, top = drawn
+    spec = desired(
+        jobs=_chain((leaf, mid, top)), deployments={"d": deployment("d", model=JobRef(leaf))}
+    )
+    result = plan(spec, observed())
+    changes = {c.address: c for c in result.changes}
+    assert changes[f"job.{mid}"].depends_on[-1] == f"job.{top}"
+    assert changes[f"job.{leaf}"].depends_on[-1] == f"job.{mid}"
+    assert changes["deployment.d"].depends_on == (f"job.{leaf}",)
+    assert f"it starts from the model of job.{top}" in changes[f"job.{mid}"].reason
+    assert f"the checkpoint of epoch 2 of job.{mid}" in changes[f"job.{leaf}"].reason
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(["a-leaf", "m-mid", "z-root"]))
+def test_a_child_waits_for_its_training_parent_whatever_the_names_order(
+    names: list[str],
+) -> None:
+    leaf, mid, top = names
+    spec = desired(jobs=_chain((leaf, mid, top)), deployments={})
+    meta = {"reconciler-fingerprint": spec.fingerprint(top)}
+    uploaded = trained(meta["reconciler-fingerprint"])["files"]
+    running = observed_job("ftjob-r", JobStatus.RUNNING, metadata=meta)
+    changes = {
+        c.address: c
+        for c in plan(spec, observed(swc={"files": uploaded, "jobs": (running,)})).changes
+    }
+    assert changes[f"job.{top}"].action is Action.WAIT
+    assert changes[f"job.{mid}"].action is Action.WAIT
+    assert changes[f"job.{mid}"].depends_on == (f"job.{top}",)
+    assert changes[f"job.{leaf}"].action is Action.WAIT
+    assert changes[f"job.{leaf}"].depends_on == (f"job.{mid}",)
+    assert changes[f"job.{leaf}"].reason.endswith(
+        f"it starts from the checkpoint of epoch 2 of job.{mid}"
+    )
+
+
+def test_new_root_data_changes_the_fingerprint_of_every_descendant() -> None:
+    names = ("a-leaf", "m-mid", "z-root")
+    before = desired(jobs=_chain(names), deployments={})
+    edited = dataclasses.replace(before.datasets["train"], sha256=hashlib.sha256(b"v2").hexdigest())
+    # only the root trains on "train"; the others on "other"
+    datasets = {**before.datasets, "other": dataclasses.replace(edited, name="other", sha256=VALID)}
+    jobs = {
+        name: j if name == "z-root" else dataclasses.replace(j, training_data="other")
+        for name, j in _chain(names).items()
+    }
+    old = desired(jobs=jobs, deployments={}, datasets=datasets)
+    new = desired(jobs=jobs, deployments={}, datasets={**datasets, "train": edited})
+    for name in names:
+        assert new.fingerprint(name) != old.fingerprint(name), name
+    assert old.ancestors("a-leaf") == ("m-mid", "z-root")
+    assert old.base_model("a-leaf") == BASE

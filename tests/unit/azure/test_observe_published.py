@@ -1,0 +1,236 @@
+"""Raw Azure JSON → observed objects, on Azure's published examples (tests/fixtures/
+azure-examples, verbatim; SOURCES.md there says where each comes from).
+
+What matters most: the region catalog (`locations/{loc}/models`) publishes per base model its
+skus and string capabilities only, so a fine-tuned model's skus come from the package catalog;
+`finetuneCapabilities` speaks before `capabilities`; an explicit "false" narrows; silence never
+refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.azure.observe import (
+    observed_deployment,
+    observed_file,
+    observed_job,
+    offered_models,
+    usages_of,
+)
+from reconciler.catalog import load_catalog
+from reconciler.plan.files import held_file
+from reconciler.plan.observed import JobStatus, ObservedAccount
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples"
+CATALOG = load_catalog()
+
+
+def _body(name: str, status: str = "200") -> Any:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))["responses"][status]["body"]
+
+
+def _by_id(models: list[Any]) -> dict[str, Any]:
+    return {m.id: m for m in models}
+
+
+def test_the_published_region_list_reads_without_invented_fields() -> None:
+    offered = _by_id(offered_models(_body("ListLocationModels.json")["value"], "westus", CATALOG))
+    # capabilities.fineTune "false", but finetuneCapabilities.fineTune "true": the latter speaks
+    assert offered["gpt-4o-2024-08-06"].fine_tunable is True
+    # an explicit "false" with no finetuneCapabilities narrows
+    assert offered["gpt-4o-2024-05-13"].fine_tunable is False
+    # skus are read as published, capacity rules included
+    sku = offered["ada-1"].skus["provisioned"]
+    assert (sku.minimum, sku.maximum, sku.step, sku.default) == (100, 1000, 100, 100)
+    assert sku.usage_name == "OpenAI.Provisioned.Class1"
+    # the fine-tuned skus of gpt-4o 2024-08-06 are the docs' (the package catalog's) for westus
+    expected = dict(CATALOG.deploy_skus("gpt-4o-2024-08-06", "westus", fine_tuned=True))
+    assert expected, "the catalog should offer fine-tuned gpt-4o deployments in westus"
+    assert set(offered["gpt-4o-2024-08-06"].finetune_skus) == set(expected)
+
+
+def _published_entry(name: str, version: str, **model: Any) -> dict[str, Any]:
+    """A region-list entry in the published shape: skus and string capabilities, nothing else."""
+    return {
+        "kind": "OpenAI",
+        "skuName": "S0",
+        "model": {
+            "format": "OpenAI",
+            "name": name,
+            "version": version,
+            "skus": [
+                {
+                    "name": "GlobalStandard",
+                    "usageName": f"OpenAI.GlobalStandard.{name}",
+                    "capacity": {"minimum": 1, "maximum": 5000, "step": 1, "default": 100},
+                }
+            ],
+            "capabilities": {"chatCompletion": "true", "fineTune": "true"},
+            "lifecycleStatus": "GenerallyAvailable",
+            **model,
+        },
+    }
+
+
+def test_fine_tuned_skus_come_from_the_catalog_when_arm_publishes_none() -> None:
+    entry = _published_entry("gpt-4.1-mini", "2025-04-14")
+    mini = _by_id(offered_models([entry], "swedencentral", CATALOG))["gpt-4.1-mini-2025-04-14"]
+    expected = CATALOG.deploy_skus("gpt-4.1-mini-2025-04-14", "swedencentral", fine_tuned=True)
+    assert set(mini.finetune_skus) == set(expected) and mini.finetune_skus
+    standard = mini.finetune_skus["Standard"]
+    assert standard.usage_name == "OpenAI.Standard.gpt-4.1-mini-finetune"
+    assert (standard.minimum, standard.step) == (expected["Standard"].minimum, 1)
+    assert set(mini.training_types) == {"standard", "globalstandard", "developer"}
+    # the base model's own skus stay what ARM says
+    assert set(mini.skus) == {"GlobalStandard"}
+
+
+def test_finetune_capabilities_inference_false_narrows_deployment() -> None:
+    entry = _published_entry(
+        "gpt-4.1-mini",
+        "2025-04-14",
+        finetuneCapabilities={"fineTune": "true", "inference": "false"},
+    )
+    mini = _by_id(offered_models([entry], "swedencentral", CATALOG))["gpt-4.1-mini-2025-04-14"]
+    assert mini.fine_tunable is True
+    assert mini.finetune_skus == {}
+
+
+def test_a_region_list_that_leaves_a_model_out_does_not_refuse_it() -> None:
+    offered = _by_id(offered_models([], "northcentralus", CATALOG))
+    mini = offered["gpt-4.1-mini-2025-04-14"]
+    assert mini.fine_tunable is True
+    assert "Standard" in mini.finetune_skus
+    assert mini.skus == {}  # base deployments: ARM is the one to say, and it said nothing
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("false", False),
+        ("False", False),
+        ("true", True),
+        (True, True),
+    ],
+)
+def test_capability_values_are_strings(raw: object, expected: bool) -> None:
+    entry = _published_entry("gpt-4.1-mini", "2025-04-14", capabilities={"fineTune": raw})
+    mini = _by_id(offered_models([entry], "swedencentral", CATALOG))["gpt-4.1-mini-2025-04-14"]
+    assert mini.fine_tunable is expected
+
+
+def test_list_account_models_entry_reads_finetune_capabilities_first() -> None:
+    # ListAccountModels.json (2025-09-01), the gpt-4o 2024-08-06 entry, as published
+    entry = {
+        "format": "OpenAI",
+        "name": "gpt-4o",
+        "version": "2024-08-06",
+        "maxCapacity": 50,
+        "capabilities": {
+            "fineTune": "false",
+            "inference": "true",
+            "completion": "true",
+            "chat": "true",
+            "vision": "true",
+            "functionCalling": "true",
+        },
+        "finetuneCapabilities": {
+            "fineTune": "true",
+            "inference": "true",
+            "scaleType": "Manual",
+            "completion": "true",
+            "chat": "true",
+        },
+        "lifecycleStatus": "GenerallyAvailable",
+    }
+    listed = offered_models([{"kind": "OpenAI", "model": entry}], "swedencentral", CATALOG)
+    gpt4o = _by_id(listed)["gpt-4o-2024-08-06"]
+    assert gpt4o.fine_tunable is True
+    assert gpt4o.finetune_skus  # the docs' skus; finetuneCapabilities.inference is "true"
+
+
+def test_published_deployment_reads() -> None:
+    deployment = observed_deployment(_body("GetDeployment.json"))
+    assert deployment.name == "deploymentName"
+    assert (deployment.sku_name, deployment.capacity) == ("Standard", 1)
+    assert (deployment.model_name, deployment.model_version) == ("ada", "1")
+    assert deployment.provisioning_state == "Succeeded"
+    assert deployment.tags == {}
+
+
+def test_published_usages_read() -> None:
+    usages = usages_of(_body("ListUsages.json")["value"])
+    assert usages, "the published example lists usages"
+    for usage in usages.values():
+        assert usage.limit >= 0 and usage.current >= 0
+
+
+def test_published_files_read() -> None:
+    files = [observed_file(f) for f in _body("get_files.json")["data"]]
+    assert [(f.filename, f.bytes, f.purpose) for f in files] == [
+        ("puppy.jsonl", 140, "fine-tune"),
+        ("results.csv", 32423, "fine-tune-results"),
+    ]
+
+
+def test_a_file_with_null_bytes_is_still_the_same_content() -> None:
+    sha = "a" * 64
+    raw = {
+        "id": "file-1",
+        "object": "file",
+        "bytes": None,
+        "filename": f"train.{sha}.jsonl",
+        "purpose": "fine-tune",
+        "status": "processed",
+        "created_at": 1,
+    }
+    observed = observed_file(raw)
+    assert observed.bytes is None
+    account = ObservedAccount(
+        key="swc", arm_id="", name="a", location="swedencentral", endpoint="", files=(observed,)
+    )
+    assert held_file(account, sha, 1234) == observed  # not uploaded again
+
+
+def test_published_job_reads_with_automatic_epochs() -> None:
+    [raw] = _body("get_finetuning_jobs.json")["data"]
+    job = observed_job(raw)
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.fine_tuned_model == "curie.ft-72a2792ef7d24ba7b82c7fe4a37e379f"
+    assert job.hyperparameters == {"n_epochs": -1}
+    assert job.method == "supervised"
+
+
+def test_a_v1_job_reports_its_suffix_as_user_provided_suffix() -> None:
+    raw = {
+        "id": "ftjob-1",
+        "object": "fine_tuning.job",
+        "status": "succeeded",
+        "model": "gpt-4.1-mini-2025-04-14",
+        "fine_tuned_model": "gpt-4.1-mini-2025-04-14.ft-0123456789abcdef0123456789abcdef",
+        "training_file": "file-1",
+        "validation_file": None,
+        "hyperparameters": {"n_epochs": 3},
+        "user_provided_suffix": "clippy",
+        "seed": 7,
+        "created_at": 1,
+        "metadata": None,
+    }
+    assert observed_job(raw).suffix == "clippy"
+
+
+def test_published_checkpoints_read_in_step_order() -> None:
+    checkpoints = _body("get_finetuning_job_checkpoints.json")["data"]
+    job = observed_job(
+        {"id": "ftjob-72a2792ef7d24ba7b82c7fe4a37e379f", "status": "succeeded"},
+        list(reversed(checkpoints)),
+    )
+    assert [c.step for c in job.checkpoints] == sorted(c["step_number"] for c in checkpoints)
+    first = job.checkpoints[0]
+    assert first.id == "ftckpt_qtZ5Gyk4BLq1SfLFWp3RtO3P"
+    assert first.metrics["full_valid_loss"] == pytest.approx(0.567)
