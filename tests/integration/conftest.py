@@ -1,5 +1,5 @@
 """Fixtures for integration tests: a real emulator over HTTPS, the real SDK clients, and
-Azure's published shapes (tests/fixtures/azure-published) to check answers against.
+Azure's published shapes (tests/fixtures/azure-examples) to check answers against.
 
 ``emulator`` is one server for the whole session (seed: tests/fixtures/emulator-seed.yaml);
 tests that move the clock far, restart the server or need slow provisioning start their own
@@ -131,7 +131,7 @@ def private_emulator() -> Any:
 
 # --- Azure's published shapes ---------------------------------------------------------------
 
-PUBLISHED = Path(__file__).resolve().parent.parent / "fixtures" / "azure-published"
+PUBLISHED = Path(__file__).resolve().parent.parent / "fixtures" / "azure-examples"
 
 # A key tree: key -> the tree below it (None: a value whose keys are not checked).
 Tree = dict[str, "Tree | None"]

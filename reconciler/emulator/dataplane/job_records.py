@@ -138,11 +138,11 @@ class JobView:
             "metrics": self.curve.checkpoint_metrics(ckpt.step),
         }
 
-    def render(self, surface: job_schemas.Surface) -> dict[str, Any]:
-        """The job as ``surface`` publishes it (``job_schemas``)."""
+    def render(self, schema: job_schemas.JobSchema) -> dict[str, Any]:
+        """The job as ``schema`` publishes it (``job_schemas``)."""
         doc = self.doc
         snap = self.snap
-        v1 = surface is job_schemas.V1
+        v1 = schema is job_schemas.V1
         succeeded = snap.status == "succeeded"
         body: dict[str, Any] = {
             "id": self.id,
@@ -163,7 +163,7 @@ class JobView:
             else int(snap.estimated_finish),
             "error": doc["failure"] if snap.status == "failed" else None,
         }
-        if surface.has_method:
+        if schema.has_method:
             body["method"] = job_schemas.answer_method(doc["method"], v1=v1)
             body["integrations"] = doc["integrations"]
         if v1:

@@ -109,12 +109,11 @@ PREVIEW_2025_04_01_CREATE: Shape = {
 }
 
 DOCUMENTED_PREVIEW = "2025-04-01-preview"
-GA = "2024-10-21"
 _METHOD_TYPES = {"v1": ("supervised", "dpo", "reinforcement"), "azure": ("supervised", "dpo")}
 
 
 @dataclass(frozen=True)
-class Surface:
+class JobSchema:
     """One published job schema: what a create may send, what an answer shows."""
 
     name: str
@@ -123,15 +122,15 @@ class Surface:
     has_method: bool  # the job answer shows method (and integrations)
 
 
-V1 = Surface("v1", V1_CREATE, _METHOD_TYPES["v1"], True)
+V1 = JobSchema("v1", V1_CREATE, _METHOD_TYPES["v1"], True)
 
 
-def for_api_version(version: str) -> Surface:
+def for_api_version(version: str) -> JobSchema:
     if version == DOCUMENTED_PREVIEW:
-        return Surface(version, PREVIEW_2025_04_01_CREATE, _METHOD_TYPES["azure"], True)
+        return JobSchema(version, PREVIEW_2025_04_01_CREATE, _METHOD_TYPES["azure"], True)
     if version.endswith("-preview"):
-        return Surface(version, PREVIEW_CREATE, _METHOD_TYPES["azure"], True)
-    return Surface(version, GA_2024_10_21_CREATE, (), False)
+        return JobSchema(version, PREVIEW_CREATE, _METHOD_TYPES["azure"], True)
+    return JobSchema(version, GA_2024_10_21_CREATE, (), False)
 
 
 def unrecognized(path: str) -> ApiError:
@@ -187,16 +186,16 @@ def check(value: Any, shape: Shape, path: str = "") -> None:
         check(item, shape[name], where)
 
 
-def check_method_type(body: Mapping[str, Any], surface: Surface) -> None:
+def check_method_type(body: Mapping[str, Any], schema: JobSchema) -> None:
     method = body.get("method")
     if not isinstance(method, dict):
         return
     kind = method.get("type")
-    if kind not in surface.method_types:
+    if kind not in schema.method_types:
         raise ApiError(
             400,
             "invalidPayload",
-            f"method.type must be one of {', '.join(surface.method_types)}.",
+            f"method.type must be one of {', '.join(schema.method_types)}.",
             param="method.type",
         )
 

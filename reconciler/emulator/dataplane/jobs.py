@@ -202,15 +202,15 @@ def _style_pairs(paths: list[Any]) -> list[list[str]]:
     return pairs
 
 
-def surface_of(call: Call) -> job_schemas.Surface:
+def schema_of(call: Call) -> job_schemas.JobSchema:
     return job_schemas.V1 if call.v1 else job_schemas.for_api_version(call.api_version or "")
 
 
 async def create(call: Call) -> Reply:
     body = await call.json()
-    surface = surface_of(call)
-    job_schemas.check(body, surface.create)
-    job_schemas.check_method_type(body, surface)
+    schema = schema_of(call)
+    job_schemas.check(body, schema.create)
+    job_schemas.check_method_type(body, schema)
     model = req_str(body, "model")
     training_file = req_str(body, "training_file")
     validation_file = opt_str(body, "validation_file")
@@ -277,7 +277,7 @@ async def create(call: Call) -> Reply:
         call.state.store.put(STYLE_KIND, job_records.key(call.name, job_id), {"pairs": pairs})
         call.state.store.put(job_records.KIND, job_records.key(call.name, job_id), doc)
     job = job_records.JobView(doc, now)
-    return Created(job.render(surface), f"fine_tuning/jobs/{job_id}")
+    return Created(job.render(schema), f"fine_tuning/jobs/{job_id}")
 
 
 def _metadata_filter(call: Call) -> dict[str, str]:
@@ -297,14 +297,14 @@ async def list_jobs(call: Call) -> Reply:
         docs = [
             d for d in docs if all((d["metadata"] or {}).get(k) == v for k, v in wanted.items())
         ]
-    items = [job_records.JobView(d, now).render(surface_of(call)) for d in docs]
+    items = [job_records.JobView(d, now).render(schema_of(call)) for d in docs]
     chosen, more = page(items, call.query_str("after"), call.query_int("limit", 20, 1, 100))
     return list_body(chosen, more, ids=False)
 
 
 async def get_job(call: Call) -> Reply:
     doc = get_doc(call, call.param("fine_tuning_job_id"))
-    return job_records.JobView(doc, call.now()).render(surface_of(call))
+    return job_records.JobView(doc, call.now()).render(schema_of(call))
 
 
 def _change(call: Call, action: str) -> dict[str, Any]:
@@ -337,7 +337,7 @@ def _change(call: Call, action: str) -> dict[str, Any]:
                 )
             controls["pauses"][-1][1] = now
         call.state.store.put(job_records.KIND, job_records.key(call.name, job_id), doc)
-    return job_records.JobView(doc, now).render(surface_of(call))
+    return job_records.JobView(doc, now).render(schema_of(call))
 
 
 async def cancel(call: Call) -> Reply:

@@ -1,5 +1,5 @@
 """ARM answers and refusals in Azure's published shapes: api-versions, request fields of a
-deployment PUT / PATCH, and the key sets of every listing (tests/fixtures/azure-published)."""
+deployment PUT / PATCH, and the key sets of every listing (tests/fixtures/azure-examples)."""
 
 from __future__ import annotations
 
