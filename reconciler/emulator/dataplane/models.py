@@ -3,8 +3,9 @@
 The list holds the catalog's base models that can be fine-tuned in the account's region, the
 fine-tuned models the account holds and the checkpoints copied into it (a job's own checkpoints
 are listed under the job, but GET /models/{checkpoint} answers for them too). Each model is
-shown with the fields of both services: OpenAI's ``created``/``owned_by`` and Azure's
-``created_at``/``status``/``capabilities``/``lifecycle_status``/``deprecation``.
+shown with Azure's ``created_at``/``status``/``capabilities``/``lifecycle_status``/``deprecation``
+and, in the v1 style only, OpenAI's ``created``/``owned_by`` (the api-version style answers the
+keys of Azure's get_model_base / get_model_finetune examples, 2025-04-01-preview).
 A model served by a deployment (any account) cannot be deleted: 409 naming the deployments.
 """
 
@@ -91,22 +92,31 @@ def _base(call: Call, model: str) -> ModelInfo | None:
     return info if info is not None and info.fine_tunable_in(_region(call)) else None
 
 
+_OPENAI_ONLY = ("created", "owned_by")
+
+
+def _styled(call: Call, model: dict[str, Any]) -> dict[str, Any]:
+    if call.v1:
+        return model
+    return {k: v for k, v in model.items() if k not in _OPENAI_ONLY}
+
+
 async def list_models(call: Call) -> Reply:
     region = _region(call)
     data = [base_json(m) for m in call.state.catalog.models.values() if m.fine_tunable_in(region)]
     data += [held_json(h) for h in holdings(call.state, call.name).values() if h.listed]
-    return {"object": "list", "data": data}
+    return {"object": "list", "data": [_styled(call, m) for m in data]}
 
 
 async def get_model(call: Call) -> Reply:
     model = call.param("model")
     info = _base(call, model)
     if info is not None:
-        return base_json(info)
+        return _styled(call, base_json(info))
     held = holdings(call.state, call.name).get(model)
     if held is None:
         raise not_found(f"The model '{model}' does not exist.", param="model")
-    return held_json(held)
+    return _styled(call, held_json(held))
 
 
 async def delete_model(call: Call) -> Reply:

@@ -3,6 +3,8 @@ deployment made through the real CognitiveServicesManagementClient."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import openai
 import pytest
 
@@ -67,3 +69,19 @@ def test_delete_is_refused_while_deployed(dp: DataPlane) -> None:
 def test_base_models_cannot_be_deleted(dp: DataPlane) -> None:
     with pytest.raises(openai.PermissionDeniedError):
         dp.v1().models.delete(BASE)
+
+
+def test_azure_style_models_have_the_keys_of_azures_examples(
+    dp: DataPlane, published: SimpleNamespace
+) -> None:
+    job = dp.train()
+    with dp.raw() as raw:
+        params = {"api-version": "2025-04-01-preview"}
+        base = raw.get(f"/openai/models/{BASE}", params=params).json()
+        tuned = raw.get(f"/openai/models/{job.fine_tuned_model}", params=params).json()
+        listed = raw.get("/openai/models", params=params).json()
+    assert set(base) <= set(published.example("get_model_base.json"))
+    assert set(tuned) <= set(published.example("get_model_finetune.json"))
+    finetune_keys = set(published.example("get_model_finetune.json"))
+    assert all(set(m) <= finetune_keys for m in listed["data"])
+    assert "created" not in base and "owned_by" not in tuned  # OpenAI's, v1 only
