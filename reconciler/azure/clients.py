@@ -24,7 +24,7 @@ class Clients:
         self.target = target
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
-        self._openai: dict[tuple[str, str | None], openai.OpenAI] = {}
+        self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -51,9 +51,13 @@ class Clients:
                 self._arm[key] = client
             return client
 
-    def data_plane(self, endpoint: str, *, api_key_env: str | None, where: str) -> openai.OpenAI:
-        """The v1-style client for an account's data-plane endpoint (as ARM reports it)."""
-        key = (endpoint, api_key_env)
+    def data_plane(
+        self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
+    ) -> openai.OpenAI:
+        """The v1-style client for an account's data-plane endpoint (as ARM reports it), with
+        the key named by ``api_key_env`` or else Entra tokens of the account's tenant
+        (``tenant_id``; None: the default tenant)."""
+        key = (endpoint, api_key_env, tenant_id)
         with self._lock:
             client = self._openai.get(key)
             if client is None:
@@ -63,7 +67,7 @@ class Clients:
                     http_client = openai.DefaultHttpxClient(verify=context)
                 client = openai.OpenAI(
                     base_url=endpoint.rstrip("/") + "/openai/v1",
-                    api_key=data_plane_key(self.target, api_key_env, where),
+                    api_key=data_plane_key(self.target, api_key_env, where, tenant_id),
                     max_retries=0,
                     timeout=DATA_PLANE_TIMEOUT_S,
                     http_client=http_client,

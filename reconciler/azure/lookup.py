@@ -32,7 +32,9 @@ def arm_for(clients: Clients, access: AccountAccess) -> CognitiveServicesManagem
 def data_plane_for(clients: Clients, access: AccountAccess) -> openai.OpenAI:
     """The data-plane client for an observed account (cached by ``clients``)."""
     where = f"{access.key} ({access.name})"
-    return clients.data_plane(access.endpoint, api_key_env=access.api_key_env, where=where)
+    return clients.data_plane(
+        access.endpoint, api_key_env=access.api_key_env, where=where, tenant_id=access.tenant_id
+    )
 
 
 def files_with_content(client: openai.OpenAI, account: str, sha256: str, size: int) -> list[JSON]:
