@@ -109,7 +109,8 @@ def _auxiliary_tokens(request: Request) -> list[str]:
         if scheme.lower() != "bearer" or not value.strip():
             raise _refuse(
                 "InvalidAuthenticationToken",
-                f"The '{AUXILIARY_HEADER}' header is not in the 'Bearer <token>[, Bearer <token>]' format.",
+                f"The '{AUXILIARY_HEADER}' header is not in the "
+                "'Bearer <token>[, Bearer <token>]' format.",
             )
         tokens.append(value.strip())
     if len(tokens) > _MAX_AUXILIARY_TOKENS:

@@ -57,9 +57,6 @@ class Identities:
         """The (lower-cased) account whose key this is; None when it is no account's key."""
         return self._key_owner.get(presented)
 
-    def is_key_of(self, presented: str, account: str) -> bool:
-        return self._key_owner.get(presented) == account.lower()
-
     def document(self) -> dict[str, Any]:
         """The identity part of ``connection.json``."""
         return {

@@ -1,4 +1,5 @@
-"""The seed: which subscriptions, resource groups and accounts the emulator holds, and quotas.
+"""The seed: which subscriptions, resource groups and accounts the emulator holds, the Entra
+tenant of each (one per subscription), and quotas.
 
 Read from YAML with the place of every problem (``path:line:col``); kept in the store so a
 restart with the same data dir needs no seed.
