@@ -10,7 +10,6 @@ Differences between the styles handled here, once:
 
 from __future__ import annotations
 
-import hmac
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from reconciler.emulator.dataplane import job_records
-from reconciler.emulator.dataplane.errors import ApiError, bad_request, not_found, unauthorized
+from reconciler.emulator.dataplane.auth import check_caller
+from reconciler.emulator.dataplane.errors import ApiError, bad_request, not_found
 from reconciler.emulator.state import EmulatorState, SeedAccount
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
@@ -188,18 +188,6 @@ def _error(style: Style, error: ApiError) -> Response:
     return JSONResponse(body, status_code=error.status)
 
 
-def _authenticated(state: EmulatorState, request: Request) -> bool:
-    accepted = [k for k in (state.api_key, state.token) if k]
-    key = request.headers.get("api-key")
-    if key is not None and state.api_key:
-        return hmac.compare_digest(key.encode(), state.api_key.encode())
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        given = value.strip().encode()
-        return any(hmac.compare_digest(given, k.encode()) for k in accepted)
-    return False
-
-
 def _render(call: Call, reply: Reply) -> Response:
     if isinstance(reply, Response):
         return reply
@@ -233,8 +221,7 @@ def endpoint(
                 raise not_found("Resource not found")
             if style is Style.AZURE and not request.query_params.get("api-version"):
                 raise ApiError(404, "404", "Resource not found", v1_code="not_found")
-            if not _authenticated(state, request):
-                raise unauthorized()
+            check_caller(state, request, account, style is Style.V1)
             call = Call(state, request, account, style)
             job_records.settle(state, account.name)
             return _render(call, await handler(call))
