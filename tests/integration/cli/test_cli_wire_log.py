@@ -157,7 +157,7 @@ def test_a_streamed_download_still_streams_with_the_log_on(cli: Cli, tmp_path: P
     http_client = openai.DefaultHttpxClient(verify=context, event_hooks=data_plane_event_hooks(log))
     client = openai.OpenAI(
         base_url=connection.account_endpoint(SWC) + "openai/v1",
-        api_key=connection.api_key,
+        api_key=connection.api_key(SWC),
         max_retries=0,
         http_client=http_client,
     )
