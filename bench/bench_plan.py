@@ -439,7 +439,9 @@ def naive(accounts: list[Inventory], *, parallel: bool) -> Callable[[], object]:
         arm.accounts.get(RESOURCE_GROUP, item.name)
         for name in item.deployments:
             arm.deployments.get(RESOURCE_GROUP, item.name, name)
-        data = session.clients.data_plane(item.endpoint, api_key_env=None, where=item.key)
+        data = session.clients.data_plane(
+            item.endpoint, api_key_env=None, where=item.key, tenant_id=None
+        )
         for file_id in item.files:
             data.files.retrieve(file_id)
         for job_id in item.jobs:

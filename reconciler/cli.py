@@ -301,6 +301,7 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
 def show(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity."""
     from reconciler.azure import read
+    from reconciler.azure.lookup import data_plane_for
     from reconciler.show import (
         deployment_views,
         job_views,
@@ -320,9 +321,7 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
             if view.job is None or view.job.status.value != "succeeded":
                 continue
             access = observation.access[view.account]
-            client = session.clients.data_plane(
-                access.endpoint, api_key_env=access.api_key_env, where=access.key
-            )
+            client = data_plane_for(session.clients, access)
             text = read.job_results_csv(client, access.name, view.job.id)
             view.losses = loss_curve(text) if text else []
     deployments = deployment_views(result)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
+from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import Target, resolve_target
 from reconciler.azure.wire_log import WireLog
@@ -135,9 +136,7 @@ def example_history(
             sha = sha256_in_filename(observed.filename) if observed else None
             if observed is None or sha is None or sha in known or sha in history:
                 continue
-            client = clients.data_plane(
-                access.endpoint, api_key_env=access.api_key_env, where=access.key
-            )
+            client = data_plane_for(clients, access)
             digests = set()
             for line in read.iter_file_lines(client, access.name, observed.id):
                 try:

@@ -171,7 +171,8 @@ def _foreign(current: ObservedDeployment, stack: str) -> str | None:
 
 
 def _auxiliary(app: ApplyContext, model: Mapping[str, str]) -> str | None:
-    """The source tenant's token, for a model trained in another tenant (``sourceAccount``)."""
+    """For a model trained in another tenant (``sourceAccount``): the management token of the
+    *source* account's tenant (None, the default tenant, when the spec gives it none)."""
     source = model.get("sourceAccount")
     if not source:
         return None
@@ -179,7 +180,7 @@ def _auxiliary(app: ApplyContext, model: Mapping[str, str]) -> str | None:
         (a.tenant_id for a in app.desired.accounts.values() if a.arm_id.lower() == source.lower()),
         None,
     )
-    return auxiliary_token(app.target, tenant or "")
+    return auxiliary_token(app.target, tenant)
 
 
 def _put(

@@ -32,8 +32,8 @@ class Clients:
         self.wire_log = wire_log
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
-        self._openai: dict[tuple[str, str | None], openai.OpenAI] = {}
-        self._versioned: dict[tuple[str, str, str | None], openai.AzureOpenAI] = {}
+        self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
+        self._versioned: dict[tuple[str, str, str | None, str | None], openai.AzureOpenAI] = {}
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -72,15 +72,19 @@ class Clients:
             verify=verify, event_hooks=data_plane_event_hooks(self.wire_log)
         )
 
-    def data_plane(self, endpoint: str, *, api_key_env: str | None, where: str) -> openai.OpenAI:
-        """The v1-style client for an account's data-plane endpoint (as ARM reports it)."""
-        key = (endpoint, api_key_env)
+    def data_plane(
+        self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
+    ) -> openai.OpenAI:
+        """The v1-style client for an account's data-plane endpoint (as ARM reports it), with
+        the key named by ``api_key_env`` or else Entra tokens of the account's tenant
+        (``tenant_id``; None: the default tenant)."""
+        key = (endpoint, api_key_env, tenant_id)
         with self._lock:
             client = self._openai.get(key)
             if client is None:
                 client = openai.OpenAI(
                     base_url=endpoint.rstrip("/") + "/openai/v1",
-                    api_key=data_plane_key(self.target, api_key_env, where),
+                    api_key=data_plane_key(self.target, api_key_env, where, tenant_id),
                     max_retries=0,
                     timeout=DATA_PLANE_TIMEOUT_S,
                     http_client=self._http_client(),
@@ -89,16 +93,22 @@ class Clients:
             return client
 
     def data_plane_versioned(
-        self, endpoint: str, api_version: str, *, api_key_env: str | None, where: str
+        self,
+        endpoint: str,
+        api_version: str,
+        *,
+        api_key_env: str | None,
+        where: str,
+        tenant_id: str | None,
     ) -> openai.AzureOpenAI:
         """The api-version-style client (``/openai/...?api-version=``), for the operations only
         that surface documents. It sends a key as ``api-key`` (that style does not take a key as
-        a bearer token) and an Entra token as ``Authorization: Bearer``."""
-        key = (endpoint, api_version, api_key_env)
+        a bearer token) and an Entra token of the account's tenant as ``Authorization: Bearer``."""
+        key = (endpoint, api_version, api_key_env, tenant_id)
         with self._lock:
             client = self._versioned.get(key)
             if client is None:
-                credential = data_plane_key(self.target, api_key_env, where)
+                credential = data_plane_key(self.target, api_key_env, where, tenant_id)
                 auth: dict[str, Any] = (
                     {"api_key": credential}
                     if isinstance(credential, str)

@@ -1,4 +1,9 @@
-"""Credentials: azure-identity by default, the emulator's static token, or an account's key.
+"""Credentials: azure-identity on Azure, the emulator's tenants and tokens, or an account's key.
+
+Tokens are per tenant and per audience, on Azure as in the emulator: ARM takes a token for
+``ARM_SCOPE`` issued by the subscription's tenant, an account's data plane one for
+``DATA_PLANE_SCOPE`` issued by the account's tenant. Every caller says which tenant it needs
+(None: the credential's default tenant).
 
 Nothing here ever formats a token or key into a message.
 """
@@ -13,21 +18,52 @@ from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
 
-from reconciler.azure.target import DATA_PLANE_SCOPE, Target
+from reconciler.azure.target import ARM_SCOPE, DATA_PLANE_SCOPE, Target
+from reconciler.emulator.connection import EmulatorConnection, UnknownIdentity
 from reconciler.errors import AuthError
 
+_TOKEN_LIFETIME_S = 3600
 
-class StaticTokenCredential:
-    """A TokenCredential that always returns one token (the emulator's)."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
+class EmulatorCredential:
+    """The emulator's Entra ID: ``get_token(scope, tenant_id=…)`` gives that tenant's management
+    token for ``ARM_SCOPE`` and its cognitive-services token for ``DATA_PLANE_SCOPE``, as
+    azure-identity would on Azure. ``tenant_id`` defaults to the one this credential was made
+    for, then to the emulator's default tenant."""
 
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
+    def __init__(self, connection: EmulatorConnection, tenant_id: str | None = None) -> None:
+        self._connection = connection
+        self._tenant_id = tenant_id
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        **kwargs: Any,
+    ) -> AccessToken:
+        tenant = tenant_id or self._tenant_id
+        if len(scopes) != 1 or scopes[0] not in (ARM_SCOPE, DATA_PLANE_SCOPE):
+            raise AuthError(
+                f"the emulator issues tokens for {ARM_SCOPE} or {DATA_PLANE_SCOPE} only, "
+                f"not for {' '.join(scopes) or 'no scope'}",
+                operation="authenticate",
+            )
+        try:
+            if scopes[0] == ARM_SCOPE:
+                token = self._connection.management_token(tenant)
+            else:
+                token = self._connection.cognitive_token(tenant)
+        except UnknownIdentity:
+            raise AuthError(
+                f"the emulator knows no tenant {tenant} (its tenants: "
+                f"{', '.join(sorted(self._connection.tenants))}); check the account's tenant_id",
+                operation="authenticate",
+            ) from None
+        return AccessToken(token, int(time.time()) + _TOKEN_LIFETIME_S)
 
     def __repr__(self) -> str:
-        return "StaticTokenCredential(***)"
+        return f"EmulatorCredential(tenant={self._tenant_id or 'default'})"
 
 
 class _LazyDefaultCredential:
@@ -43,12 +79,11 @@ class _LazyDefaultCredential:
             if self._credential is None:
                 from azure.identity import DefaultAzureCredential
 
-                kw: dict[str, Any] = {}
-                if self._tenant_id:
-                    kw["additionally_allowed_tenants"] = ["*"]
-                self._credential = DefaultAzureCredential(**kw)
-        if self._tenant_id:
-            kwargs.setdefault("tenant_id", self._tenant_id)
+                # Tokens of other tenants than the login's are asked for per call (tenant_id=):
+                # azure-identity refuses them unless allowed.
+                self._credential = DefaultAzureCredential(additionally_allowed_tenants=["*"])
+        if self._tenant_id and not kwargs.get("tenant_id"):
+            kwargs["tenant_id"] = self._tenant_id
         try:
             return self._credential.get_token(*scopes, **kwargs)
         except Exception as exc:  # azure-identity raises ClientAuthenticationError and friends
@@ -60,16 +95,24 @@ class _LazyDefaultCredential:
             ) from exc
 
 
-def arm_credential(target: Target, tenant_id: str | None = None) -> TokenCredential:
-    if target.emulator_token is not None:
-        return StaticTokenCredential(target.emulator_token)
+def credential(target: Target, tenant_id: str | None = None) -> TokenCredential:
+    """The identity the tool acts as, for ``tenant_id`` (None: the default tenant)."""
+    if target.emulator is not None:
+        return EmulatorCredential(target.emulator, tenant_id)
     return _LazyDefaultCredential(tenant_id)
 
 
-def data_plane_key(target: Target, api_key_env: str | None, where: str) -> str | Callable[[], str]:
-    """What the openai client sends as ``Authorization: Bearer …``: a key, or a token provider."""
-    if target.emulator_api_key is not None and not api_key_env:
-        return target.emulator_api_key
+def arm_credential(target: Target, tenant_id: str | None = None) -> TokenCredential:
+    """For the management client of a subscription of ``tenant_id``."""
+    return credential(target, tenant_id)
+
+
+def data_plane_key(
+    target: Target, api_key_env: str | None, where: str, tenant_id: str | None = None
+) -> str | Callable[[], str]:
+    """What the openai client sends as ``Authorization: Bearer …``: the key named by
+    ``api_key_env``, or else a provider of Entra tokens for ``DATA_PLANE_SCOPE`` issued by the
+    account's own tenant (``tenant_id``; None: the default tenant)."""
     if api_key_env:
         key = os.environ.get(api_key_env)
         if not key:
@@ -78,12 +121,11 @@ def data_plane_key(target: Target, api_key_env: str | None, where: str) -> str |
                 operation="authenticate",
             )
         return key
-    credential = arm_credential(target)
-    return lambda: credential.get_token(DATA_PLANE_SCOPE).token
+    identity = credential(target, tenant_id)
+    return lambda: identity.get_token(DATA_PLANE_SCOPE, tenant_id=tenant_id).token
 
 
-def auxiliary_token(target: Target, tenant_id: str) -> str:
-    """The source tenant's ARM token for ``x-ms-authorization-auxiliary`` (cross-tenant deploys)."""
-    from reconciler.azure.target import ARM_SCOPE
-
-    return arm_credential(target, tenant_id).get_token(ARM_SCOPE).token
+def auxiliary_token(target: Target, tenant_id: str | None) -> str:
+    """The management token of a model's *source* tenant, for ``x-ms-authorization-auxiliary``
+    on a cross-tenant deployment PUT (None: the default tenant)."""
+    return credential(target, tenant_id).get_token(ARM_SCOPE, tenant_id=tenant_id).token

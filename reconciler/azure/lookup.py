@@ -34,7 +34,9 @@ def arm_for(clients: Clients, access: AccountAccess) -> CognitiveServicesManagem
 def data_plane_for(clients: Clients, access: AccountAccess) -> openai.OpenAI:
     """The data-plane client for an observed account (cached by ``clients``)."""
     where = f"{access.key} ({access.name})"
-    return clients.data_plane(access.endpoint, api_key_env=access.api_key_env, where=where)
+    return clients.data_plane(
+        access.endpoint, api_key_env=access.api_key_env, where=where, tenant_id=access.tenant_id
+    )
 
 
 def job_client_for(
@@ -45,7 +47,11 @@ def job_client_for(
         return data_plane_for(clients, access)
     where = f"{access.key} ({access.name})"
     return clients.data_plane_versioned(
-        access.endpoint, request.api_version, api_key_env=access.api_key_env, where=where
+        access.endpoint,
+        request.api_version,
+        api_key_env=access.api_key_env,
+        where=where,
+        tenant_id=access.tenant_id,
     )
 
 

@@ -393,7 +393,9 @@ def observe(
             api_key_env=api_key_envs.get(account.key),
         )
         deployments = read.list_deployments(arm, account.resource_group, account.name)
-        data = clients.data_plane(endpoint, api_key_env=access.api_key_env, where=where)
+        data = clients.data_plane(
+            endpoint, api_key_env=access.api_key_env, where=where, tenant_id=account.tenant_id
+        )
         files = read.list_files(data, account.name)
         jobs = read.list_jobs(data, account.name)
         ours = [j for j in jobs if (j.get("metadata") or {}).get(META_STACK) == desired.stack]

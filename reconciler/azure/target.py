@@ -1,16 +1,22 @@
 """Where the tool sends its calls: Azure itself, or a local emulator named by RECONCILER_EMULATOR.
 
-The emulator's ``connection.json`` is read here with the standard library only, so the CLI
-reaches an emulator without the emulator's server dependencies installed.
+The emulator's ``connection.json`` is read with the standard library only (through
+``reconciler.emulator.connection``, which imports nothing else), so the CLI reaches an emulator
+without the emulator's server dependencies installed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.emulator.connection import (
+    CONNECTION_FILE,
+    EmulatorConnection,
+    parse_connection,
+    read_connection_document,
+)
 from reconciler.errors import ReconcilerError
 
 ARM_ENDPOINT = "https://management.azure.com"
@@ -25,15 +31,14 @@ class Target:
 
     arm_endpoint: str
     ca_file: str | None = None
-    #: the emulator's static token and key; None when talking to Azure
-    emulator_token: str | None = None
-    emulator_api_key: str | None = None
+    #: the emulator's tenants and tokens (its Entra ID); None when talking to Azure
+    emulator: EmulatorConnection | None = None
 
     @property
     def is_emulator(self) -> bool:
-        return self.emulator_token is not None
+        return self.emulator is not None
 
-    def __repr__(self) -> str:  # never show the token or key
+    def __repr__(self) -> str:  # never show a token or key
         kind = "emulator" if self.is_emulator else "azure"
         return f"Target({kind}, {self.arm_endpoint})"
 
@@ -47,21 +52,16 @@ def resolve_target(environ: dict[str, str] | None = None) -> Target:
 
 
 def emulator_target(data_dir: Path) -> Target:
-    path = data_dir / "connection.json"
+    path = data_dir / CONNECTION_FILE
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return Target(
-            arm_endpoint=str(raw["endpoint"]).rstrip("/"),
-            ca_file=str(raw["ca_file"]),
-            emulator_token=str(raw["token"]),
-            emulator_api_key=str(raw["api_key"]),
-        )
+        connection = parse_connection(read_connection_document(data_dir), data_dir, where=str(path))
     except FileNotFoundError:
         raise ReconcilerError(
             f"error: {ENV_EMULATOR}={data_dir}: no {path.name} there; "
             "is `reconciler emulator serve --data-dir` running with that directory?"
         ) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ReconcilerError(
             f"error: {path}: not a readable emulator connection file ({exc})"
         ) from None
+    return Target(arm_endpoint=connection.endpoint, ca_file=connection.ca_file, emulator=connection)

@@ -132,6 +132,7 @@ def state_dump(state: EmulatorState) -> dict[str, Any]:
                 "name": a.name,
                 "location": a.location,
                 "kind": a.kind,
+                "tenant_id": a.tenant_id,
                 "id": a.arm_id,
                 "endpoint": state.account_endpoint(a.name),
             }

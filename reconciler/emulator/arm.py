@@ -20,7 +20,7 @@ from reconciler.emulator.arm_errors import (
     resource_group_not_found,
     subscription_not_found,
 )
-from reconciler.emulator.auth import check_arm_token
+from reconciler.emulator.auth import check_arm_token, check_linked_tenants
 from reconciler.emulator.seed import normalize_location
 from reconciler.emulator.state import PROVIDER, EmulatorState, SeedAccount
 
@@ -151,6 +151,8 @@ def get_deployment(call: ArmCall) -> Response:
 def put_deployment(call: ArmCall) -> Response:
     account = call.account()
     request = arm_deployments.parse_put_body(call.body)
+    linked = (request.model.source, request.model.source_account)
+    check_linked_tenants(call.request, call.state, account, linked)
     created, doc, op = arm_deployments.create_or_update(
         call.state, account, call.params["deployment"], request
     )
@@ -264,7 +266,7 @@ async def _read_body(request: Request) -> Any:
 def _endpoint(state: EmulatorState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            check_arm_token(request, state.token)
+            check_arm_token(request, state)
             api_versions.check_arm(request.query_params.get("api-version"))
             body = await _read_body(request)
             call = ArmCall(request, state, body)

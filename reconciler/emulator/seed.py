@@ -1,4 +1,5 @@
-"""The seed: which subscriptions, resource groups and accounts the emulator holds, and quotas.
+"""The seed: which subscriptions, resource groups and accounts the emulator holds, the Entra
+tenant of each (one per subscription), and quotas.
 
 Read from YAML with the place of every problem (``path:line:col``); kept in the store so a
 restart with the same data dir needs no seed.
@@ -13,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.emulator.state import SeedAccount
+from reconciler.emulator.state import DEFAULT_TENANT, SeedAccount
 from reconciler.emulator.store import Store
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
 
@@ -21,7 +22,9 @@ _KIND = "emulator"
 _KEY = "seed"
 _ACCOUNT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")
 _RESOURCE_GROUP = re.compile(r"^[-\w._()]{1,90}$")
-_ACCOUNT_FIELDS = {"subscription_id", "resource_group", "name", "location", "kind"}
+_ACCOUNT_FIELDS = {"subscription_id", "resource_group", "name", "location", "kind", "tenant_id"}
+_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id"}
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUOTA_FIELDS = {"subscription_id", "location", "name", "limit"}
 
 
@@ -191,9 +194,13 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
     items = _items(reader, node, "accounts")
     if not items and isinstance(node, yaml.SequenceNode):
         reader.error("accounts must list at least one account", node)
+    # subscription id (lower case) -> (its tenant, where that was first said)
+    tenants: dict[str, tuple[str, Location]] = {}
     for index, item in enumerate(items):
         what = f"accounts[{index}]"
-        entries = reader.fields(item, what, _ACCOUNT_FIELDS, _ACCOUNT_FIELDS - {"kind"})
+        entries = reader.fields(
+            item, what, _ACCOUNT_FIELDS, _ACCOUNT_FIELDS - _OPTIONAL_ACCOUNT_FIELDS
+        )
         if entries is None:
             continue
         values: dict[str, str | None] = {
@@ -221,6 +228,9 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                 f"{what}.resource_group: {group!r} is not a valid resource group name",
                 entries["resource_group"][1],
             )
+        tenant = _tenant(reader, entries, values, what, tenants)
+        if tenant is None:
+            continue
         if all(values.get(f) for f in ("subscription_id", "resource_group", "name", "location")):
             kind = values.get("kind") or "OpenAI"
             accounts.append(
@@ -230,9 +240,41 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                     name=str(values["name"]),
                     location=normalize_location(str(values["location"])),
                     kind=kind,
+                    tenant_id=tenant,
                 )
             )
     return accounts
+
+
+def _tenant(
+    reader: _Reader,
+    entries: dict[str, tuple[yaml.Node, yaml.Node]],
+    values: dict[str, str | None],
+    what: str,
+    seen: dict[str, tuple[str, Location]],
+) -> str | None:
+    """The account's tenant (lower case; the default tenant when not given), or None after
+    reporting why it cannot be: not a GUID, or its subscription already in another tenant."""
+    node = entries["tenant_id"][1] if "tenant_id" in entries else None
+    if node is not None and values.get("tenant_id") is None:
+        return None  # not a string: reported already
+    tenant = (values.get("tenant_id") or DEFAULT_TENANT).lower()
+    if node is not None and not _GUID.match(tenant):
+        reader.error(f"{what}.tenant_id: {tenant!r} is not a tenant id (a GUID)", node)
+        return None
+    subscription = values.get("subscription_id")
+    if subscription is None:
+        return tenant
+    place = reader.where(node) if node is not None else reader.where(entries["subscription_id"][1])
+    first = seen.setdefault(subscription.lower(), (tenant, place))
+    if first[0] != tenant:
+        reader.error(
+            f"{what}: subscription {subscription} is in tenant {first[0]} (at {first[1]}); "
+            f"a subscription belongs to one tenant, so this account cannot be in {tenant}",
+            entries["tenant_id"][0] if node is not None else entries["subscription_id"][1],
+        )
+        return None
+    return tenant
 
 
 def _quotas(reader: _Reader, node: yaml.Node) -> list[SeedQuota]:

@@ -2,8 +2,8 @@
 
 Files in the data dir D: ``ca.pem`` (the CA clients trust), ``ca-key.pem`` (kept so a restart
 reuses the same CA), ``server.pem``/``server-key.pem`` (issued at each start), ``state.sqlite``
-(+ ``blobs/``), ``connection.json`` (endpoint, CA, token and key; mode 0600; token and key are
-made once and kept across restarts).
+(+ ``blobs/``), ``connection.json`` (endpoint, CA, the tokens of every tenant and the key of
+every account; mode 0600; made once and kept across restarts, see ``identities``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import signal
 import socket
 import sys
@@ -24,10 +23,11 @@ import uvicorn
 from reconciler.catalog import load_catalog
 from reconciler.emulator.app import build_app
 from reconciler.emulator.clock import Clock
-from reconciler.emulator.connection import CONNECTION_FILE
+from reconciler.emulator.connection import CONNECTION_FILE, read_connection_document
 from reconciler.emulator.faults import FaultTable, quiet_dropped_connections
+from reconciler.emulator.identities import Identities, issue
 from reconciler.emulator.seed import Seed, load_seed, save_seed, stored_seed
-from reconciler.emulator.state import EmulatorConfig, EmulatorState
+from reconciler.emulator.state import DEFAULT_TENANT, EmulatorConfig, EmulatorState
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
 
@@ -62,17 +62,18 @@ def _certificates(data_dir: Path) -> tuple[Path, Path, Path]:
     return ca_cert, cert, key
 
 
-def _secrets(data_dir: Path) -> tuple[str, str]:
-    """The token and api key: made once, kept across restarts."""
-    path = data_dir / CONNECTION_FILE
+def _identities(data_dir: Path, seed: Seed) -> Identities:
+    """Tokens per tenant and keys per account: those of the last start where they still apply."""
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-        token, key = old.get("token"), old.get("api_key")
-        if isinstance(token, str) and token and isinstance(key, str) and key:
-            return token, key
-    except (OSError, ValueError, AttributeError):
-        pass
-    return secrets.token_urlsafe(32), secrets.token_hex(16)
+        previous: dict[str, Any] | None = read_connection_document(data_dir)
+    except (OSError, ValueError):
+        previous = None
+    return issue(
+        DEFAULT_TENANT,
+        (a.tenant_id for a in seed.accounts),
+        (a.name for a in seed.accounts),
+        previous,
+    )
 
 
 def _seed(store: Store, seed_path: Path | None) -> Seed:
@@ -120,7 +121,7 @@ def prepare(
     if latency_ms < 0 or provision_seconds < 0:
         raise EmulatorSetupError("--latency-ms and provisioning time must not be negative")
     loaded = _seed(store, seed)
-    token, api_key = _secrets(data_dir)
+    identities = _identities(data_dir, loaded)
     base_url = f"https://127.0.0.1:{port}"
     state = EmulatorState(
         store=store,
@@ -131,15 +132,13 @@ def prepare(
         ),
         accounts={a.name: a for a in loaded.accounts},
         quotas=loaded.quota_table(),
-        token=token,
-        api_key=api_key,
+        identities=identities,
         base_url=base_url,
     )
     connection = {
         "endpoint": base_url,
-        "ca_file": str((data_dir / "ca.pem").resolve()),
-        "token": token,
-        "api_key": api_key,
+        "ca": str((data_dir / "ca.pem").resolve()),
+        **identities.document(),
         "data_dir": str(data_dir.resolve()),
         "pid": os.getpid(),
     }

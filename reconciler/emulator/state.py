@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reconciler.emulator.clock import Clock
+from reconciler.emulator.identities import Identities
 from reconciler.emulator.store import Store
 
 if TYPE_CHECKING:
     from reconciler.catalog import Catalog
 
 PROVIDER = "Microsoft.CognitiveServices"
+# The Entra tenant of every seeded account that names none (fixed, so that tests and docs can
+# name it; a seed may use it explicitly too).
+DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class SeedAccount:
     name: str
     location: str
     kind: str = "OpenAI"
+    tenant_id: str = DEFAULT_TENANT
 
     @property
     def arm_id(self) -> str:
@@ -48,8 +53,7 @@ class EmulatorState:
     accounts: dict[str, SeedAccount]  # by account name
     # (subscription_id, location, usage name) -> limit, from the seed (catalog default otherwise)
     quotas: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    token: str = ""
-    api_key: str = ""
+    identities: Identities = field(default_factory=lambda: Identities(DEFAULT_TENANT))
     base_url: str = ""  # "https://127.0.0.1:P"
 
     def account_endpoint(self, name: str) -> str:
@@ -61,6 +65,14 @@ class EmulatorState:
         for account in self.accounts.values():
             if account.arm_id.lower() == wanted:
                 return account
+        return None
+
+    def subscription_tenant(self, subscription_id: str) -> str | None:
+        """The tenant a seeded subscription belongs to (the seed gives it exactly one)."""
+        wanted = subscription_id.lower()
+        for account in self.accounts.values():
+            if account.subscription_id.lower() == wanted:
+                return account.tenant_id
         return None
 
     def quota_limit(self, subscription_id: str, location: str, usage_name: str) -> int:

@@ -32,6 +32,9 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "emulator-seed.yaml"
 SUB1 = "00000000-0000-0000-0000-000000000001"
 SUB2 = "00000000-0000-0000-0000-000000000002"
+# The seed puts SUB1 in the emulator's default tenant and SUB2 in this one.
+TENANT2 = "22222222-2222-2222-2222-222222222222"
+TENANT_OF = {SUB1: None, SUB2: TENANT2}
 RG1 = "rg-ft"
 RG2 = "rg-other"
 # Short simulated provisioning keeps every LRO of the session well under a second.
@@ -39,7 +42,7 @@ PROVISION_SECONDS = 0.05
 
 
 class StaticTokenCredential:
-    """The emulator's token as an azure-core credential (all a TokenCredential needs)."""
+    """One token as an azure-core credential (all a TokenCredential needs)."""
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -47,11 +50,21 @@ class StaticTokenCredential:
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         return AccessToken(self.token, int(time.time()) + 3600)
 
+    def __repr__(self) -> str:
+        return "StaticTokenCredential(***)"
+
 
 def arm_client_for(
-    connection: EmulatorConnection, subscription_id: str = SUB1, **options: Any
+    connection: EmulatorConnection,
+    subscription_id: str = SUB1,
+    *,
+    token: str | None = None,
+    **options: Any,
 ) -> CognitiveServicesManagementClient:
-    """The management client for the emulator; ``options`` go to the client (api_version...)."""
+    """The management client of a subscription, with the management token of its tenant (or
+    ``token``, to present another one); ``options`` go to the client (api_version, ...)."""
+    if token is None:
+        token = connection.management_token(TENANT_OF.get(subscription_id))
     settings: dict[str, Any] = {
         "base_url": connection.endpoint,
         "connection_verify": connection.ca_file,
@@ -60,13 +73,14 @@ def arm_client_for(
         **options,
     }
     return CognitiveServicesManagementClient(
-        StaticTokenCredential(connection.token), subscription_id, **settings
+        StaticTokenCredential(token), subscription_id, **settings
     )
 
 
 def http_client_for(connection: EmulatorConnection, *, token: bool = True) -> httpx2.Client:
-    """A raw HTTPS client trusting the emulator's CA (for admin calls and raw ARM checks)."""
-    headers = {"Authorization": f"Bearer {connection.token}"} if token else {}
+    """A raw HTTPS client trusting the emulator's CA (for admin calls and raw ARM checks), with
+    the default tenant's management token unless ``token`` is false."""
+    headers = {"Authorization": f"Bearer {connection.management_token()}"} if token else {}
     return httpx2.Client(
         base_url=connection.endpoint,
         verify=ssl.create_default_context(cafile=connection.ca_file),
@@ -113,7 +127,8 @@ def http(emulator: RunningEmulator) -> Iterator[httpx2.Client]:
 
 @pytest.fixture(scope="session")
 def make_arm_client() -> Any:
-    """``make_arm_client(connection, subscription_id=SUB1)`` for a private emulator or a token."""
+    """``make_arm_client(connection, subscription_id=SUB1, token=None)`` for a private emulator
+    or another token."""
     return arm_client_for
 
 

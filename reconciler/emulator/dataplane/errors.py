@@ -93,7 +93,5 @@ def conflict(message: str) -> ApiError:
     return ApiError(409, "conflict", message, v1_code="conflict")
 
 
-def unauthorized() -> ApiError:
-    return ApiError(
-        401, "401", ACCESS_DENIED, v1_code="invalid_api_key", v1_type="invalid_request_error"
-    )
+def unauthorized(message: str = ACCESS_DENIED) -> ApiError:
+    return ApiError(401, "401", message, v1_code="invalid_api_key", v1_type="invalid_request_error")

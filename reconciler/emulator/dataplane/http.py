@@ -10,7 +10,6 @@ Differences between the styles handled here, once:
 
 from __future__ import annotations
 
-import hmac
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -24,7 +23,8 @@ from starlette.routing import BaseRoute, Route
 
 from reconciler.emulator.api_versions import Surface, check_data_plane
 from reconciler.emulator.dataplane import job_records
-from reconciler.emulator.dataplane.errors import ApiError, bad_request, not_found, unauthorized
+from reconciler.emulator.dataplane.auth import check_caller
+from reconciler.emulator.dataplane.errors import ApiError, bad_request, not_found
 from reconciler.emulator.state import EmulatorState, SeedAccount
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
@@ -193,18 +193,6 @@ def _error(style: Style, error: ApiError) -> Response:
     return JSONResponse(body, status_code=error.status)
 
 
-def _authenticated(state: EmulatorState, request: Request) -> bool:
-    accepted = [k for k in (state.api_key, state.token) if k]
-    key = request.headers.get("api-key")
-    if key is not None and state.api_key:
-        return hmac.compare_digest(key.encode(), state.api_key.encode())
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        given = value.strip().encode()
-        return any(hmac.compare_digest(given, k.encode()) for k in accepted)
-    return False
-
-
 def _render(call: Call, reply: Reply) -> Response:
     if isinstance(reply, Response):
         return reply
@@ -239,8 +227,7 @@ def endpoint(
             check_data_plane(
                 request.query_params.get("api-version"), v1=style is Style.V1, surface=surface
             )
-            if not _authenticated(state, request):
-                raise unauthorized()
+            check_caller(state, request, account, style is Style.V1)
             call = Call(state, request, account, style)
             job_records.settle(state, account.name)
             return _render(call, await handler(call))

@@ -64,7 +64,10 @@ def _checkpoint_of_epoch_2(emulator: RunningEmulator, job_id: str) -> set[str]:
     clients = Clients(resolve_target())
     try:
         client = clients.data_plane(
-            emulator.connection.account_endpoint("aoai-swc"), api_key_env=None, where="swc"
+            emulator.connection.account_endpoint("aoai-swc"),
+            api_key_env=None,
+            where="swc",
+            tenant_id=None,
         )
         kept = sorted(client.fine_tuning.jobs.checkpoints.list(job_id), key=lambda c: c.step_number)
     finally:

@@ -104,7 +104,10 @@ def test_a_file_the_service_rejects_fails_with_its_reason_and_the_datasets_path(
     clients = Clients(resolve_target())
     try:
         client = clients.data_plane(
-            emulator.connection.account_endpoint("aoai-swc"), api_key_env=None, where="swc"
+            emulator.connection.account_endpoint("aoai-swc"),
+            api_key_env=None,
+            where="swc",
+            tenant_id=None,
         )
         client.files.create(file=(name, b"x" * len(content)), purpose="fine-tune")
     finally:

@@ -60,8 +60,11 @@ def test_plan_and_apply_log_every_exchange_and_no_secret(cli: Cli, tmp_path: Pat
 
     text = log.read_text(encoding="utf-8")
     connection = json.loads((cli.emulator.data_dir / "connection.json").read_text())
-    assert connection["token"] not in text
-    assert connection["api_key"] not in text
+    secrets = [t for pair in connection["tenants"].values() for t in pair.values()]
+    secrets += list(connection["api_keys"].values())
+    assert len(secrets) >= 4
+    for secret in secrets:
+        assert secret not in text
     training = (cli.stack / "data" / "clippy-train.jsonl").read_text(encoding="utf-8")
     for line in training.splitlines():
         reply = json.loads(line)["messages"][-1]["content"]
@@ -154,7 +157,7 @@ def test_a_streamed_download_still_streams_with_the_log_on(cli: Cli, tmp_path: P
     http_client = openai.DefaultHttpxClient(verify=context, event_hooks=data_plane_event_hooks(log))
     client = openai.OpenAI(
         base_url=connection.account_endpoint(SWC) + "openai/v1",
-        api_key=connection.api_key,
+        api_key=connection.api_key(SWC),
         max_retries=0,
         http_client=http_client,
     )

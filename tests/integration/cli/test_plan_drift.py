@@ -13,7 +13,7 @@ from typing import Any
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import PatchResourceTagsAndSku, Sku
 
-from reconciler.azure.credentials import StaticTokenCredential
+from reconciler.azure.credentials import EmulatorCredential
 
 from .conftest import SUBSCRIPTION, Cli
 
@@ -24,7 +24,7 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 def arm(cli: Cli) -> CognitiveServicesManagementClient:
     conn = cli.emulator.connection
     return CognitiveServicesManagementClient(
-        StaticTokenCredential(conn.token),
+        EmulatorCredential(conn),  # the default tenant's management token
         SUBSCRIPTION,
         base_url=conn.endpoint,
         connection_verify=conn.ca_file,

@@ -59,7 +59,7 @@ class DataPlane:
         self.admin = httpx2.Client(
             base_url=self.connection.endpoint,
             verify=self.ssl,
-            headers={"Authorization": f"Bearer {self.connection.token}"},
+            headers={"Authorization": f"Bearer {self.connection.management_token()}"},
             timeout=30,
         )
 
@@ -67,9 +67,10 @@ class DataPlane:
         return self.connection.account_endpoint(account).rstrip("/")
 
     def v1(self, account: str = SWC, *, key: str | None = None) -> openai.OpenAI:
+        """The v1 client, with ``key`` as ``Authorization: Bearer`` (default: the account's key)."""
         return openai.OpenAI(
             base_url=f"{self.endpoint(account)}/openai/v1",
-            api_key=key if key is not None else self.connection.api_key,
+            api_key=key if key is not None else self.connection.api_key(account),
             http_client=openai.DefaultHttpxClient(verify=self.ssl),
             max_retries=0,
         )
@@ -77,7 +78,7 @@ class DataPlane:
     def azure(self, account: str = SWC, *, key: str | None = None) -> openai.AzureOpenAI:
         return openai.AzureOpenAI(
             azure_endpoint=self.endpoint(account),
-            api_key=key if key is not None else self.connection.api_key,
+            api_key=key if key is not None else self.connection.api_key(account),
             api_version=API_VERSION,
             http_client=openai.DefaultHttpxClient(verify=self.ssl),
             max_retries=0,
@@ -85,7 +86,7 @@ class DataPlane:
 
     def raw(self, account: str = SWC, *, auth: bool = True) -> httpx2.Client:
         """Plain HTTPS at the account's data plane (for status codes, headers, raw bodies)."""
-        headers = {"api-key": self.connection.api_key} if auth else {}
+        headers = {"api-key": self.connection.api_key(account)} if auth else {}
         return httpx2.Client(
             base_url=self.endpoint(account), verify=self.ssl, headers=headers, timeout=30
         )

@@ -37,7 +37,7 @@ def test_unpublished_authoring_versions_are_400_as_azure_answers(
 def test_the_azure_sdk_with_an_unpublished_version_gets_the_refusal(dp: DataPlane) -> None:
     client = openai.AzureOpenAI(
         azure_endpoint=dp.endpoint(),
-        api_key=dp.connection.api_key,
+        api_key=dp.connection.api_key("aoai-swc"),
         api_version="2025-09-01",
         http_client=openai.DefaultHttpxClient(verify=dp.ssl),
         max_retries=0,
@@ -82,7 +82,7 @@ def test_v1_takes_no_version_v1_or_preview_only(dp: DataPlane) -> None:
     }
     client = openai.OpenAI(
         base_url=f"{dp.endpoint()}/openai/v1",
-        api_key=dp.connection.api_key,
+        api_key=dp.connection.api_key("aoai-swc"),
         default_query={"api-version": "2024-10-21"},
         http_client=openai.DefaultHttpxClient(verify=dp.ssl),
         max_retries=0,

@@ -16,6 +16,9 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from reconciler.emulator.connection import EmulatorConnection
 
 SUB1 = "00000000-0000-0000-0000-000000000001"
+SUB2 = "00000000-0000-0000-0000-000000000002"
+TENANT2 = "22222222-2222-2222-2222-222222222222"
+DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
 RG1 = "rg-ft"
 RG2 = "rg-other"
 PROVIDER = "/providers/Microsoft.CognitiveServices"
@@ -97,26 +100,56 @@ def test_arm_without_token_is_401_in_azure_shape(
         key = client.get(
             SWC,
             params={"api-version": "2025-09-01"},
-            headers={"Authorization": f"Bearer {emulator_connection.api_key}"},
+            headers={"Authorization": f"Bearer {emulator_connection.api_key('aoai-swc')}"},
         )
         assert key.status_code == 401
+        assert key.json()["error"]["code"] == "InvalidAuthenticationToken"
 
 
 def test_sdk_with_wrong_token_raises_authentication_error(
     emulator_connection: EmulatorConnection, make_arm_client: Any
 ) -> None:
-    bad = make_arm_client(
-        EmulatorConnection(
-            endpoint=emulator_connection.endpoint,
-            ca_file=emulator_connection.ca_file,
-            token="not-the-token",
-            api_key="",
-            data_dir=emulator_connection.data_dir,
-        )
-    )
+    bad = make_arm_client(emulator_connection, SUB1, token="not-the-token")
     with pytest.raises(ClientAuthenticationError) as failure:
         bad.accounts.get(RG1, "aoai-swc")
     assert failure.value.status_code == 401
+
+
+def test_arm_refuses_a_cognitive_services_token_as_the_wrong_audience(
+    emulator_connection: EmulatorConnection, make_arm_client: Any
+) -> None:
+    data_plane_token = emulator_connection.cognitive_token()  # right tenant, wrong audience
+    client = make_arm_client(emulator_connection, SUB1, token=data_plane_token)
+    with pytest.raises(ClientAuthenticationError) as failure:
+        client.accounts.get(RG1, "aoai-swc")
+    assert failure.value.status_code == 401
+    assert failure.value.error is not None
+    assert failure.value.error.code == "InvalidAuthenticationTokenAudience"
+    assert "https://cognitiveservices.azure.com" in failure.value.error.message
+    assert data_plane_token not in str(failure.value)
+
+
+def test_arm_refuses_a_management_token_of_another_tenant(
+    emulator_connection: EmulatorConnection, make_http_client: Any
+) -> None:
+    other_tenant = emulator_connection.management_token(TENANT2)
+    with make_http_client(emulator_connection, token=False) as client:
+        wrong = client.get(
+            SWC,
+            params={"api-version": "2025-09-01"},
+            headers={"Authorization": f"Bearer {other_tenant}"},
+        )
+        right = client.get(
+            f"/subscriptions/{SUB2}/resourceGroups/{RG2}{PROVIDER}/accounts/aoai-ncus-b",
+            params={"api-version": "2025-09-01"},
+            headers={"Authorization": f"Bearer {other_tenant}"},
+        )
+    assert wrong.status_code == 401
+    error = wrong.json()["error"]
+    assert error["code"] == "InvalidAuthenticationTokenTenant"
+    assert f"sts.windows.net/{TENANT2}/" in error["message"]  # the token's issuer
+    assert DEFAULT_TENANT in wrong.headers["WWW-Authenticate"]  # where to get the right one
+    assert right.status_code == 200
 
 
 def test_api_version_is_required_and_checked(http: httpx2.Client) -> None:

@@ -17,9 +17,12 @@ from azure.mgmt.cognitiveservices.models import (
     Sku,
 )
 
+from reconciler.emulator.connection import EmulatorConnection
+
 SUB1 = "00000000-0000-0000-0000-000000000001"
 RG1 = "rg-ft"
 RG2 = "rg-other"
+TENANT2 = "22222222-2222-2222-2222-222222222222"  # subscription 2's, in the seed
 API = {"api-version": "2025-09-01"}
 P_SWC = (
     f"/subscriptions/{SUB1}/resourceGroups/{RG1}/providers/Microsoft.CognitiveServices"
@@ -182,7 +185,9 @@ def test_delete_is_a_long_running_operation(
 
 
 def test_list_follows_next_link_pages(
-    arm_client_sub2: CognitiveServicesManagementClient, http: httpx2.Client
+    arm_client_sub2: CognitiveServicesManagementClient,
+    http: httpx2.Client,
+    emulator_connection: EmulatorConnection,
 ) -> None:
     assert http.post("/_emulator/config", json={"arm_page_size": 10}).status_code == 200
     names = [f"page-{i:02d}" for i in range(12)]
@@ -197,9 +202,11 @@ def test_list_follows_next_link_pages(
         "/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-other"
         "/providers/Microsoft.CognitiveServices/accounts/aoai-ncus-b"
     )
-    first = http.get(f"{account}/deployments", params=API).json()
+    # Subscription 2 is in tenant 2222...: its management token, not the default tenant's.
+    tenant2 = {"Authorization": f"Bearer {emulator_connection.management_token(TENANT2)}"}
+    first = http.get(f"{account}/deployments", params=API, headers=tenant2).json()
     assert len(first["value"]) == 10
-    second = http.get(first["nextLink"]).json()
+    second = http.get(first["nextLink"], headers=tenant2).json()
     assert len(second["value"]) == len(listed) - 10
     assert "nextLink" not in second
     assert http.post("/_emulator/config", json={"arm_page_size": 100}).status_code == 200

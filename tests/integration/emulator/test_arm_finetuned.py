@@ -14,7 +14,11 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+)
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices.models import (
     Deployment,
@@ -26,6 +30,9 @@ from azure.mgmt.cognitiveservices.models import (
 from reconciler.emulator.process import RunningEmulator
 
 SUB1 = "00000000-0000-0000-0000-000000000001"
+SUB2 = "00000000-0000-0000-0000-000000000002"
+TENANT2 = "22222222-2222-2222-2222-222222222222"
+AUXILIARY = "x-ms-authorization-auxiliary"
 SWC_ID = (
     f"/subscriptions/{SUB1}/resourceGroups/rg-ft/providers/Microsoft.CognitiveServices"
     "/accounts/aoai-swc"
@@ -61,7 +68,7 @@ def openai_client(emulator: RunningEmulator, account: str) -> openai.OpenAI:
     connection = emulator.connection
     return openai.OpenAI(
         base_url=f"{connection.account_endpoint(account)}openai/v1",
-        api_key=connection.api_key,
+        api_key=connection.api_key(account),
         http_client=openai.DefaultHttpxClient(
             verify=ssl.create_default_context(cafile=connection.ca_file)
         ),
@@ -150,6 +157,64 @@ def test_finetuned_deployments_here_and_cross_region(
 
     usages = {u.name.value: u for u in arm.usages.list("swedencentral")}
     assert usages["OpenAI.Standard.gpt-4.1-mini-finetune"].current_value == 2
+
+
+def cross_tenant(model: str, source_account: str) -> Deployment:
+    return Deployment(
+        sku=Sku(name="Standard", capacity=1),
+        properties=DeploymentProperties(
+            model=DeploymentModel(
+                format="OpenAI", name=model, version="1", source_account=source_account
+            )
+        ),
+    )
+
+
+def test_cross_tenant_deployment_needs_the_source_tenants_management_token(
+    emulator_ft: RunningEmulator, make_arm_client: Any, tuned_model: str
+) -> None:
+    connection = emulator_ft.connection
+    # aoai-ncus-b lives in subscription 2, tenant 2222...; the model was trained in aoai-swc,
+    # default tenant. The primary token is tenant 2222's; the source tenant's goes auxiliary.
+    arm2 = make_arm_client(connection, SUB2)
+    body = cross_tenant(tuned_model, SWC_ID)
+
+    def put(name: str, auxiliary: str | None) -> Any:
+        headers = {AUXILIARY: auxiliary} if auxiliary is not None else {}
+        return arm2.deployments.begin_create_or_update(
+            "rg-other", "aoai-ncus-b", name, body, headers=headers
+        )
+
+    refusals = {
+        None: "LinkedAuthorizationFailed",  # no auxiliary header at all
+        f"Bearer {connection.management_token(TENANT2)}": "LinkedAuthorizationFailed",
+        f"Bearer {connection.cognitive_token()}": "InvalidAuthenticationTokenAudience",
+        "Bearer not-a-token": "InvalidAuthenticationToken",
+        connection.management_token(): "InvalidAuthenticationToken",  # no "Bearer "
+    }
+    for auxiliary, code in refusals.items():
+        with pytest.raises(ClientAuthenticationError) as refused:
+            put("ft-tenant", auxiliary)
+        assert refused.value.status_code == 401, auxiliary
+        assert refused.value.error is not None
+        assert refused.value.error.code == code, auxiliary
+    with pytest.raises(ResourceNotFoundError):
+        arm2.deployments.get("rg-other", "aoai-ncus-b", "ft-tenant")
+
+    done = put("ft-tenant", f"Bearer {connection.management_token()}").result()
+    assert done.properties.model.source_account == SWC_ID
+    assert done.properties.provisioning_state == "Succeeded"
+
+    # `source` naming an account of another tenant is as cross-tenant as `sourceAccount`.
+    with pytest.raises(ClientAuthenticationError) as via_source:
+        arm2.deployments.begin_create_or_update(
+            "rg-other",
+            "aoai-ncus-b",
+            "ft-source",
+            ft_deployment(tuned_model, "Standard", 1, SWC_ID),
+        )
+    assert via_source.value.error is not None
+    assert via_source.value.error.code == "LinkedAuthorizationFailed"
 
 
 def test_finetuned_deployment_idle_15_days_is_removed(

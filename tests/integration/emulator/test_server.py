@@ -22,6 +22,10 @@ from azure.mgmt.cognitiveservices.models import (
 from reconciler.emulator.connection import load_connection
 from reconciler.emulator.process import EmulatorStartError, start_emulator
 
+SEED = Path(__file__).resolve().parents[2] / "fixtures" / "emulator-seed.yaml"
+DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"
+TENANT2 = "22222222-2222-2222-2222-222222222222"
+
 
 def serve(data_dir: Path, *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     """Run the CLI for a server that is expected to refuse to start."""
@@ -57,10 +61,27 @@ def test_starts_fast_and_writes_its_files(
         assert stat.S_IMODE(conn_file.stat().st_mode) == 0o600
         assert stat.S_IMODE((tmp_path / "ca-key.pem").stat().st_mode) == 0o600
         raw = json.loads(conn_file.read_text())
+        assert set(raw) == {
+            "endpoint",
+            "ca",
+            "default_tenant",
+            "tenants",
+            "api_keys",
+            "data_dir",
+            "pid",
+        }
         assert raw["endpoint"] == running.endpoint
-        assert raw["ca_file"] == str((tmp_path / "ca.pem").resolve())
+        assert raw["ca"] == str((tmp_path / "ca.pem").resolve())
         assert raw["pid"] == running.pid
-        assert running.connection.token and running.connection.api_key
+        # A token pair for the default tenant and the seed's other tenant; a key per account.
+        assert raw["default_tenant"] == DEFAULT_TENANT
+        assert set(raw["tenants"]) == {DEFAULT_TENANT, TENANT2}
+        for pair in raw["tenants"].values():
+            assert set(pair) == {"management_token", "cognitive_token"}
+        assert set(raw["api_keys"]) == {"aoai-swc", "aoai-ncus", "aoai-ncus-b"}
+        secrets = [t for pair in raw["tenants"].values() for t in pair.values()]
+        secrets += raw["api_keys"].values()
+        assert len(set(secrets)) == len(secrets) == 7 and all(secrets)
         with make_http_client(running.connection) as client:
             assert client.get("/_emulator/state").status_code == 200
     finally:
@@ -96,8 +117,8 @@ def test_restart_keeps_state_ca_and_credentials(
     second = start_emulator(tmp_path, None, provision_seconds=0.05)
     try:
         assert (tmp_path / "ca.pem").read_bytes() == ca_before
-        assert second.connection.token == first.connection.token
-        assert second.connection.api_key == first.connection.api_key
+        assert second.connection.tenants == first.connection.tenants
+        assert second.connection.api_keys == first.connection.api_keys
         client = make_arm_client(second.connection)
         kept = client.deployments.get("rg-ft", "aoai-swc", "survivor")
         assert (kept.sku.capacity, kept.tags, kept.etag) == (3, {"keep": "me"}, etag)
@@ -130,6 +151,54 @@ def test_seed_errors_are_located_and_exit_1(tmp_path: Path) -> None:
     assert "location must be a string" in errors
     assert "unknown field colour" in errors
     assert "bad-seed.yaml:6:" in errors and "limit must be an integer" in errors
+
+
+def test_a_new_seed_keeps_the_credentials_of_what_it_still_holds(
+    tmp_path: Path, private_emulator: Any
+) -> None:
+    first = private_emulator(tmp_path)
+    first.stop()
+    seed = tmp_path / "bigger-seed.yaml"
+    accounts, _, quotas = SEED.read_text().partition("quotas:")
+    seed.write_text(
+        accounts
+        + "  - {subscription_id: 00000000-0000-0000-0000-000000000003, resource_group: rg-3,\n"
+        "     name: aoai-three, location: swedencentral,\n"
+        "     tenant_id: 33333333-3333-3333-3333-333333333333}\n"
+        "quotas:" + quotas
+    )
+    second = start_emulator(tmp_path, seed, provision_seconds=0.05)
+    second.stop()
+    before, after = first.connection, second.connection
+    assert after.management_token(TENANT2) == before.management_token(TENANT2)
+    assert after.cognitive_token() == before.cognitive_token()
+    assert after.api_key("aoai-swc") == before.api_key("aoai-swc")
+    new_tenant = "33333333-3333-3333-3333-333333333333"
+    assert after.management_token(new_tenant) not in {
+        t for pair in before.tenants.values() for t in (pair.management_token, pair.cognitive_token)
+    }
+    assert after.api_key("aoai-three") not in before.api_keys.values()
+
+
+def test_seed_tenants_must_be_guids_and_one_per_subscription(tmp_path: Path) -> None:
+    seed = tmp_path / "tenant-seed.yaml"
+    seed.write_text(
+        "accounts:\n"
+        "  - {subscription_id: s1, resource_group: rg, name: a1, location: westus,\n"
+        "     tenant_id: 22222222-2222-2222-2222-222222222222}\n"
+        "  - {subscription_id: s1, resource_group: rg, name: a2, location: westus}\n"
+        "  - {subscription_id: s2, resource_group: rg, name: a3, location: westus,\n"
+        "     tenant_id: contoso}\n"
+    )
+    result = serve(tmp_path / "data", "--seed", str(seed))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = result.stderr
+    # a2 leaves s1 in the default tenant, but a1 put it in 2222...: named at a2, pointing at a1.
+    assert "tenant-seed.yaml:4:" in errors
+    assert "subscription s1 is in tenant 22222222-2222-2222-2222-222222222222" in errors
+    assert "tenant-seed.yaml:3:" in errors  # where a1 said so
+    assert "tenant-seed.yaml:6:" in errors and "'contoso' is not a tenant id" in errors
 
 
 def test_no_seed_and_empty_data_dir_is_an_error(tmp_path: Path) -> None:
