@@ -7,6 +7,7 @@ with ``start_private_emulator``.
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 import time
@@ -21,6 +22,7 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.emulator.connection import EmulatorConnection
 from reconciler.emulator.process import RunningEmulator, start_emulator
+from tests.contract.checker import check_request
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
@@ -131,3 +133,41 @@ def make_http_client() -> Any:
 def private_emulator() -> Any:
     """``private_emulator(data_dir, **options)``: a server of one's own (stop it yourself)."""
     return start_private_emulator
+
+
+# --- every request the tool sends is checked against Azure's published contract -------------
+
+_CONTRACT: dict[str, int] = {"requests": 0, "tests": 0}
+
+
+@pytest.fixture(autouse=True)
+def published_contract(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The tool's wire log (``RECONCILER_LOG_HTTP``) for this test, read back afterwards: any
+    request outside the published schema of its operation and api-version fails the test.
+    (Tests that talk to the emulator through the SDKs directly are not the tool: no log.)"""
+    log = tmp_path_factory.mktemp("wire") / "wire.jsonl"
+    monkeypatch.setenv("RECONCILER_LOG_HTTP", str(log))
+    yield
+    if not log.exists():
+        return
+    problems: list[str] = []
+    checked = 0
+    for line in log.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("kind") != "request":
+            continue
+        checked += 1
+        problems += [f"{record['method']} {record['url']}: {p}" for p in check_request(record)]
+    _CONTRACT["requests"] += checked
+    _CONTRACT["tests"] += 1
+    assert not problems, "requests outside Azure's published contract:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _CONTRACT["tests"]:
+        terminalreporter.write_line(
+            f"contract: {_CONTRACT['requests']} requests the tool sent in {_CONTRACT['tests']} "
+            "tests, each checked against Azure's published schemas"
+        )
