@@ -15,6 +15,7 @@ from typing import NoReturn, TypeVar
 import click
 
 from reconciler import __version__
+from reconciler.azure.target import ENV_LOG_HTTP
 from reconciler.console import use_color
 from reconciler.errors import NotBuiltError, ReconcilerError
 
@@ -33,7 +34,6 @@ SPEC_DIR = click.argument(
 )
 
 # On every command that talks to Azure. The variable is for CI; the option wins over it.
-ENV_LOG_HTTP = "RECONCILER_LOG_HTTP"
 LOG_HTTP = click.option(
     "--log-http",
     "log_http",

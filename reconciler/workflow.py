@@ -6,6 +6,7 @@ The CLI calls these and renders; apply calls them again before it acts (level-tr
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
-from reconciler.azure.target import Target, resolve_target
+from reconciler.azure.target import ENV_LOG_HTTP, Target, resolve_target
 from reconciler.azure.wire_log import WireLog
 from reconciler.datasets.digest import example_digest
 from reconciler.errors import Diagnostic, SpecError
@@ -64,8 +65,12 @@ class Session:
 
     @staticmethod
     def open(log_http: Path | None = None) -> Session:
-        """``log_http``: append every HTTP exchange to this file (`--log-http`)."""
+        """``log_http``: append every HTTP exchange to this file (`--log-http`); without it,
+        the file ``RECONCILER_LOG_HTTP`` names, if any (for CI, and for every way in: the CLI,
+        a saved plan's apply, the library)."""
         target = resolve_target()
+        if log_http is None and os.environ.get(ENV_LOG_HTTP):
+            log_http = Path(os.environ[ENV_LOG_HTTP])
         wire_log = WireLog(log_http) if log_http is not None else None
         return Session(target, Clients(target, wire_log=wire_log), wire_log)
 

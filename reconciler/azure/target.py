@@ -23,6 +23,8 @@ ARM_ENDPOINT = "https://management.azure.com"
 ARM_SCOPE = "https://management.azure.com/.default"
 DATA_PLANE_SCOPE = "https://cognitiveservices.azure.com/.default"
 ENV_EMULATOR = "RECONCILER_EMULATOR"
+#: the wire log's file (for CI); `--log-http` wins over it
+ENV_LOG_HTTP = "RECONCILER_LOG_HTTP"
 
 
 @dataclass(frozen=True)

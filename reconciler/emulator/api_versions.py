@@ -5,12 +5,13 @@ with the repository's readme tags where it has them):
 
 - ARM ``Microsoft.CognitiveServices``: ``specification/cognitiveservices/resource-manager/
   Microsoft.CognitiveServices/{stable,preview}/<version>/cognitiveservices.json``, the same set
-  ``Microsoft.CognitiveServices/CognitiveServices/readme.md`` tags. Two folders found only in the
-  repository's history and in no readme tag are left out: ``preview/2020-03-01`` (not a preview
-  name) and ``preview/2023-06-01-preview``.
+  ``Microsoft.CognitiveServices/CognitiveServices/readme.md`` tags, plus
+  ``preview/2023-06-01-preview`` (a folder with a spec and examples but no readme tag).
+  ``preview/2020-03-01`` is left out: not a preview api-version name.
 - Azure OpenAI data plane, api-version style (``/openai/...?api-version=``): the authoring
   folders ``specification/cognitiveservices/data-plane/AzureOpenAI/authoring/{stable,preview}``
-  for files, uploads, fine-tuning and models; the inference folders
+  for files, uploads, fine-tuning and models (a folder counts when it holds azureopenai.json /
+  .yaml or examples: 2025-01-01-preview has only the .yaml); the inference folders
   ``.../AzureOpenAI/inference/{stable,preview}`` for chat completions.
 - v1 style (``/openai/v1/...``): ``api-version`` absent, ``v1`` or ``preview``
   (``specification/ai/data-plane/OpenAI.v1``: "api-version optional (default 'v1'; 'preview'
@@ -58,6 +59,7 @@ ARM_STABLE = (
 )
 ARM_PREVIEW = (
     "2016-02-01-preview",
+    "2023-06-01-preview",
     "2023-10-01-preview",
     "2024-04-01-preview",
     "2024-06-01-preview",
@@ -93,6 +95,7 @@ AUTHORING_PREVIEW = (
     "2024-09-01-preview",
     "2024-10-01-preview",
     "2024-12-01-preview",
+    "2025-01-01-preview",
     "2025-02-01-preview",
     "2025-03-01-preview",
     "2025-04-01-preview",

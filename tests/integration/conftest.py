@@ -1,5 +1,5 @@
 """Fixtures for integration tests: a real emulator over HTTPS, the real SDK clients, and
-Azure's published shapes (tests/fixtures/azure-examples) to check answers against.
+Azure's published shapes (tests/contract/examples) to check answers against.
 
 ``emulator`` is one server for the whole session (seed: tests/fixtures/emulator-seed.yaml);
 tests that move the clock far, restart the server or need slow provisioning start their own
@@ -26,6 +26,7 @@ from azure.mgmt.cognitiveservices import models as arm_models
 
 from reconciler.emulator.connection import EmulatorConnection
 from reconciler.emulator.process import RunningEmulator, start_emulator
+from tests.contract.checker import check_request
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
@@ -144,9 +145,47 @@ def private_emulator() -> Any:
     return start_private_emulator
 
 
+# --- every request the tool sends is checked against Azure's published contract -------------
+
+_CONTRACT: dict[str, int] = {"requests": 0, "tests": 0}
+
+
+@pytest.fixture(autouse=True)
+def published_contract(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The tool's wire log (``RECONCILER_LOG_HTTP``) for this test, read back afterwards: any
+    request outside the published schema of its operation and api-version fails the test.
+    (Tests that talk to the emulator through the SDKs directly are not the tool: no log.)"""
+    log = tmp_path_factory.mktemp("wire") / "wire.jsonl"
+    monkeypatch.setenv("RECONCILER_LOG_HTTP", str(log))
+    yield
+    if not log.exists():
+        return
+    problems: list[str] = []
+    checked = 0
+    for line in log.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("kind") != "request":
+            continue
+        checked += 1
+        problems += [f"{record['method']} {record['url']}: {p}" for p in check_request(record)]
+    _CONTRACT["requests"] += checked
+    _CONTRACT["tests"] += 1
+    assert not problems, "requests outside Azure's published contract:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _CONTRACT["tests"]:
+        terminalreporter.write_line(
+            f"contract: {_CONTRACT['requests']} requests the tool sent in {_CONTRACT['tests']} "
+            "tests, each checked against Azure's published schemas"
+        )
+
+
 # --- Azure's published shapes ---------------------------------------------------------------
 
-PUBLISHED = Path(__file__).resolve().parent.parent / "fixtures" / "azure-examples"
+PUBLISHED = Path(__file__).resolve().parent.parent / "contract" / "examples"
 
 # A key tree: key -> the tree below it (None: a value whose keys are not checked).
 Tree = dict[str, "Tree | None"]
@@ -154,7 +193,8 @@ FREE: None = None
 
 
 def example(name: str, status: str = "200") -> Any:
-    """The response body of a published example file."""
+    """The response body of a published example, by its path under tests/contract/examples
+    (e.g. "arm/2025-09-01.ListLocationModels.json")."""
     doc = json.loads((PUBLISHED / name).read_text(encoding="utf-8"))
     return doc["responses"][status]["body"]
 
@@ -162,7 +202,7 @@ def example(name: str, status: str = "200") -> Any:
 @cache
 def schema_properties() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(
-        (PUBLISHED / "schema-properties.json").read_text(encoding="utf-8")
+        (PUBLISHED / "answer-properties.json").read_text(encoding="utf-8")
     )
     return loaded
 

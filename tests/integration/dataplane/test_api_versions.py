@@ -22,12 +22,12 @@ def test_published_authoring_versions_are_served(dp: DataPlane, version: str) ->
 
 
 @pytest.mark.parametrize(
-    "version", ["2025-09-01", "2024-10-01", "2025-05-01-preview", "2025-01-01-preview", "v1"]
+    "version", ["2025-09-01", "2024-10-01", "2025-05-01-preview", "2023-11-01-preview", "v1"]
 )
 def test_unpublished_authoring_versions_are_400_as_azure_answers(
     dp: DataPlane, version: str
 ) -> None:
-    # 2025-01-01-preview was published for inference only; 2025-09-01 and 2024-10-01 are ARM's.
+    # 2023-11-01-preview was published for inference only; 2025-09-01 and 2024-10-01 are ARM's.
     with dp.raw() as raw:
         answer = raw.get("/openai/files", params={"api-version": version})
     assert answer.status_code == 400

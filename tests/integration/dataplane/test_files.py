@@ -143,6 +143,6 @@ def test_file_objects_have_the_published_keys(dp: DataPlane, published: SimpleNa
         listed = raw.get("/openai/files", params={"api-version": "2025-04-01-preview"}).json()
     assert set(v1) <= set(schemas["v1"]["AzureOpenAIFile"])
     assert set(azure.json()) <= set(schemas["2025-04-01-preview"]["File"])
-    assert set(listed) <= set(published.example("get_files.json"))
+    assert set(listed) <= set(published.example("openai/2025-04-01-preview.get_files.json"))
     for item in listed["data"]:
         assert set(item) <= set(schemas["2025-04-01-preview"]["File"])

@@ -161,7 +161,7 @@ def test_preview_takes_the_documented_fields_and_answers_its_job(
     assert job["hyperparameters"]["n_epochs"] == 2
     assert job["method"] == {"type": "supervised"}
     assert job["status"] in schema["FineTuningState"]
-    example = published.example("post_finetuning_job.json", "201")
+    example = published.example("openai/2025-04-01-preview.post_finetuning_job.json", "201")
     assert set(example) <= set(schema["FineTuningJob"])  # the fixture agrees with the schema
     listed = dp.azure().fine_tuning.jobs.with_raw_response.list()
     for item in json.loads(listed.text)["data"]:

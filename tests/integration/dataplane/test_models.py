@@ -80,8 +80,8 @@ def test_azure_style_models_have_the_keys_of_azures_examples(
         base = raw.get(f"/openai/models/{BASE}", params=params).json()
         tuned = raw.get(f"/openai/models/{job.fine_tuned_model}", params=params).json()
         listed = raw.get("/openai/models", params=params).json()
-    assert set(base) <= set(published.example("get_model_base.json"))
-    assert set(tuned) <= set(published.example("get_model_finetune.json"))
-    finetune_keys = set(published.example("get_model_finetune.json"))
+    assert set(base) <= set(published.example("openai/2025-04-01-preview.get_model_base.json"))
+    assert set(tuned) <= set(published.example("openai/2025-04-01-preview.get_model_finetune.json"))
+    finetune_keys = set(published.example("openai/2025-04-01-preview.get_model_finetune.json"))
     assert all(set(m) <= finetune_keys for m in listed["data"])
     assert "created" not in base and "owned_by" not in tuned  # OpenAI's, v1 only

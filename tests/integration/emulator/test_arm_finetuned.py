@@ -263,7 +263,7 @@ def test_account_models_list_the_fine_tuned_model_with_its_base(
 ) -> None:
     url = f"{SWC_ID}/models"
     body = admin.get(url, params=API).json()
-    keys = published.keys_of(published.example("ListAccountModels.json"))
+    keys = published.keys_of(published.example("arm/2025-09-01.ListAccountModels.json"))
     assert published.unpublished(body, keys) == []
     tuned = [m for m in body["value"] if m["name"] == tuned_model]
     assert len(tuned) == 1

@@ -165,7 +165,7 @@ def test_the_sdk_bodies_pass(arm_client: CognitiveServicesManagementClient, shap
 def test_location_models_have_exactly_the_published_keys(
     http: httpx2.Client, published: SimpleNamespace
 ) -> None:
-    keys = published.keys_of(published.example("ListLocationModels.json"))
+    keys = published.keys_of(published.example("arm/2025-09-01.ListLocationModels.json"))
     for region in ("swedencentral", "northcentralus", "southeastasia", "westus"):
         body = http.get(f"{LOCATIONS}/{region}/models", params=API).json()
         assert body["value"], region
@@ -188,7 +188,7 @@ def test_account_models_have_the_published_keys(
 ) -> None:
     body = http.get(f"{SWC}/models", params=API).json()
     assert body["value"]
-    keys = published.keys_of(published.example("ListAccountModels.json"))
+    keys = published.keys_of(published.example("arm/2025-09-01.ListAccountModels.json"))
     assert published.unpublished(body, keys) == []
     assert all("kind" not in m and "skus" not in m for m in body["value"])
 
@@ -206,15 +206,18 @@ def test_deployment_account_usages_and_skus_have_published_keys(
 
     account = http.get(SWC, params=API).json()
     assert published.unpublished(account, published.sdk_keys("Account")) == []
-    top = published.keys_of(published.example("GetAccount.json"))
+    top = published.keys_of(published.example("arm/2025-09-01.GetAccount.json"))
     assert set(account) <= set(top)
 
     for answer, name in (
-        (http.get(f"{LOCATIONS}/swedencentral/usages", params=API).json(), "ListUsages.json"),
-        (http.get(f"{SWC}/usages", params=API).json(), "ListUsages.json"),
+        (
+            http.get(f"{LOCATIONS}/swedencentral/usages", params=API).json(),
+            "arm/2025-09-01.ListUsages.json",
+        ),
+        (http.get(f"{SWC}/usages", params=API).json(), "arm/2025-09-01.ListUsages.json"),
         (
             http.get(f"{SWC}/deployments/{shaped}/skus", params=API).json(),
-            "ListDeploymentSkus.json",
+            "arm/2025-09-01.ListDeploymentSkus.json",
         ),
     ):
         assert answer["value"], name

@@ -1,5 +1,5 @@
-"""Raw Azure JSON → observed objects, on Azure's published examples (tests/fixtures/
-azure-examples, verbatim; SOURCES.md there says where each comes from).
+"""Raw Azure JSON → observed objects, on Azure's published examples (tests/contract/examples,
+verbatim; tests/contract/schemas/SOURCES.md says where each comes from).
 
 What matters most: the region catalog (`locations/{loc}/models`) publishes per base model its
 skus and string capabilities only, so a fine-tuned model's skus come from the package catalog;
@@ -26,7 +26,7 @@ from reconciler.catalog import load_catalog
 from reconciler.plan.files import held_file
 from reconciler.plan.observed import JobStatus, ObservedAccount
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "contract" / "examples"
 CATALOG = load_catalog()
 
 
@@ -39,7 +39,9 @@ def _by_id(models: list[Any]) -> dict[str, Any]:
 
 
 def test_the_published_region_list_reads_without_invented_fields() -> None:
-    offered = _by_id(offered_models(_body("ListLocationModels.json")["value"], "westus", CATALOG))
+    offered = _by_id(
+        offered_models(_body("arm/2025-09-01.ListLocationModels.json")["value"], "westus", CATALOG)
+    )
     # capabilities.fineTune "false", but finetuneCapabilities.fineTune "true": the latter speaks
     assert offered["gpt-4o-2024-08-06"].fine_tunable is True
     # an explicit "false" with no finetuneCapabilities narrows
@@ -155,7 +157,7 @@ def test_list_account_models_entry_reads_finetune_capabilities_first() -> None:
 
 
 def test_published_deployment_reads() -> None:
-    deployment = observed_deployment(_body("GetDeployment.json"))
+    deployment = observed_deployment(_body("arm/2025-09-01.GetDeployment.json"))
     assert deployment.name == "deploymentName"
     assert (deployment.sku_name, deployment.capacity) == ("Standard", 1)
     assert (deployment.model_name, deployment.model_version) == ("ada", "1")
@@ -164,14 +166,14 @@ def test_published_deployment_reads() -> None:
 
 
 def test_published_usages_read() -> None:
-    usages = usages_of(_body("ListUsages.json")["value"])
+    usages = usages_of(_body("arm/2025-09-01.ListUsages.json")["value"])
     assert usages, "the published example lists usages"
     for usage in usages.values():
         assert usage.limit >= 0 and usage.current >= 0
 
 
 def test_published_files_read() -> None:
-    files = [observed_file(f) for f in _body("get_files.json")["data"]]
+    files = [observed_file(f) for f in _body("openai/2025-04-01-preview.get_files.json")["data"]]
     assert [(f.filename, f.bytes, f.purpose) for f in files] == [
         ("puppy.jsonl", 140, "fine-tune"),
         ("results.csv", 32423, "fine-tune-results"),
@@ -198,7 +200,7 @@ def test_a_file_with_null_bytes_is_still_the_same_content() -> None:
 
 
 def test_published_job_reads_with_automatic_epochs() -> None:
-    [raw] = _body("get_finetuning_jobs.json")["data"]
+    [raw] = _body("openai/2025-04-01-preview.get_finetuning_jobs.json")["data"]
     job = observed_job(raw)
     assert job.status is JobStatus.SUCCEEDED
     assert job.fine_tuned_model == "curie.ft-72a2792ef7d24ba7b82c7fe4a37e379f"
@@ -225,7 +227,7 @@ def test_a_v1_job_reports_its_suffix_as_user_provided_suffix() -> None:
 
 
 def test_published_checkpoints_read_in_step_order() -> None:
-    checkpoints = _body("get_finetuning_job_checkpoints.json")["data"]
+    checkpoints = _body("openai/2025-04-01-preview.get_finetuning_job_checkpoints.json")["data"]
     job = observed_job(
         {"id": "ftjob-72a2792ef7d24ba7b82c7fe4a37e379f", "status": "succeeded"},
         list(reversed(checkpoints)),
