@@ -1,8 +1,8 @@
 """The published request shapes of a deployment write: PUT takes a ``Deployment``, PATCH a
-``PatchResourceTagsAndSku`` (Microsoft.CognitiveServices 2025-09-01, as generated into
-azure-mgmt-cognitiveservices 14.1.0 whose default api-version it is; the 2026-03-01 spec extract
-in the shared azure-specs agrees for every field below and adds serviceTier, deploymentState and
-routing, which 2025-09-01 does not have).
+``PatchResourceTagsAndSku`` (Microsoft.CognitiveServices 2025-09-01 ``cognitiveservices.json``,
+Azure/azure-rest-api-specs; the same members and read-only flags as the models of
+azure-mgmt-cognitiveservices 14.1.0, whose default api-version it is. 2026-03-01 adds
+serviceTier, deploymentState and routing, which 2025-09-01 does not have).
 
 A field the type does not have is refused as ARM's JSON reader refuses it: 400
 ``InvalidRequestContent`` "The request content was invalid and could not be deserialized: 'Could
