@@ -89,3 +89,28 @@ def test_a_realistic_walk_stays_inside_the_published_contract(
     }
     drift = CliRunner().invoke(cli, ["drift", str(stack.root)])
     assert drift.exit_code == 0, drift.output
+
+
+def test_drift_says_azure_removed_a_developer_tier_deployment_after_24_hours(
+    env: dict[str, str], admin: Admin, tmp_path: Path
+) -> None:
+    stack = make_stack(
+        tmp_path / "spec",
+        "devtier",
+        datasets={"devtier-train": chat_lines("devtier gulls")},
+        jobs={"gull": job("devtier-train", suffix="gull")},
+        deployments={"gull-dev": deployment("swc", {"job": "gull"}, "DeveloperTier", 1)},
+        accounts=("swc",),
+    )
+    assert apply(stack.root, wait=True).code == 0
+    assert CliRunner().invoke(cli, ["drift", str(stack.root)]).exit_code == 0
+
+    admin.advance(24 * 3600 + 60)
+
+    drift = CliRunner().invoke(cli, ["drift", str(stack.root)])
+    assert drift.exit_code == 2, drift.output
+    assert "gull-dev" in drift.output
+    assert "DeveloperTier deployments 24 hours after they are created" in drift.output
+    assert apply(stack.root, wait=True).code == 0  # deployed again
+    assert set(admin.deployments("devtier")) == {"aoai-swc/gull-dev"}
+    assert CliRunner().invoke(cli, ["drift", str(stack.root)]).exit_code == 0

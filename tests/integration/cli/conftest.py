@@ -37,11 +37,15 @@ class Cli:
     http: httpx2.Client
 
     def run(self, *args: str, timeout: float = 120) -> Run:
+        env = dict(self.env)
+        wire_log = os.environ.get("RECONCILER_LOG_HTTP")  # the contract check's, per test
+        if wire_log and "RECONCILER_LOG_HTTP" not in env:
+            env["RECONCILER_LOG_HTTP"] = wire_log
         proc = subprocess.run(
             [sys.executable, "-m", "reconciler", *args],
             capture_output=True,
             text=True,
-            env=self.env,
+            env=env,
             cwd=self.stack.parent,
             timeout=timeout,
             check=False,
