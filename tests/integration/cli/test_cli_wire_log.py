@@ -89,6 +89,12 @@ def test_plan_and_apply_log_every_exchange_and_no_secret(cli: Cli, tmp_path: Pat
         assert upload["body"] is None
         assert upload["multipart"]["fields"] == {"purpose": "fine-tune"}
         assert upload["multipart"]["files"]["file"]["filename"].startswith("clippy-")
+        # sized, not chunked: the dataset's bytes, and a Content-Length on the request
+        dataset = upload["multipart"]["files"]["file"]["filename"].split(".")[0]
+        size = (cli.stack / "data" / f"{dataset}.jsonl").stat().st_size
+        assert upload["multipart"]["files"]["file"]["bytes"] == size
+        assert int(upload["headers"]["content-length"]) > size
+        assert "transfer-encoding" not in upload["headers"]
         uploaded = responses[(upload["pid"], upload["seq"])]
         assert uploaded["body"]["object"] == "file"  # a JSON answer is logged parsed
 
