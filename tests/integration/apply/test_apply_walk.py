@@ -60,7 +60,8 @@ def test_a_realistic_walk_stays_inside_the_published_contract(
         deployments={
             "base-swc": deployment("swc", {"job": "base"}),
             "base-ckpt": deployment("swc", {"job": "base", "checkpoint": 2}),
-            "base-ptu": deployment("ncus", {"job": "base"}, "ProvisionedManaged", 25),
+            # the fine-tuning deploy doc's own example: ProvisionedStandard 25, then 40
+            "base-ptu": deployment("ncus", {"job": "base"}, "ProvisionedStandard", 25),
             "base-other": deployment("other", {"job": "base"}, "Standard", 1),
             "prefs-global": deployment("swc", {"job": "prefs"}, "GlobalStandard", 1),
             "more-dev": deployment("swc", {"job": "more"}, "DeveloperTier", 1),
@@ -74,12 +75,14 @@ def test_a_realistic_walk_stays_inside_the_published_contract(
     assert _plan_exit(stack.root) == 0
     no_duplicates(admin, "walk")
 
-    stack.deployments["base-ptu"] = deployment("ncus", {"job": "base"}, "ProvisionedManaged", 50)
+    stack.deployments["base-ptu"] = deployment("ncus", {"job": "base"}, "ProvisionedStandard", 40)
     del stack.deployments["prefs-global"]
     stack.write()
     second = apply(stack.root, wait=True)
     assert second.code == 0, second.text
     assert _plan_exit(stack.root) == 0
+    ptu = admin.deployments("walk")["aoai-ncus/base-ptu"]
+    assert ptu["sku"] == {"name": "ProvisionedStandard", "capacity": 40}
     assert set(admin.deployments("walk")) == {
         "aoai-swc/base-swc",
         "aoai-swc/base-ckpt",
