@@ -12,15 +12,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import openai
 import yaml
 
 from reconciler.apply.command import run_apply
+from reconciler.azure.clients import Clients
+from reconciler.azure.target import resolve_target
 from reconciler.emulator.process import RunningEmulator
 from reconciler.plan import Plan
 from reconciler.workflow import Session, compute_plan, prepare
@@ -137,6 +141,22 @@ def make_stack(
     )
     stack.write()
     return stack
+
+
+@contextmanager
+def data_plane(emulator: RunningEmulator, account: str) -> Iterator[openai.OpenAI]:
+    """The tool's own v1 client for an emulator account (its default tenant), for out-of-band
+    data-plane calls a test makes as a person would."""
+    clients = Clients(resolve_target())
+    try:
+        yield clients.data_plane(
+            emulator.connection.account_endpoint(account),
+            api_key_env=None,
+            where=account,
+            tenant_id=None,
+        )
+    finally:
+        clients.close()
 
 
 @dataclass

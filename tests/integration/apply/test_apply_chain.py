@@ -10,8 +10,6 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from reconciler.azure.clients import Clients
-from reconciler.azure.target import resolve_target
 from reconciler.cli import cli
 from reconciler.emulator.process import RunningEmulator
 
@@ -20,6 +18,7 @@ from .apply_support import (
     Stack,
     apply,
     chat_lines,
+    data_plane,
     deployment,
     fresh_plan,
     job,
@@ -61,17 +60,8 @@ def _checkpoint_of_epoch_2(emulator: RunningEmulator, job_id: str) -> set[str]:
     """The names of z-root's checkpoint of epoch 2 (its id, and its model name), read with the
     openai SDK: z-root trains 3 epochs and the service keeps one checkpoint per epoch of the last
     three, so by step the second is epoch 2."""
-    clients = Clients(resolve_target())
-    try:
-        client = clients.data_plane(
-            emulator.connection.account_endpoint("aoai-swc"),
-            api_key_env=None,
-            where="swc",
-            tenant_id=None,
-        )
+    with data_plane(emulator, "aoai-swc") as client:
         kept = sorted(client.fine_tuning.jobs.checkpoints.list(job_id), key=lambda c: c.step_number)
-    finally:
-        clients.close()
     assert len(kept) == 3, kept
     return {kept[1].id, kept[1].fine_tuned_model_checkpoint}
 

@@ -13,11 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.azure.clients import Clients
-from reconciler.azure.target import resolve_target
 from reconciler.emulator.process import RunningEmulator, start_emulator
 
-from .apply_support import Admin, apply, chat_lines, deployment, fresh_plan, job, make_stack
+from .apply_support import (
+    Admin,
+    apply,
+    chat_lines,
+    data_plane,
+    deployment,
+    fresh_plan,
+    job,
+    make_stack,
+)
 from .conftest import SEED
 
 
@@ -101,17 +108,8 @@ def test_a_file_the_service_rejects_fails_with_its_reason_and_the_datasets_path(
     content = data.read_bytes()
     # Someone uploaded other bytes under this content's name: processing will reject them.
     name = f"rejected-train.{hashlib.sha256(content).hexdigest()}.jsonl"
-    clients = Clients(resolve_target())
-    try:
-        client = clients.data_plane(
-            emulator.connection.account_endpoint("aoai-swc"),
-            api_key_env=None,
-            where="swc",
-            tenant_id=None,
-        )
+    with data_plane(emulator, "aoai-swc") as client:
         client.files.create(file=(name, b"x" * len(content)), purpose="fine-tune")
-    finally:
-        clients.close()
 
     failed = apply(spec, wait=False)
 
