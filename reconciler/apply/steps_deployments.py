@@ -31,6 +31,7 @@ from reconciler.plan.naming import (
     TAG_PREVENT_DESTROY,
     TAG_STACK,
     has_prevent_destroy_tag,
+    is_protected,
     split_model_id,
 )
 from reconciler.plan.observed import ObservedDeployment
@@ -263,7 +264,7 @@ def _run_delete(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     foreign = _foreign(current, app.desired.stack)
     if foreign is not None:
         return Outcome.failed(f"not deleted: {foreign}")
-    if has_prevent_destroy_tag(current.tags):
+    if is_protected(current.tags):
         return Outcome.failed(
             f'not deleted: {name} in {access.name} carries {TAG_PREVENT_DESTROY}: "true"'
         )
@@ -300,7 +301,7 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
                 return Outcome.failed(
                     f"{name} in {access.name} changed since the plan ({why}); run plan again"
                 )
-            if wanted.prevent_destroy or has_prevent_destroy_tag(current.tags):
+            if is_protected(current.tags, wanted.prevent_destroy):
                 return Outcome.failed(
                     f"not replaced: {name} in {access.name} is protected by prevent_destroy ({why})"
                 )

@@ -5,8 +5,9 @@ Only fields the spec declares are compared (model name and version, sku name and
 stack's own tags), so server-filled defaults (raiPolicyName, versionUpgradeOption,
 currentCapacity, …) never show as changes. Azure updates capacity, tags and the model version
 in place; a new model name or sku name needs delete-then-create under the same name (replace).
-`prevent_destroy` (or its tag on a deployment that left the spec) turns a delete or replace into
-an error at the spec line.
+A delete or replace of a deployment that is protected turns into an error at the spec line:
+protected means the spec sets `prevent_destroy` or Azure's deployment carries its tag (the tag
+holds even when the same change drops the flag or the entry; see naming.is_protected).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from reconciler.plan.naming import (
     OUR_TAGS,
     TAG_PREVENT_DESTROY,
     TAG_STACK,
-    has_prevent_destroy_tag,
+    is_protected,
     stack_tags,
 )
 from reconciler.plan.observed import ObservedAccount, ObservedDeployment
@@ -204,16 +205,8 @@ def _plan_one(
         why_replace = "Azure cannot change the sku name of a deployment"
     elif desired.address in resolver.replace:
         why_replace = "replacement asked with --replace"
-    if why_replace and desired.prevent_destroy:
-        issues.append(
-            PlanIssue(
-                f"prevent_destroy forbids replacing it ({why_replace}); set "
-                "prevent_destroy: false first, or keep the current "
-                + ("model" if "model.name" in fields else "sku"),
-                desired.address,
-                desired.where("prevent_destroy"),
-            )
-        )
+    if why_replace and is_protected(existing.tags, desired.prevent_destroy):
+        issues.append(_replace_refused(desired, existing, why_replace, fields))
     if target.state is TargetState.WAIT:
         return result(
             Action.WAIT,
@@ -232,6 +225,25 @@ def _plan_one(
     if changed:
         return result(Action.UPDATE, _update_reason(changed))
     return result(Action.NO_OP, f"matches the spec in {account.name}")
+
+
+def _replace_refused(
+    desired: DesiredDeployment, existing: ObservedDeployment, why: str, fields: set[str]
+) -> PlanIssue:
+    keep = "model" if "model.name" in fields else "sku"
+    lift = (
+        "apply prevent_destroy: false on its own first (that only updates the tag in place), "
+        f"or remove the tag in Azure; or keep the current {keep}"
+    )
+    if desired.prevent_destroy:
+        message = f"prevent_destroy forbids replacing it ({why}); {lift}"
+    else:
+        message = (
+            f'Azure marks it protected ({TAG_PREVENT_DESTROY}: "true"), so it is not replaced '
+            f"({why}) whatever the spec now says; {lift}"
+        )
+    cause = "model" if "model.name" in fields else "sku.name" if "sku.name" in fields else ""
+    return PlanIssue(message, desired.address, desired.where("prevent_destroy", cause))
 
 
 def _retry_hint(target: Target) -> str:
@@ -311,12 +323,13 @@ def _plan_removed(
     else:
         action = Action.DELETE
         reason = f"carries {TAG_STACK}: {stack} and is no longer in the spec"
-        if has_prevent_destroy_tag(existing.tags):
+        if is_protected(existing.tags):
             issues.append(
                 PlanIssue(
                     f"deployment {existing.name} in {account.name} left the spec but carries "
-                    f'{TAG_PREVENT_DESTROY}: "true"; put the entry back, or remove that tag in '
-                    "Azure to let reconciler delete it",
+                    f'{TAG_PREVENT_DESTROY}: "true"; to delete it, put the entry back with '
+                    "prevent_destroy: false and apply (that only updates the tag in place), "
+                    "or remove the tag in Azure",
                     address,
                     resolver.desired.stack_location,
                 )

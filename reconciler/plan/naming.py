@@ -59,6 +59,14 @@ def has_prevent_destroy_tag(tags: Mapping[str, str]) -> bool:
     return tags.get(TAG_PREVENT_DESTROY, "").strip().lower() == "true"
 
 
+def is_protected(observed_tags: Mapping[str, str], prevent_destroy: bool = False) -> bool:
+    """Whether a delete or replace of a deployment must be refused: the one rule plan and apply
+    share. Azure's tag counts whatever the spec now says, so a change that drops the flag
+    cannot also destroy what the tag still protects; the flag counts before the tag is written.
+    """
+    return prevent_destroy or has_prevent_destroy_tag(observed_tags)
+
+
 def is_fine_tuned(model_id: str) -> bool:
     """A fine-tuned model id (`<base>.ft-<hex>[-suffix]`) or a checkpoint id."""
     return ".ft-" in model_id or model_id.startswith(("ftchkpt-", "ftckpt"))
