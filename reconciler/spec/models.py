@@ -57,12 +57,32 @@ STACK_PATTERN = r"^[a-z0-9-]{1,63}$"
 STACK_RULE = "1 to 63 of a-z 0-9 -"
 SUFFIX_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 SUFFIX_RULE = "1 to 40 of A-Z a-z 0-9 _ -"
-DEPLOYMENT_NAME_PATTERN = r"^[A-Za-z0-9._-]{2,64}$"
-DEPLOYMENT_NAME_RULE = "2 to 64 of A-Z a-z 0-9 . _ -"
+# Names that go into ARM URL paths (…/resourceGroups/G/…/accounts/A/deployments/D) follow
+# Azure's published rules, so no name can be a dot-segment (`.`, `..`) that a URL normaliser
+# folds onto another resource, nor carry `/`, `?`, `#` or `%`.
+# Deployment: Azure/azure-rest-api-specs publishes no pattern for `deploymentName`
+# (cognitiveservices.json 2026-03-01 and the TypeSpec Deployment.tsp: `NamePattern = ""`), so
+# this is the account name's published character set and 2-64 length, starting with a letter
+# or digit, and not ending in `.` (ARM's rule for names in a path, as for resource groups).
+DEPLOYMENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_-]$"
+DEPLOYMENT_NAME_RULE = (
+    "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit, not ending in ."
+)
+# Account: the `accountName` path parameter of cognitiveservices.json (2026-03-01):
+# minLength 2, maxLength 64, pattern ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$.
 ACCOUNT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$"
 ACCOUNT_NAME_RULE = "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit"
+# Resource group: common-types/resource-management/v3/types.json ResourceGroupNameParameter
+# (minLength 1, maxLength 90, pattern ^[-\w\._\(\)]+$), and ARM's naming rules: not ending in `.`.
 RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
 RESOURCE_GROUP_RULE = "1 to 90 of letters, digits, _ . - ( ), not ending in ."
+# Tenant: a GUID or a domain name (contoso.onmicrosoft.com); it goes into the sign-in URL path.
+# Dot-separated labels of letters, digits and inner hyphens, so never `.` or `..`.
+TENANT_PATTERN = (
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,9}$"
+)
+TENANT_RULE = "a tenant GUID or domain name (labels of A-Z a-z 0-9 -, separated by .)"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 ENV_NAME_RULE = "letters, digits and _, not starting with a digit"
 
@@ -108,6 +128,7 @@ _SUFFIX = _pattern(SUFFIX_PATTERN, SUFFIX_RULE, "suffix")
 _DEPLOYMENT = _pattern(DEPLOYMENT_NAME_PATTERN, DEPLOYMENT_NAME_RULE, "deployment name")
 _ACCOUNT = _pattern(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE, "account name")
 _GROUP = _pattern(RESOURCE_GROUP_PATTERN, RESOURCE_GROUP_RULE, "resource group")
+_TENANT = _pattern(TENANT_PATTERN, TENANT_RULE, "tenant id")
 _SUBSCRIPTION = _pattern(
     GUID_PATTERN, "a GUID such as 00000000-0000-0000-0000-000000000000", "subscription id"
 )
@@ -120,6 +141,7 @@ DeploymentName = Annotated[str, _DEPLOYMENT[0], _DEPLOYMENT[1]]
 AccountName = Annotated[str, _ACCOUNT[0], _ACCOUNT[1]]
 ResourceGroup = Annotated[str, _GROUP[0], _GROUP[1]]
 SubscriptionId = Annotated[str, _SUBSCRIPTION[0], _SUBSCRIPTION[1]]
+TenantId = Annotated[str, _TENANT[0], _TENANT[1]]
 EnvName = Annotated[str, _ENV_NAME[0], _ENV_NAME[1]]
 
 Auto = Literal["auto"]
@@ -185,7 +207,7 @@ class Account(SpecModel):
     api_key_env: EnvName | None = Field(
         default=None, description="environment variable holding a data-plane key"
     )
-    tenant_id: str | None = Field(default=None, min_length=1)
+    tenant_id: TenantId | None = None
 
 
 class Split(SpecModel):

@@ -233,6 +233,14 @@ def test_deployment_name_defaults_to_the_key(read: Reader) -> None:
         ("a", False),
         ("'a b'", False),
         ("a/b", False),
+        # Dot-segments and a trailing dot: an ARM URL path would fold them onto the account.
+        ("'..'", False),
+        ("'.'", False),
+        ("'ab.'", False),
+        ("'.ab'", False),
+        ("-ab", False),
+        ("'a..b'", True),
+        ("'%2e%2e'", False),
     ],
 )
 def test_deployment_name_rules(read: Reader, name: str, ok: bool) -> None:
@@ -254,8 +262,55 @@ def test_default_deployment_name_that_breaks_the_rule_says_so(read: Reader) -> N
     _, diagnostics = read(files)
     assert messages(diagnostics) == [
         "spec/a.yaml:6:3: error: deployments.x.name 'x' is not a valid deployment name: "
-        "2 to 64 of A-Z a-z 0-9 . _ - (the name defaults to the entry's key; set `name:`)"
+        "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit, not ending in . (the name defaults to the entry's key; set `name:`)"
     ]
+
+
+def test_a_dot_segment_deployment_name_is_an_error_at_its_place(read: Reader) -> None:
+    _, diagnostics = read(deployment_spec(name='".."'))
+    assert messages(diagnostics) == [
+        "spec/a.yaml:10:11: error: deployments.dep.name '..' is not a valid deployment name: "
+        "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit, not ending in ."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("name", "aoai-swc", True),
+        ("name", "a.b_c-1", True),
+        ("name", '".."', False),
+        ("name", '"a/b"', False),
+        ("name", '"%2e%2e"', False),
+        ("name", "x" * 65, False),
+        ("resource_group", '"rg(1)"', True),
+        ("resource_group", '".."', False),
+        ("resource_group", '"."', False),
+        ("resource_group", '"../x"', False),
+        ("resource_group", '"a/b"', False),
+        ("resource_group", "r" * 91, False),
+        ("tenant_id", "contoso", True),
+        ("tenant_id", "22222222-2222-2222-2222-222222222222", True),
+        ("tenant_id", '".."', False),
+        ("tenant_id", '"a..b"', False),
+        ("tenant_id", '"a/b"', False),
+        ("subscription_id", '"../00000000-0000-0000-0000-000000000001"', False),
+    ],
+)
+def test_names_in_arm_urls_follow_azure_rules(
+    read: Reader, field: str, value: str, ok: bool
+) -> None:
+    fields = {
+        "subscription_id": "00000000-0000-0000-0000-000000000001",
+        "resource_group": "rg",
+        "name": "aoai",
+        field: value,
+    }
+    body = ", ".join(f"{k}: {v}" for k, v in fields.items())
+    _, diagnostics = read({"a.yaml": f"stack: s\naccounts:\n  a: {{{body}}}\n"})
+    assert (not diagnostics.has_errors) is ok, messages(diagnostics)
+    if not ok:
+        assert has(diagnostics, "spec/a.yaml:3:") and has(diagnostics, f"accounts.a.{field} ")
 
 
 def test_account_fields(read: Reader) -> None:
