@@ -19,6 +19,7 @@ from reconciler.azure.clients import Clients
 from reconciler.azure.errors import mapped
 from reconciler.azure.job_request import JobRequest
 from reconciler.azure.observe import AccountAccess, observed_file
+from reconciler.azure.path_segments import path_segments
 from reconciler.errors import NotFoundError
 from reconciler.plan.files import size_matches
 from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
@@ -72,6 +73,7 @@ def get_deployment(
     arm: CognitiveServicesManagementClient, resource_group: str, account: str, name: str
 ) -> JSON | None:
     """The deployment as Azure holds it now, or None when there is none."""
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
     try:
         with mapped(f"GET deployment {name} in {account}"):
             return read._dump(arm.deployments.get(resource_group, account, name))

@@ -13,6 +13,7 @@ import openai
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.azure.errors import mapped
+from reconciler.azure.path_segments import path_segment, path_segments
 
 JSON = dict[str, Any]
 PAGE_LIMIT = 100
@@ -29,6 +30,7 @@ def _dump(obj: Any) -> JSON:
 
 def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -> list[JSON]:
     """Every account of a resource group: one call for all the spec's accounts there."""
+    path_segments(resource_group=resource_group)
     with mapped(f"list accounts in resource group {resource_group}"):
         return [_dump(a) for a in arm.accounts.list_by_resource_group(resource_group)]
 
@@ -36,16 +38,19 @@ def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -
 def list_deployments(
     arm: CognitiveServicesManagementClient, resource_group: str, name: str
 ) -> list[JSON]:
+    path_segments(resource_group=resource_group, account=name)
     with mapped(f"list deployments of {name}"):
         return [_dump(d) for d in arm.deployments.list(resource_group, name)]
 
 
 def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+    path_segments(location=location)
     with mapped(f"list models offered in {location}"):
         return [_dump(m) for m in arm.models.list(location)]
 
 
 def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+    path_segments(location=location)
     with mapped(f"list quota usages in {location}"):
         return [_dump(u) for u in arm.usages.list(location)]
 
@@ -61,6 +66,7 @@ def list_jobs(client: openai.OpenAI, account: str) -> list[JSON]:
 
 
 def list_checkpoints(client: openai.OpenAI, account: str, job_id: str) -> list[JSON]:
+    path_segments(job_id=job_id)
     with mapped(f"list checkpoints of {job_id} in {account}"):
         pages = client.fine_tuning.jobs.checkpoints.list(job_id, limit=PAGE_LIMIT)
         return [_dump(c) for c in pages]
@@ -68,6 +74,7 @@ def list_checkpoints(client: openai.OpenAI, account: str, job_id: str) -> list[J
 
 def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 20) -> list[JSON]:
     """The newest events first (one page: used for progress, not history)."""
+    path_segments(job_id=job_id)
     with mapped(f"list events of {job_id} in {account}"):
         page = client.fine_tuning.jobs.list_events(job_id, limit=limit)
         return [_dump(e) for e in page.data]
@@ -75,15 +82,18 @@ def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 2
 
 def job_results_csv(client: openai.OpenAI, account: str, job_id: str) -> str | None:
     """The job's results.csv (its first result file), or None while it has none."""
+    path_segments(job_id=job_id)
     with mapped(f"read the results of {job_id} in {account}"):
         job = client.fine_tuning.jobs.retrieve(job_id)
         if not job.result_files:
             return None
-        return client.files.content(job.result_files[0]).text
+        result_file = path_segment(job.result_files[0], "result file id")
+        return client.files.content(result_file).text
 
 
 def iter_file_lines(client: openai.OpenAI, account: str, file_id: str) -> Iterator[str]:
     """A file's content line by line, streamed (memory independent of the file's size)."""
+    path_segments(file_id=file_id)
     with (
         mapped(f"read file {file_id} in {account}"),
         client.files.with_streaming_response.content(file_id) as response,

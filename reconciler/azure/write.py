@@ -24,6 +24,7 @@ from azure.mgmt.cognitiveservices.models import (
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.job_request import JobRequest
+from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.read import JSON, _dump
 
 #: above this, the files API refuses an upload and the uploads API (parts) is used
@@ -94,23 +95,24 @@ def _upload_in_parts(
         upload = client.uploads.create(
             bytes=size, filename=filename, mime_type="text/jsonl", purpose="fine-tune"
         )
+    upload_id = path_segment(upload.id, "upload id")
     part_ids: list[str] = []
     sent = 0
     try:
         with path.open("rb") as raw:
             while chunk := raw.read(part_bytes):
                 with mapped(f"{operation}: part {len(part_ids) + 1}"):
-                    part = client.uploads.parts.create(upload.id, data=chunk)
+                    part = client.uploads.parts.create(upload_id, data=chunk)
                 part_ids.append(part.id)
                 sent += len(chunk)
                 if on_progress is not None:
                     on_progress(sent, size)
         with mapped(f"{operation}: complete"):
-            done = client.uploads.complete(upload.id, part_ids=part_ids)
+            done = client.uploads.complete(upload_id, part_ids=part_ids)
     except BaseException:
         # Leave nothing half-done behind: an abandoned upload is cancelled (it expires anyway).
         with contextlib.suppress(openai.OpenAIError):
-            client.uploads.cancel(upload.id)
+            client.uploads.cancel(upload_id)
         raise
     if done.file is None:
         raise RuntimeError(f"{operation}: the service completed the upload without a file")
@@ -118,6 +120,7 @@ def _upload_in_parts(
 
 
 def get_file(client: openai.OpenAI, account: str, file_id: str) -> JSON:
+    path_segments(file_id=file_id)
     with mapped(f"GET file {file_id} in {account}"):
         return _dump(client.files.retrieve(file_id))
 
@@ -137,6 +140,7 @@ def create_job(
 
 
 def get_job(client: openai.OpenAI, account: str, job_id: str) -> JSON:
+    path_segments(job_id=job_id)
     with mapped(f"GET fine-tuning job {job_id} in {account}"):
         return _dump(client.fine_tuning.jobs.retrieve(job_id))
 
@@ -180,6 +184,7 @@ def put_deployment(
     kwargs: dict[str, Any] = {}
     if auxiliary_token is not None:
         kwargs["headers"] = {"x-ms-authorization-auxiliary": f"Bearer {auxiliary_token}"}
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
     with mapped(f"PUT deployment {name} in {account}"):
         poller = arm.deployments.begin_create_or_update(
             resource_group, account, name, body, **kwargs
@@ -197,6 +202,7 @@ def patch_deployment(
     capacity: int,
     tags: dict[str, str],
 ) -> JSON:
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
     patch = PatchResourceTagsAndSku(sku=Sku(name=sku_name, capacity=capacity), tags=tags)
     with mapped(f"PATCH deployment {name} in {account}"):
         return _dump(arm.deployments.begin_update(resource_group, account, name, patch).result())
@@ -205,5 +211,6 @@ def patch_deployment(
 def delete_deployment(
     arm: CognitiveServicesManagementClient, resource_group: str, account: str, name: str
 ) -> None:
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
     with mapped(f"DELETE deployment {name} in {account}"):
         arm.deployments.begin_delete(resource_group, account, name).result()
