@@ -3,7 +3,11 @@ shape checks of the three APIs' refusals."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx2
+from hypothesis import strategies as st
 
 from reconciler.emulator.connection import EmulatorConnection
 
@@ -48,3 +52,17 @@ AZURE_KEYS = {"code", "message", "target", "details", "innererror"}
 def assert_dp_refusal(answer: httpx2.Response, v1: bool) -> None:
     assert 400 <= answer.status_code < 500, answer.text[:300]
     assert set(answer.json()["error"]) == (V1_KEYS if v1 else AZURE_KEYS), answer.text[:300]
+
+
+# Text as fuzzers send it: sometimes holding a lone surrogate.
+TEXT = st.text(max_size=20) | st.builds(
+    lambda a, s, b: a + s + b,
+    st.text(max_size=5),
+    st.sampled_from(["\ud800", "\udfff", "\udc00\ud83d"]),
+    st.text(max_size=5),
+)
+
+
+def encode(body: Any) -> bytes:
+    """JSON as a careless client writes it: NaN and Infinity bare, surrogates as \\u escapes."""
+    return json.dumps(body, allow_nan=True, ensure_ascii=True).encode()
