@@ -3,7 +3,7 @@ dump of the state. It is not Azure: no auth, and faults and latency do not apply
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,8 +11,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from reconciler.emulator import json_input
+from reconciler.emulator.clock import MAX_ADVANCE_SECONDS
 from reconciler.emulator.faults import FaultSpecError, FaultTable, parse_faults
-from reconciler.emulator.state import EmulatorState
+from reconciler.emulator.state import (
+    MAX_ARM_PAGE_SIZE,
+    MAX_LATENCY_MS,
+    MAX_PROVISION_SECONDS,
+    EmulatorState,
+)
+
+MAX_BODY_BYTES = 1024 * 1024  # admin bodies are a few hundred bytes
+
+
+class AdminRequestError(ValueError):
+    pass
 
 
 def _error(message: str, status: int = 400) -> JSONResponse:
@@ -20,17 +33,53 @@ def _error(message: str, status: int = 400) -> JSONResponse:
 
 
 async def _json(request: Request) -> tuple[Any, JSONResponse | None]:
-    raw = await request.body()
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None, _error(f"the body is larger than {MAX_BODY_BYTES} bytes", 413)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return None, _error(f"the body is larger than {MAX_BODY_BYTES} bytes", 413)
     try:
-        return json.loads(raw or b"null"), None
-    except (ValueError, RecursionError):
-        return None, _error("the body is not valid JSON")
+        return json_input.parse(bytes(raw) or b"null"), None
+    except json_input.JsonInputError as exc:
+        return None, _error(str(exc))
 
 
 def _number(value: Any) -> float | None:
+    """A finite number (json_input refuses the others; this keeps the check local too)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _bounded(body: dict[str, Any], name: str, high: float, *, integer: bool, low: float) -> float:
+    value = _number(body[name])
+    if value is None or not low <= value <= high or (integer and not value.is_integer()):
+        kind = "an integer" if integer else "a number"
+        raise AdminRequestError(f"{name} must be {kind} from {low:g} to {high:g}")
+    return value
+
+
+def _config_changes(body: Any) -> dict[str, float]:
+    """Every change a config body asks for, all checked before any is applied."""
+    allowed = {"provision_seconds", "latency_ms", "arm_page_size"}
+    if not isinstance(body, dict) or set(body) - allowed:
+        raise AdminRequestError(
+            "expected an object with provision_seconds, latency_ms and/or arm_page_size"
+        )
+    limits = {
+        "arm_page_size": (1, MAX_ARM_PAGE_SIZE, True),
+        "provision_seconds": (0, MAX_PROVISION_SECONDS, False),
+        "latency_ms": (0, MAX_LATENCY_MS, True),
+    }
+    return {
+        name: _bounded(body, name, high, integer=integer, low=low)
+        for name, (low, high, integer) in limits.items()
+        if name in body
+    }
 
 
 def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
@@ -41,9 +90,12 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
         if problem is not None:
             return problem
         advance = _number(body.get("advance")) if isinstance(body, dict) else None
-        if advance is None or advance < 0 or advance > 10 * 365 * 86400:
+        if advance is None or not 0 <= advance <= MAX_ADVANCE_SECONDS:
             return _error('expected {"advance": SECONDS} with 0 <= SECONDS <= 10 years')
-        state.clock.advance(advance)
+        try:
+            state.clock.advance(advance)
+        except ValueError as exc:
+            return _error(str(exc))
         return JSONResponse({"now": state.clock.now(), "advanced": advance})
 
     async def fault_list(request: Request) -> Response:
@@ -66,26 +118,16 @@ def admin_routes(state: EmulatorState, faults: FaultTable) -> list[BaseRoute]:
             body, problem = await _json(request)
             if problem is not None:
                 return problem
-            allowed = {"provision_seconds", "latency_ms", "arm_page_size"}
-            if not isinstance(body, dict) or set(body) - allowed:
-                return _error(
-                    "expected an object with provision_seconds, latency_ms and/or arm_page_size"
-                )
-            if "arm_page_size" in body:
-                size = _number(body["arm_page_size"])
-                if size is None or size < 1 or size != int(size):
-                    return _error("arm_page_size must be a positive integer")
-                state.config.arm_page_size = int(size)
-            if "provision_seconds" in body:
-                value = _number(body["provision_seconds"])
-                if value is None or value < 0:
-                    return _error("provision_seconds must be a non-negative number")
-                state.config.provision_seconds = value
-            if "latency_ms" in body:
-                value = _number(body["latency_ms"])
-                if value is None or value < 0:
-                    return _error("latency_ms must be a non-negative number")
-                state.config.latency_ms = int(value)
+            try:
+                changes = _config_changes(body)
+            except AdminRequestError as exc:
+                return _error(str(exc))
+            if "arm_page_size" in changes:
+                state.config.arm_page_size = int(changes["arm_page_size"])
+            if "provision_seconds" in changes:
+                state.config.provision_seconds = changes["provision_seconds"]
+            if "latency_ms" in changes:
+                state.config.latency_ms = int(changes["latency_ms"])
         return JSONResponse(
             {
                 "speed": state.config.speed,

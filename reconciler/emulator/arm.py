@@ -3,7 +3,6 @@ long-running operations), models, skus, usages and operation status."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.emulator import api_versions, arm_deployments, arm_listings, lro
+from reconciler.emulator import api_versions, arm_deployments, arm_listings, json_input, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
     account_not_found,
@@ -25,6 +24,7 @@ from reconciler.emulator.seed import normalize_location
 from reconciler.emulator.state import PROVIDER, EmulatorState, SeedAccount
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # ARM's request size limit
+_SKIP_TOKEN_DIGITS = 9  # our tokens are offsets into a list
 
 _SUB = "/subscriptions/{subscription}"
 _PROVIDER = f"/providers/{PROVIDER}"
@@ -81,7 +81,8 @@ class ArmCall:
 
 def _page(call: ArmCall, items: list[dict[str, Any]]) -> JSONResponse:
     token = call.request.query_params.get("$skipToken", "0")
-    if not token.isdigit():
+    # ASCII digits only ("²".isdigit() is true and int() refuses it), and few of them.
+    if not (token.isascii() and token.isdigit() and len(token) <= _SKIP_TOKEN_DIGITS):
         raise bad_request(f"The $skipToken '{token[:40]}' is invalid.", target="$skipToken")
     offset = int(token)
     size = max(1, call.state.config.arm_page_size)
@@ -255,11 +256,10 @@ async def _read_body(request: Request) -> Any:
             "The request content was invalid and could not be deserialized: the body is empty."
         )
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        detail = str(exc)[:200]
+        return json_input.parse(raw)
+    except json_input.JsonInputError as exc:
         raise bad_request(
-            f"The request content was invalid and could not be deserialized: {detail}"
+            f"The request content was invalid and could not be deserialized: {exc}"
         ) from None
 
 

@@ -27,7 +27,14 @@ from reconciler.emulator.connection import CONNECTION_FILE, read_connection_docu
 from reconciler.emulator.faults import FaultTable, quiet_dropped_connections
 from reconciler.emulator.identities import Identities, issue
 from reconciler.emulator.seed import Seed, load_seed, save_seed, stored_seed
-from reconciler.emulator.state import DEFAULT_TENANT, EmulatorConfig, EmulatorState
+from reconciler.emulator.state import (
+    DEFAULT_TENANT,
+    MAX_LATENCY_MS,
+    MAX_PROVISION_SECONDS,
+    MAX_SPEED,
+    EmulatorConfig,
+    EmulatorState,
+)
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
 
@@ -116,10 +123,13 @@ def prepare(
     store: Store,
 ) -> tuple[EmulatorState, dict[str, Any]]:
     """The shared state and the connection document for a server on ``port``."""
-    if speed <= 0:
-        raise EmulatorSetupError("--speed must be positive")
-    if latency_ms < 0 or provision_seconds < 0:
-        raise EmulatorSetupError("--latency-ms and provisioning time must not be negative")
+    # The admin API's bounds hold for the command line too (NaN fails every comparison).
+    if not 0 < speed <= MAX_SPEED:
+        raise EmulatorSetupError(f"--speed must be a positive number up to {MAX_SPEED:g}")
+    if not 0 <= latency_ms <= MAX_LATENCY_MS:
+        raise EmulatorSetupError(f"--latency-ms must be from 0 to {MAX_LATENCY_MS}")
+    if not 0 <= provision_seconds <= MAX_PROVISION_SECONDS:
+        raise EmulatorSetupError(f"--provision-seconds must be from 0 to {MAX_PROVISION_SECONDS:g}")
     loaded = _seed(store, seed)
     identities = _identities(data_dir, loaded)
     base_url = f"https://127.0.0.1:{port}"

@@ -35,6 +35,14 @@ class SeedAccount:
         )
 
 
+# Bounds of the configuration, from the command line or the admin API (docs/emulator.md): each
+# far past any test's need, and each keeping the server answering (1e308 ms of latency did not).
+MAX_SPEED = 1_000_000.0
+MAX_LATENCY_MS = 60_000
+MAX_PROVISION_SECONDS = 86_400.0
+MAX_ARM_PAGE_SIZE = 1000
+
+
 @dataclass
 class EmulatorConfig:
     speed: float = 1.0

@@ -27,6 +27,23 @@ CREATE TABLE IF NOT EXISTS docs (
 """
 
 
+class UnstorableDocument(ValueError):
+    """A document the store refuses: it could be written but not answered again."""
+
+
+def _storable(doc: dict[str, Any]) -> str:
+    """The document as JSON text, refusing what would poison every later read: non-finite
+    numbers (``allow_nan=False``) and strings that are not Unicode text (lone surrogates).
+    Requests are checked before this (json_input); this is the last line, for values the
+    emulator computes itself."""
+    try:
+        text = json.dumps(doc, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise UnstorableDocument(f"refusing to store an unencodable document: {exc}") from None
+    return text
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -74,7 +91,7 @@ class Store:
         return doc
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        text = json.dumps(doc, separators=(",", ":"))
+        text = _storable(doc)
         with self._lock:
             # An upsert keeps the row's seq, so lists stay in first-insertion order.
             self._db.execute(

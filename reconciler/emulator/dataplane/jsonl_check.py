@@ -17,13 +17,13 @@ Token counts are an estimate (the emulator does not load a tokenizer, files may 
 from __future__ import annotations
 
 import io
-import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.emulator import json_input
 from reconciler.emulator.dataplane.screening import harm_types_in
 
 MIN_EXAMPLES = 10
@@ -206,9 +206,10 @@ def check_lines(lines: Iterable[tuple[int, bytes]]) -> FileCheck:
             if not text.strip():
                 continue
             try:
-                example = json.loads(text)
-            except json.JSONDecodeError as exc:
-                result.error = f"Invalid file format. Line {number}: invalid JSON ({exc.msg})."
+                # The emulator's strict reader: a deep, huge or NaN line is invalid, not a crash.
+                example = json_input.parse(text)
+            except json_input.JsonInputError as exc:
+                result.error = f"Invalid file format. Line {number}: invalid JSON ({exc})."
                 return result
             if not isinstance(example, dict):
                 result.error = f"Invalid file format. Line {number}: expected a JSON object."
@@ -246,8 +247,8 @@ def iter_examples(paths: Sequence[Path], limit: int) -> Iterator[dict[str, Any]]
             if count >= limit:
                 return
             try:
-                example = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+                example = json_input.parse(raw)
+            except json_input.JsonInputError:
                 continue
             if isinstance(example, dict):
                 count += 1
