@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from reconciler.catalog import Catalog, load_catalog
 from reconciler.errors import Diagnostic, Diagnostics, Location, ReconcilerError, SpecError, relpath
-from reconciler.quoting import environment_values, quote
+from reconciler.quoting import cut, environment_values, quote
 from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
@@ -230,5 +230,7 @@ def file_problem(path: Path) -> str | None:
         if not path.is_file():
             return f"dataset path is not a file: {quote(relpath(path), plain=True)}"
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
-        return f"invalid dataset path {quote(str(path))}: {exc}"
+        # An OSError's text repeats the whole path: only its reason is shown.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"invalid dataset path {quote(str(path))}: {cut(reason)}"
     return None

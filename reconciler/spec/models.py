@@ -65,6 +65,10 @@ ACCOUNT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$"
 ACCOUNT_NAME_RULE = "2 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit"
 RESOURCE_GROUP_PATTERN = r"^[-\w.()]{0,89}[-\w()]$"
 RESOURCE_GROUP_RULE = "1 to 90 of letters, digits, _ . - ( ), not ending in ."
+# A tenant is a GUID or a domain name: azure-identity refuses any character but letters,
+# digits, - and . (validate_tenant_id); a DNS name is at most 253 characters.
+TENANT_PATTERN = r"^[A-Za-z0-9.-]{1,253}$"
+TENANT_RULE = "a GUID or domain name: 1 to 253 of A-Z a-z 0-9 . -"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 ENV_NAME_RULE = "letters, digits and _, not starting with a digit"
 
@@ -113,6 +117,7 @@ _GROUP = _pattern(RESOURCE_GROUP_PATTERN, RESOURCE_GROUP_RULE, "resource group")
 _SUBSCRIPTION = _pattern(
     GUID_PATTERN, "a GUID such as 00000000-0000-0000-0000-000000000000", "subscription id"
 )
+_TENANT = _pattern(TENANT_PATTERN, TENANT_RULE, "tenant id")
 _ENV_NAME = _pattern(ENV_NAME_PATTERN, ENV_NAME_RULE, "environment variable name")
 
 Name = Annotated[str, _NAME[0], _NAME[1]]
@@ -123,6 +128,7 @@ AccountName = Annotated[str, _ACCOUNT[0], _ACCOUNT[1]]
 ResourceGroup = Annotated[str, _GROUP[0], _GROUP[1]]
 SubscriptionId = Annotated[str, _SUBSCRIPTION[0], _SUBSCRIPTION[1]]
 EnvName = Annotated[str, _ENV_NAME[0], _ENV_NAME[1]]
+TenantId = Annotated[str, _TENANT[0], _TENANT[1]]
 
 Auto = Literal["auto"]
 
@@ -187,7 +193,7 @@ class Account(SpecModel):
     api_key_env: EnvName | None = Field(
         default=None, description="environment variable holding a data-plane key"
     )
-    tenant_id: str | None = Field(default=None, min_length=1)
+    tenant_id: TenantId | None = None
 
 
 class Split(SpecModel):
