@@ -17,7 +17,7 @@ import click
 from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
 from reconciler.console import use_color
-from reconciler.errors import NotBuiltError, ReconcilerError
+from reconciler.errors import NotBuiltError, ReconcilerError, capped
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -43,6 +43,17 @@ LOG_HTTP = click.option(
     show_envvar=True,
     metavar="FILE",
     help="Append every HTTP request and response to FILE as JSON Lines (secrets redacted).",
+)
+
+
+# On every command that reads a spec (SPEC.md §5.1): ${env:NAME} reads only allowed names.
+ALLOW_ENV = click.option(
+    "--allow-env",
+    "allow_env",
+    multiple=True,
+    metavar="NAME",
+    help="Let the spec read ${env:NAME} (repeatable; also RECONCILER_ALLOW_ENV=NAME,NAME). "
+    "Always allowed: AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, RECONCILER_VAR_*.",
 )
 
 
@@ -97,7 +108,8 @@ def _warn(diagnostic: object) -> None:
 
 @cli.command()
 @SPEC_DIR
-def validate(spec_dir: Path) -> None:
+@ALLOW_ENV
+def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
     """Check the spec and its datasets offline; exit 0 when valid (warnings allowed).
 
     Reads every *.yaml below DIR, checks names, references and values against the
@@ -106,8 +118,8 @@ def validate(spec_dir: Path) -> None:
     """
     from reconciler.validate import validate as run_validation
 
-    result = run_validation(spec_dir)
-    for diagnostic in result.diagnostics:
+    result = run_validation(spec_dir, allow_env=allow_env)
+    for diagnostic in capped(result.diagnostics):
         click.echo(str(diagnostic), err=True)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
     if result.spec is not None:
@@ -150,6 +162,7 @@ def validate(spec_dir: Path) -> None:
     help="Plan a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
 @LOG_HTTP
+@ALLOW_ENV
 def plan(
     spec_dir: Path,
     out: Path | None,
@@ -157,6 +170,7 @@ def plan(
     detailed_exitcode: bool,
     replace: tuple[str, ...],
     log_http: Path | None,
+    allow_env: tuple[str, ...],
 ) -> None:
     """Show the uploads, jobs and deployment changes that would make Azure match the spec.
 
@@ -168,7 +182,7 @@ def plan(
     from reconciler.plan.saved import save_plan
     from reconciler.workflow import Session, plan_with_history, prepare
 
-    prepared = prepare(spec_dir, on_warning=_warn)
+    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
         observation = session.observe(prepared, frozenset(replace))
         result = plan_with_history(prepared, observation, frozenset(replace), session.clients)
@@ -219,6 +233,7 @@ def plan(
     help="Create a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
 @LOG_HTTP
+@ALLOW_ENV
 def apply(
     target: Path,
     auto_approve: bool,
@@ -227,6 +242,7 @@ def apply(
     lock_timeout: float,
     replace: tuple[str, ...],
     log_http: Path | None,
+    allow_env: tuple[str, ...],
 ) -> None:
     """Carry out a plan: upload, train, deploy, in order, safely and resumably.
 
@@ -251,6 +267,7 @@ def apply(
         stdin_isatty=sys.stdin.isatty(),
         confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
         log_http=log_http,
+        allow_env=allow_env,
     )
     sys.exit(code)
 
@@ -265,7 +282,8 @@ def apply(
     show_default=True,
 )
 @LOG_HTTP
-def drift(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
+@ALLOW_ENV
+def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
     """Report what in Azure moved away from the spec; exit 2 when there is drift.
 
     Drift is what changed outside reconciler: a deployment deleted or edited in the
@@ -277,7 +295,7 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
     from reconciler.workflow import Session, prepare
 
-    prepared = prepare(spec_dir, on_warning=_warn)
+    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
         observation = session.observe(prepared)
     items = find_drift(prepared.desired, observation.observed)
@@ -298,7 +316,8 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @LOG_HTTP
-def show(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
+@ALLOW_ENV
+def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity."""
     from reconciler.azure import read
     from reconciler.azure.lookup import data_plane_for
@@ -311,7 +330,7 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None) -> None:
     )
     from reconciler.workflow import Session, compute_plan, prepare
 
-    prepared = prepare(spec_dir, on_warning=_warn)
+    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
         observation = session.observe(prepared)
         result = compute_plan(prepared, observation)

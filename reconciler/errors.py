@@ -104,6 +104,38 @@ class Diagnostics:
         return len(self.items)
 
 
+# A spec with thousands of broken entries is one mistake repeated: the first ones say it.
+MAX_SHOWN_PER_FILE = 50
+
+
+def capped(diagnostics: Iterable[Diagnostic], limit: int = MAX_SHOWN_PER_FILE) -> list[Diagnostic]:
+    """``diagnostics`` with at most ``limit`` per file, each file's rest counted in one line
+    (``… and N more errors in FILE``) right after its last one shown."""
+    shown: list[Diagnostic] = []
+    kept: dict[str, int] = {}
+    hidden: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        path = _path_of(diagnostic)
+        if kept.get(path, 0) < limit:
+            kept[path] = kept.get(path, 0) + 1
+            shown.append(diagnostic)
+        else:
+            hidden.setdefault(path, []).append(diagnostic)
+    for path, rest in hidden.items():
+        errors = sum(1 for d in rest if d.severity is Severity.ERROR)
+        noun = "errors" if errors == len(rest) else "warnings" if not errors else "problems"
+        severity = Severity.ERROR if errors else Severity.WARNING
+        where = f" in {path}" if path else ""
+        last = max(i for i, d in enumerate(shown) if _path_of(d) == path)
+        summary = Diagnostic(severity, f"… and {len(rest)} more {noun}{where}", None)
+        shown.insert(last + 1, summary)
+    return shown
+
+
+def _path_of(diagnostic: Diagnostic) -> str:
+    return diagnostic.location.path if diagnostic.location is not None else ""
+
+
 class ReconcilerError(Exception):
     """Root of every error the CLI reports as a message (exit 1) instead of a traceback."""
 
@@ -111,7 +143,7 @@ class ReconcilerError(Exception):
 class SpecError(ReconcilerError):
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = list(diagnostics)
-        super().__init__("\n".join(str(d) for d in self.diagnostics))
+        super().__init__("\n".join(str(d) for d in capped(self.diagnostics)))
 
 
 class NotBuiltError(ReconcilerError):

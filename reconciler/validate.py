@@ -29,6 +29,7 @@ from reconciler.errors import (
     SpecError,
     relpath,
 )
+from reconciler.quoting import environment_values
 from reconciler.spec import Spec, read_spec
 from reconciler.spec.load import file_problem
 from reconciler.spec.references import METHOD_FORMATS, parse_dataset_ref
@@ -73,17 +74,21 @@ def validate(
     cache_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    allow_env: Iterable[str] = (),
 ) -> ValidationResult:
+    """The spec in ``root`` and its datasets checked; ``allow_env``: the ``--allow-env`` names
+    (``spec.env.EnvPolicy``)."""
     if catalog is None:
         try:
             catalog = load_catalog()
         except ReconcilerError:
             catalog = None  # read_spec reports it
-    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog)
+    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog, allow_env=allow_env)
     spec_ok = not diagnostics.has_errors
     spec.warnings = diagnostics.warnings
     checks = _DatasetChecks(spec, catalog, cache_dir or cache_root())
-    checks.run()
+    with environment_values(spec.env_values):
+        checks.run()
     diagnostics.extend(checks.diagnostics)
     return ValidationResult(
         spec=spec if spec_ok else None, datasets=checks.reports, diagnostics=diagnostics

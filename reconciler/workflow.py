@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +43,17 @@ class Prepared:
         return {key: account.api_key_env for key, account in self.spec.accounts.items()}
 
 
-def prepare(spec_dir: Path, *, on_warning: Callable[[Diagnostic], None] | None = None) -> Prepared:
-    """Validate (raising SpecError with every located problem) and resolve the spec."""
-    result = validate(spec_dir)
+def prepare(
+    spec_dir: Path,
+    *,
+    on_warning: Callable[[Diagnostic], None] | None = None,
+    allow_env: Iterable[str] = (),
+) -> Prepared:
+    """Validate (raising SpecError with every located problem) and resolve the spec.
+
+    ``allow_env``: the variables ``--allow-env`` lets the spec read (``spec.env.EnvPolicy``).
+    """
+    result = validate(spec_dir, allow_env=allow_env)
     if on_warning is not None:
         for warning in result.diagnostics.warnings:
             on_warning(warning)

@@ -54,13 +54,15 @@ def run_apply(
     stdin_isatty: bool = False,
     confirm: Callable[[str], bool] = lambda _prompt: False,
     log_http: Path | None = None,
+    allow_env: tuple[str, ...] = (),
 ) -> int:
     """Apply a spec directory or a saved plan; returns the exit code (module docstring).
 
     ``out`` (default: stdout) gets the plan and the summary, ``err`` (default: stderr) the
     progress, warnings and errors. ``confirm(prompt)`` asks the person at the terminal; it is
     called only when ``stdin_isatty`` and not ``auto_approve``. ``log_http``: the wire log's
-    file (`--log-http`).
+    file (`--log-http`). ``allow_env``: the `--allow-env` names (a saved plan does not keep
+    them: applying it reads the spec again, with the names given to this apply).
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -77,6 +79,7 @@ def run_apply(
             stdin_isatty=stdin_isatty,
             confirm=confirm,
             log_http=log_http,
+            allow_env=allow_env,
         )
     except ReconcilerError as exc:
         err.write(f"{exc}\n")
@@ -97,6 +100,7 @@ def _apply(
     stdin_isatty: bool,
     confirm: Callable[[str], bool],
     log_http: Path | None,
+    allow_env: tuple[str, ...],
 ) -> int:
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
@@ -108,7 +112,7 @@ def _apply(
     def warn(warning: Diagnostic) -> None:
         err.write(f"{warning}\n")
 
-    prepared = prepare(spec_dir, on_warning=warn)
+    prepared = prepare(spec_dir, on_warning=warn, allow_env=allow_env)
     stack = prepared.spec.stack
     command = "reconciler apply " + shlex.quote(str(target))
     lock = LocalFileLock(lock_path(Path.cwd(), stack), stack=stack, command=command)

@@ -21,6 +21,7 @@ from azure.core.credentials import AccessToken, TokenCredential
 from reconciler.azure.target import ARM_SCOPE, DATA_PLANE_SCOPE, Target
 from reconciler.emulator.connection import EmulatorConnection, UnknownIdentity
 from reconciler.errors import AuthError
+from reconciler.quoting import quote
 
 _TOKEN_LIFETIME_S = 3600
 
@@ -56,7 +57,7 @@ class EmulatorCredential:
                 token = self._connection.cognitive_token(tenant)
         except UnknownIdentity:
             raise AuthError(
-                f"the emulator knows no tenant {tenant} (its tenants: "
+                f"the emulator knows no tenant {quote(tenant)} (its tenants: "
                 f"{', '.join(sorted(self._connection.tenants))}); check the account's tenant_id",
                 operation="authenticate",
             ) from None

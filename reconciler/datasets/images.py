@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from reconciler.datasets.jsonline import json_type
 from reconciler.errors import Severity
+from reconciler.quoting import quote
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -122,7 +123,8 @@ def _https_url(url: str, where: str) -> list[ImageProblem]:
         return [
             (
                 Severity.ERROR,
-                f"{where}: an image must be an https URL or a base64 data URI, not {url[:40]!r}",
+                f"{where}: an image must be an https URL or a base64 data URI, "
+                f"not {quote(url, 44)}",
             )
         ]
     return []

@@ -26,6 +26,7 @@ from reconciler.datasets.images import ImageChecker
 from reconciler.datasets.jsonline import json_type
 from reconciler.datasets.problems import ProblemCollector
 from reconciler.errors import Severity
+from reconciler.quoting import quote
 
 ROLES = ("system", "user", "assistant", "tool")
 MESSAGE_KEYS = frozenset(
@@ -48,8 +49,7 @@ UNKNOWN_KEYS_SHOWN = 3
 
 def show(value: object, limit: int = 40) -> str:
     """A user value for a message, shortened: lines can be megabytes long."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return quote(value, limit)
 
 
 def suggestion(key: str, allowed: Collection[str]) -> str:

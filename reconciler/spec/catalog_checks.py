@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.catalog import Capacity, Catalog, ModelInfo
 from reconciler.errors import Diagnostic
+from reconciler.quoting import quote
 from reconciler.spec.errors import did_you_mean
 from reconciler.spec.models import ModelRef
 
@@ -38,11 +39,11 @@ def unknown_model_message(catalog: Catalog, model: str) -> str:
     by_name = sorted(info.id for info in catalog.models.values() if info.name == model)
     if by_name:
         return (
-            f"unknown model '{model}': write the versioned id, e.g. '{by_name[-1]}'"
+            f"unknown model {quote(model)}: write the versioned id, e.g. '{by_name[-1]}'"
             if len(by_name) == 1
-            else f"unknown model '{model}': write a versioned id ({', '.join(by_name)})"
+            else f"unknown model {quote(model)}: write a versioned id ({', '.join(by_name)})"
         )
-    return f"unknown model '{model}'{did_you_mean(model, catalog.models)}"
+    return f"unknown model {quote(model)}{did_you_mean(model, catalog.models)}"
 
 
 def _job(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
@@ -184,7 +185,7 @@ def check_regions(spec: Spec, catalog: Catalog, regions: Mapping[str, str]) -> l
         if problem is not None:
             out.append(
                 Diagnostic.error(
-                    f"jobs.{name}: {problem} (account '{job.account}' is in {region})",
+                    f"jobs.{name}: {problem} (account {quote(job.account)} is in {region})",
                     spec.location("jobs", name, "account"),
                 )
             )
@@ -207,7 +208,7 @@ def check_regions(spec: Spec, catalog: Catalog, regions: Mapping[str, str]) -> l
         if problem is not None:
             out.append(
                 Diagnostic.error(
-                    f"deployments.{name}: {problem} (account '{deployment.account}' is in "
+                    f"deployments.{name}: {problem} (account {quote(deployment.account)} is in "
                     f"{region})",
                     spec.location("deployments", name, "sku"),
                 )

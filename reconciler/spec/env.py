@@ -1,13 +1,55 @@
-"""``${env:VAR}`` references in string values, replaced by the variable's value."""
+"""``${env:NAME}`` references in string values, and which variables a spec may name at all.
+
+A spec may come from an untrusted pull request while CI secrets sit in the environment
+(SPEC.md §5.1), so a spec reads only the variables the person running the tool allowed:
+``AZURE_SUBSCRIPTION_ID``, ``AZURE_TENANT_ID``, every ``RECONCILER_VAR_*``, and the names given
+with ``--allow-env NAME`` or ``RECONCILER_ALLOW_ENV=NAME,NAME``. Any other name is an error, and
+its value is never read (not even to see whether it is set). ``api_key_env`` may name those, or
+any ``AZURE_OPENAI_*`` variable.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from reconciler.errors import Diagnostic, Location
+from reconciler.quoting import cut
 from reconciler.spec.places import KeyPath
+
+ALLOW_ENV_VARIABLE = "RECONCILER_ALLOW_ENV"
+ALWAYS_ALLOWED = frozenset({"AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID"})
+ALLOWED_PREFIX = "RECONCILER_VAR_"
+API_KEY_PREFIX = "AZURE_OPENAI_"
+
+
+@dataclass(frozen=True)
+class EnvPolicy:
+    """The variables a spec may read: the fixed rule plus the names allowed for this run."""
+
+    extra: frozenset[str] = frozenset()
+
+    @staticmethod
+    def of(environ: Mapping[str, str], allow_env: Iterable[str] = ()) -> EnvPolicy:
+        """The policy of ``--allow-env`` names and ``RECONCILER_ALLOW_ENV`` in ``environ``."""
+        listed = environ.get(ALLOW_ENV_VARIABLE, "").split(",")
+        names = {name.strip() for name in (*listed, *allow_env)}
+        return EnvPolicy(frozenset(name for name in names if name))
+
+    def allows(self, name: str) -> bool:
+        return name in ALWAYS_ALLOWED or name.startswith(ALLOWED_PREFIX) or name in self.extra
+
+    def allows_api_key(self, name: str) -> bool:
+        return name.startswith(API_KEY_PREFIX) or self.allows(name)
+
+    def refusal(self, name: str) -> str:
+        """Why a spec may not read ``name``, and how the person running the tool can allow it."""
+        return (
+            f"environment variable {cut(name)} is not allowed: a spec may read only "
+            f"{', '.join(sorted(ALWAYS_ALLOWED))}, {ALLOWED_PREFIX}* and the names given with "
+            f"--allow-env NAME or {ALLOW_ENV_VARIABLE}"
+        )
 
 
 @dataclass
@@ -16,6 +58,8 @@ class EnvResult:
     problems: list[Diagnostic]
     substituted: dict[KeyPath, str]
     failed: set[KeyPath]
+    # each value read from the environment -> its reference, so messages can name it instead
+    values: dict[str, str] = field(default_factory=dict)
 
 
 _REFERENCE = re.compile(r"\$\{env:([^}]*)\}")
@@ -27,18 +71,21 @@ def substitute_env(
     environ: Mapping[str, str],
     locate: Callable[[KeyPath], Location],
     *,
+    policy: EnvPolicy | None = None,
     base: KeyPath = (),
 ) -> EnvResult:
     """Replace every ``${env:VAR}`` in the string values of ``data``.
 
-    Returns the new data, the problems (an unset or malformed variable, located at its value),
-    for each value that held a reference the first reference as written (so that a later type
-    error there can say the value came from the environment), and the values that could not be
-    filled in (any other error there would only repeat the first).
+    Returns the new data, the problems (a variable not allowed, unset or malformed, located at
+    its value), for each value that held a reference the first reference as written (so that a
+    later type error there can say the value came from the environment), and the values that
+    could not be filled in (any other error there would only repeat the first).
     """
+    policy = policy if policy is not None else EnvPolicy()
     problems: list[Diagnostic] = []
     substituted: dict[KeyPath, str] = {}
     failed: set[KeyPath] = set()
+    values: dict[str, str] = {}
 
     def walk(value: object, path: KeyPath) -> object:
         if isinstance(value, str):
@@ -58,27 +105,33 @@ def substitute_env(
             pieces.append(text[last : match.start()])
             last = match.end()
             name = match.group(1)
-            substituted.setdefault(path, match.group(0))
+            written = cut(match.group(0))
+            substituted.setdefault(path, written)
             if not _NAME.fullmatch(name):
                 failed.add(path)
                 problems.append(
                     Diagnostic.error(
-                        f"malformed reference {match.group(0)}: the variable name must be "
+                        f"malformed reference {written}: the variable name must be "
                         "letters, digits and _ (not starting with a digit)",
                         locate(path),
                     )
                 )
+                continue
+            if not policy.allows(name):
+                failed.add(path)
+                problems.append(Diagnostic.error(policy.refusal(name), locate(path)))
                 continue
             found = environ.get(name)
             if found is None:
                 failed.add(path)
                 problems.append(
                     Diagnostic.error(
-                        f"environment variable {name} is not set (referenced as {match.group(0)})",
+                        f"environment variable {name} is not set (referenced as {written})",
                         locate(path),
                     )
                 )
                 continue
+            values.setdefault(found, written)
             pieces.append(found)
         rest = text[last:]
         if "${env:" in rest:
@@ -89,4 +142,4 @@ def substitute_env(
         pieces.append(rest)
         return "".join(pieces)
 
-    return EnvResult(walk(data, base), problems, substituted, failed)
+    return EnvResult(walk(data, base), problems, substituted, failed, values)

@@ -20,15 +20,20 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.errors import Diagnostic, Location
+from reconciler.quoting import quote
 from reconciler.spec.models import RULE_ERROR
 from reconciler.spec.places import KeyPath, dotted
 
 # Where a key path was written: its value (or key, for mappings), and its key.
 Locate = Callable[[KeyPath], Location]
+# Words longer than this get no "did you mean"; every name a spec refers to is shorter.
+MAX_SUGGESTED = 200
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate ``word`` was most likely meant to be, if one is close enough."""
+    if len(word) > MAX_SUGGESTED:
+        return None  # nothing is a typo of a page of text; comparing it would only cost time
     options = list(dict.fromkeys(candidates))
     for option in options:
         if option.casefold() == word.casefold():
@@ -43,7 +48,7 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     found = suggest(word, candidates)
-    return f"; did you mean '{found}'?" if found else ""
+    return f"; did you mean {quote(found)}?" if found else ""
 
 
 def describe(value: object) -> str:
@@ -53,7 +58,7 @@ def describe(value: object) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, str):
-        return repr(value)
+        return quote(value)
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime):
@@ -212,12 +217,12 @@ def _one(
         if not hint and allowed:
             hint = f"; expected one of: {', '.join(allowed)}"
         return path, Diagnostic.error(
-            f"unknown key '{key}' in {dotted(path[:-1])}{hint}", locate_key(path)
+            f"unknown key {quote(key)} in {dotted(path[:-1])}{hint}", locate_key(path)
         )
     if kind == "missing":
         field = str(loc[-1]) if loc else "?"
         parent = path[:-1] if found_last else path
-        message = f"{dotted(parent)} is missing required key '{field}'"
+        message = f"{dotted(parent)} is missing required key {quote(field)}"
         return (*parent, field), Diagnostic.error(message, locate_key(parent))
 
     location = locate(path)
@@ -231,10 +236,14 @@ def _one(
             f"{where} must be one of {listed}, not {describe(value)}{hint}", location
         )
     if kind in _TYPE_WORDS:
-        message = f"{where} must be {_TYPE_WORDS[kind]}, not {describe(value)}"
         reference = from_env.get(path)
-        if reference is not None:
-            message += f" ({reference} gives a string; ${{env:}} may only stand in a string value)"
+        if reference is not None:  # its value is never shown (SPEC.md §5.1)
+            message = (
+                f"{where} must be {_TYPE_WORDS[kind]}, not {reference} ({reference} gives a "
+                "string; ${env:} may only stand in a string value)"
+            )
+        else:
+            message = f"{where} must be {_TYPE_WORDS[kind]}, not {describe(value)}"
         return path, Diagnostic.error(message, location)
     if kind in _NUMBER_LIMITS:
         key, words = _NUMBER_LIMITS[kind]

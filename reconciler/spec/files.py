@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import Diagnostic, Location, relpath
-from reconciler.spec.env import EnvResult, substitute_env
+from reconciler.quoting import environment_values, quote
+from reconciler.spec.env import EnvPolicy, EnvResult, substitute_env
 from reconciler.spec.errors import describe, did_you_mean
 from reconciler.spec.models import (
     ENTRY_KINDS,
@@ -20,7 +21,7 @@ from reconciler.spec.models import (
     TOP_LEVEL_KEYS,
 )
 from reconciler.spec.places import KeyPath, NodePlace, lookup
-from reconciler.spec.yaml_loader import YamlDocument, read_yaml_file
+from reconciler.spec.yaml_loader import MAX_EXPANDED_CHARS, YamlDocument, read_yaml_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -88,9 +89,16 @@ class MergedSpec:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # False when a file could not be read as YAML: what it held (maybe `stack`) is unknown.
     complete: bool = True
+    # each value read from the environment -> its reference (messages name it, never show it)
+    env_values: dict[str, str] = field(default_factory=dict)
 
 
-def merge_spec_files(root: Path, environ: Mapping[str, str]) -> MergedSpec:
+def merge_spec_files(
+    root: Path, environ: Mapping[str, str], policy: EnvPolicy | None = None
+) -> MergedSpec:
+    """Every spec file below ``root`` read and merged; ``policy`` says which ``${env:}``
+    variables the files may read (default: only the fixed rule's)."""
+    policy = policy if policy is not None else EnvPolicy()
     merged = MergedSpec(root=root)
     root_place = Location(relpath(root))
     if not root.exists():
@@ -105,14 +113,17 @@ def merge_spec_files(root: Path, environ: Mapping[str, str]) -> MergedSpec:
         merged.complete = False
         return merged
     stack_place: Location | None = None
+    # The whole stack shares one budget of expanded characters (yaml_loader.MAX_EXPANDED_CHARS).
+    budget = MAX_EXPANDED_CHARS
     for path in merged.files:
-        doc = read_yaml_file(path)
+        doc = read_yaml_file(path, budget=budget)
+        budget -= doc.expanded_chars
         merged.diagnostics.extend(doc.diagnostics)
         if doc.data is None:
             if doc.diagnostics:
                 merged.complete = False
             continue  # an empty file contributes nothing
-        stack_place = _merge_document(merged, doc, environ, stack_place)
+        stack_place = _merge_document(merged, doc, environ, policy, stack_place)
     if merged.stack is None and stack_place is None and merged.complete:
         merged.diagnostics.append(
             Diagnostic.error(
@@ -127,6 +138,7 @@ def _merge_document(
     merged: MergedSpec,
     doc: YamlDocument,
     environ: Mapping[str, str],
+    policy: EnvPolicy,
     stack_place: Location | None,
 ) -> Location | None:
     if not isinstance(doc.data, dict):
@@ -139,17 +151,31 @@ def _merge_document(
         )
         merged.complete = False  # whatever it meant to hold (maybe `stack`) is unknown
         return stack_place
-    env = substitute_env(doc.data, environ, lambda path: locate_in(doc, path))
+    env = substitute_env(doc.data, environ, lambda path: locate_in(doc, path), policy=policy)
     merged.diagnostics.extend(env.problems)
+    merged.env_values.update(env.values)
     data = env.data
     assert isinstance(data, dict)
+    with environment_values(merged.env_values):
+        return _merge_keys(merged, doc, data, env, stack_place)
+
+
+def _merge_keys(
+    merged: MergedSpec,
+    doc: YamlDocument,
+    data: dict[str, object],
+    env: EnvResult,
+    stack_place: Location | None,
+) -> Location | None:
     for key, value in data.items():
         if key not in TOP_LEVEL_KEYS:
             hint = did_you_mean(key, TOP_LEVEL_KEYS)
             if not hint:
                 hint = f"; expected one of: {', '.join(TOP_LEVEL_KEYS)}"
             merged.diagnostics.append(
-                Diagnostic.error(f"unknown top-level key '{key}'{hint}", locate_key_in(doc, (key,)))
+                Diagnostic.error(
+                    f"unknown top-level key {quote(key)}{hint}", locate_key_in(doc, (key,))
+                )
             )
             continue
         if key == "stack":
@@ -183,7 +209,7 @@ def _merge_stack(
         return here
     if not re.fullmatch(STACK_PATTERN, value):
         merged.diagnostics.append(
-            Diagnostic.error(f"stack {value!r} is not a valid stack name: {STACK_RULE}", here)
+            Diagnostic.error(f"stack {quote(value)} is not a valid stack name: {STACK_RULE}", here)
         )
         return here
     merged.stack = value
@@ -216,7 +242,9 @@ def _merge_section(
         name_place = place.key_or_value
         if not name_rule.fullmatch(name):
             merged.diagnostics.append(
-                Diagnostic.error(f"{name!r} is not a valid {kind} name: {NAME_RULE}", name_place)
+                Diagnostic.error(
+                    f"{quote(name)} is not a valid {kind} name: {NAME_RULE}", name_place
+                )
             )
             continue
         first = merged.entries[section].get(name)

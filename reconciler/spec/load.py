@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,8 +11,10 @@ from pydantic import ValidationError
 
 from reconciler.catalog import Catalog, load_catalog
 from reconciler.errors import Diagnostic, Diagnostics, Location, ReconcilerError, SpecError, relpath
+from reconciler.quoting import cut, environment_values, quote
+from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
-from reconciler.spec.files import Entry, merge_spec_files
+from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -40,6 +42,9 @@ class Spec:
     places: dict[KeyPath, NodePlace] = field(default_factory=dict, repr=False)
     # Warnings found while loading (load_spec raises on errors, so only warnings stay here).
     warnings: list[Diagnostic] = field(default_factory=list)
+    # Each value read from the environment -> its ``${env:NAME}``: later checks (datasets)
+    # quote values under ``quoting.environment_values(spec.env_values)``.
+    env_values: dict[str, str] = field(default_factory=dict, repr=False)
 
     def location(self, *keys: str | int) -> Location:
         """Where ``keys`` (e.g. "deployments", "x", "sku", "capacity") was written.
@@ -79,9 +84,10 @@ def load_spec(
     *,
     environ: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    allow_env: Iterable[str] = (),
 ) -> Spec:
     """The spec in ``root``; raises SpecError with every problem (located) if any is an error."""
-    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog)
+    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog, allow_env=allow_env)
     if diagnostics.has_errors:
         raise SpecError(diagnostics.items)
     spec.warnings = diagnostics.warnings
@@ -93,24 +99,43 @@ def read_spec(
     *,
     environ: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    allow_env: Iterable[str] = (),
 ) -> tuple[Spec, Diagnostics]:
     """The spec as far as it is valid, and every problem found; never raises for bad input.
 
     Entries with errors are left out of the returned spec (their names still count as defined,
-    so references to them are not reported a second time).
+    so references to them are not reported a second time). ``${env:NAME}`` reads only the
+    variables ``env.EnvPolicy`` allows, with ``allow_env`` (``--allow-env``) added.
     """
+    environ = os.environ if environ is None else environ
+    policy = EnvPolicy.of(environ, allow_env)
+    diagnostics = Diagnostics()
+    merged = merge_spec_files(root, environ, policy)
+    diagnostics.extend(merged.diagnostics)
+    spec = Spec(root=root, stack=merged.stack or "", files=merged.files, places=merged.places)
+    spec.env_values = merged.env_values
+    with environment_values(spec.env_values):
+        _check(spec, merged, policy, catalog, diagnostics)
+    diagnostics.items.sort(key=_order)
+    return spec, diagnostics
+
+
+def _check(
+    spec: Spec,
+    merged: MergedSpec,
+    policy: EnvPolicy,
+    catalog: Catalog | None,
+    diagnostics: Diagnostics,
+) -> None:
     from reconciler.spec.catalog_checks import check_catalog
     from reconciler.spec.references import check_references
 
-    diagnostics = Diagnostics()
-    merged = merge_spec_files(root, os.environ if environ is None else environ)
-    diagnostics.extend(merged.diagnostics)
-    spec = Spec(root=root, stack=merged.stack or "", files=merged.files, places=merged.places)
     for section in SECTIONS:
         for name, entry in merged.entries[section].items():
             model = _validate_entry(entry, diagnostics)
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)
+    diagnostics.extend(_api_key_envs(spec, policy))
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
     diagnostics.extend(check_references(spec, defined))
     if catalog is None:
@@ -120,8 +145,23 @@ def read_spec(
             diagnostics.error(f"cannot load the model catalog: {exc}")
     if catalog is not None:
         diagnostics.extend(check_catalog(spec, catalog))
-    diagnostics.items.sort(key=_order)
-    return spec, diagnostics
+
+
+def _api_key_envs(spec: Spec, policy: EnvPolicy) -> list[Diagnostic]:
+    """``api_key_env`` names the data-plane credential: only a variable meant for it."""
+    out: list[Diagnostic] = []
+    for name, account in spec.accounts.items():
+        variable = account.api_key_env
+        if variable is not None and not policy.allows_api_key(variable):
+            out.append(
+                Diagnostic.error(
+                    f"accounts.{name}.api_key_env: {quote(variable)} may not hold the key: "
+                    f"name a variable starting {API_KEY_PREFIX}, or allow this one with "
+                    "--allow-env NAME",
+                    spec.location("accounts", name, "api_key_env"),
+                )
+            )
+    return out
 
 
 def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
@@ -186,9 +226,11 @@ def file_problem(path: Path) -> str | None:
     """Why ``path`` cannot be read as a dataset file, or None."""
     try:
         if not path.exists():
-            return f"dataset file not found: {relpath(path)}"
+            return f"dataset file not found: {quote(relpath(path), plain=True)}"
         if not path.is_file():
-            return f"dataset path is not a file: {relpath(path)}"
+            return f"dataset path is not a file: {quote(relpath(path), plain=True)}"
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
-        return f"invalid dataset path {str(path)!r}: {exc}"
+        # An OSError's text repeats the whole path: only its reason is shown.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"invalid dataset path {quote(str(path))}: {cut(reason)}"
     return None

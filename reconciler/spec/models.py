@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.quoting import quote
+
 # Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
 # of them each model offers where.
 SkuName = Literal[
@@ -95,7 +97,7 @@ def _show(value: object) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
-    return repr(value) if isinstance(value, str) else str(value)
+    return quote(value)
 
 
 def _pattern_rule(pattern: str, rule: str, what: str) -> AfterValidator:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from reconciler.errors import Diagnostic
+from reconciler.quoting import quote
 from reconciler.spec.errors import did_you_mean
 from reconciler.spec.models import Hyperparameters, ModelRef
 
@@ -66,7 +67,7 @@ def _account(
     hint = did_you_mean(account, defined["accounts"])
     return [
         Diagnostic.error(
-            f"{section}.{name}.account: unknown account '{account}'{hint}",
+            f"{section}.{name}.account: unknown account {quote(account)}{hint}",
             spec.location(section, name, "account"),
         )
     ]
@@ -79,14 +80,15 @@ def _dataset(
     dataset, part = parse_dataset_ref(reference)
     if dataset not in defined["datasets"]:
         hint = did_you_mean(dataset, defined["datasets"])
-        return [Diagnostic.error(f"jobs.{job}.{key}: unknown dataset '{dataset}'{hint}", where)]
+        message = f"jobs.{job}.{key}: unknown dataset {quote(dataset)}{hint}"
+        return [Diagnostic.error(message, where)]
     if part is None:
         return []
     if part not in SPLIT_PARTS:
         hint = did_you_mean(part, SPLIT_PARTS)
         return [
             Diagnostic.error(
-                f"jobs.{job}.{key}: '{reference}' names no part of a dataset: write "
+                f"jobs.{job}.{key}: {quote(reference)} names no part of a dataset: write "
                 f"{dataset}:train or {dataset}:validation{hint}",
                 where,
             )
@@ -95,8 +97,8 @@ def _dataset(
     if found is not None and found.split is None:
         return [
             Diagnostic.error(
-                f"jobs.{job}.{key}: '{reference}' needs a split, but dataset '{dataset}' has "
-                "no `split: {validation: FRACTION, seed: N}`",
+                f"jobs.{job}.{key}: {quote(reference)} needs a split, but dataset "
+                f"{quote(dataset)} has no `split: {{validation: FRACTION, seed: N}}`",
                 where,
             )
         ]
@@ -117,7 +119,7 @@ def _declared_format(spec: Spec, job_name: str) -> list[Diagnostic]:
             out.append(
                 Diagnostic.error(
                     f"jobs.{job_name}.{key}: method {job.method} trains on {wanted} data, but "
-                    f"dataset '{reference}' is declared as {dataset.format}",
+                    f"dataset {quote(reference)} is declared as {dataset.format}",
                     spec.location("jobs", job_name, key),
                 )
             )
@@ -131,7 +133,7 @@ def _model_ref(
         hint = did_you_mean(ref.job, defined["jobs"])
         return [
             Diagnostic.error(
-                f"{section}.{name}.model: unknown job '{ref.job}'{hint}",
+                f"{section}.{name}.model: unknown job {quote(ref.job)}{hint}",
                 spec.location(section, name, "model", "job"),
             )
         ]
@@ -145,7 +147,7 @@ def _model_ref(
     if ref.checkpoint > epochs:
         return [
             Diagnostic.error(
-                f"{section}.{name}.model: job '{ref.job}' trains {epochs} epoch"
+                f"{section}.{name}.model: job {quote(ref.job)} trains {epochs} epoch"
                 f"{'s' if epochs != 1 else ''}; there is no checkpoint {ref.checkpoint}",
                 where,
             )
@@ -154,7 +156,7 @@ def _model_ref(
         return [
             Diagnostic.error(
                 f"{section}.{name}.model: the service keeps only the checkpoints of the last "
-                f"{KEPT_EPOCHS} epochs of job '{ref.job}' ({epochs - KEPT_EPOCHS + 1} to "
+                f"{KEPT_EPOCHS} epochs of job {quote(ref.job)} ({epochs - KEPT_EPOCHS + 1} to "
                 f"{epochs}); checkpoint {ref.checkpoint} will not exist",
                 where,
             )
@@ -212,7 +214,7 @@ def _same_azure_account(spec: Spec) -> list[Diagnostic]:
         if first != name:
             out.append(
                 Diagnostic.error(
-                    f"accounts.{name} is the same Azure resource as account '{first}' "
+                    f"accounts.{name} is the same Azure resource as account {quote(first)} "
                     f"(at {spec.key_location('accounts', first)}); define it once",
                     spec.key_location("accounts", name),
                 )
@@ -230,9 +232,10 @@ def _same_deployment_name(spec: Spec) -> list[Diagnostic]:
         if first != name:
             out.append(
                 Diagnostic.error(
-                    f"deployments.{name}: Azure deployment name '{deployment.name}' is also used "
-                    f"by deployment '{first}' (at {spec.key_location('deployments', first)}) in "
-                    f"account '{deployment.account}'",
+                    f"deployments.{name}: Azure deployment name {quote(deployment.name)} is "
+                    f"also used by deployment {quote(first)} (at "
+                    f"{spec.key_location('deployments', first)}) in account "
+                    f"{quote(deployment.account)}",
                     spec.location("deployments", name, "name"),
                 )
             )

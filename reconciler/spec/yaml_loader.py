@@ -16,10 +16,15 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.quoting import cut, quote
 from reconciler.spec.places import KeyPath, NodePlace
 
 # A spec has hundreds of nodes; this bounds the work an alias bomb ("billion laughs") can cause.
 MAX_NODES = 200_000
+# A spec is a few kilobytes. Its text as expanded (every alias counted as often as it is used,
+# keys and values) is capped per stack, so a small file whose aliases repeat a long value stops
+# here, with an error, before substitution and validation copy each use.
+MAX_EXPANDED_CHARS = 10 * 1024 * 1024
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -39,6 +44,8 @@ class YamlDocument:
     data: object = None
     places: dict[KeyPath, NodePlace] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # characters of text this document expands to (what it used of the stack's budget)
+    expanded_chars: int = 0
 
     @property
     def ok(self) -> bool:
@@ -49,25 +56,46 @@ class _TooManyNodes(Exception):
     pass
 
 
-def read_yaml_file(path: Path) -> YamlDocument:
+class _TooLarge(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+TOO_LARGE = (
+    f"the stack's spec files expand to more than {MAX_EXPANDED_CHARS >> 20} MB of text "
+    "(every alias counted as often as it is used); nothing past this point was read"
+)
+
+
+def read_yaml_file(path: Path, *, budget: int = MAX_EXPANDED_CHARS) -> YamlDocument:
+    """``path`` parsed; ``budget``: the characters of text it may expand to (what the files
+    read before it left of the stack's ``MAX_EXPANDED_CHARS``)."""
     display = relpath(path)
     doc = YamlDocument(path=path, display=display)
+    budget = max(budget, 0)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(budget + 1)  # never more than could be used
     except OSError as exc:
         doc.diagnostics.append(
             Diagnostic.error(f"cannot read file: {exc.strerror or exc}", Location(display))
         )
         return doc
+    if len(raw) > budget:
+        doc.expanded_chars = len(raw)
+        doc.diagnostics.append(Diagnostic.error(TOO_LARGE, Location(display)))
+        return doc
     text = _decode(raw, doc)
     if text is not None:
-        parse_into(text, doc)
+        parse_into(text, doc, budget=budget)
     return doc
 
 
-def parse_yaml(text: str, display: str, path: Path | None = None) -> YamlDocument:
+def parse_yaml(
+    text: str, display: str, path: Path | None = None, *, budget: int = MAX_EXPANDED_CHARS
+) -> YamlDocument:
     doc = YamlDocument(path=path or Path(display), display=display)
-    parse_into(text, doc)
+    parse_into(text, doc, budget=budget)
     return doc
 
 
@@ -101,7 +129,7 @@ def _position(display: str, text: str, position: int) -> Location:
     return Location(display, line, col)
 
 
-def parse_into(text: str, doc: YamlDocument) -> None:
+def parse_into(text: str, doc: YamlDocument, *, budget: int = MAX_EXPANDED_CHARS) -> None:
     try:
         # The reader checks the characters of a whole string as it is created.
         loader = yaml.SafeLoader(text)
@@ -118,7 +146,8 @@ def parse_into(text: str, doc: YamlDocument) -> None:
             doc.diagnostics.append(_reader_error(doc.display, text, exc))
             return
         except yaml.YAMLError as exc:
-            doc.diagnostics.append(Diagnostic.error(f"invalid YAML: {exc}", Location(doc.display)))
+            message = f"invalid YAML: {cut(str(exc), 100)}"
+            doc.diagnostics.append(Diagnostic.error(message, Location(doc.display)))
             return
         except RecursionError:
             doc.diagnostics.append(
@@ -127,9 +156,14 @@ def parse_into(text: str, doc: YamlDocument) -> None:
             return
         if root is None:
             return
-        builder = _Builder(loader, doc)
+        builder = _Builder(loader, doc, budget)
         try:
             doc.data = builder.build(root, (), None)
+        except _TooLarge as exc:
+            doc.data = None
+            doc.diagnostics.append(
+                Diagnostic.error(TOO_LARGE, _mark(doc.display, exc.node.start_mark))
+            )
         except _TooManyNodes:
             doc.data = None
             doc.diagnostics.append(
@@ -144,6 +178,8 @@ def parse_into(text: str, doc: YamlDocument) -> None:
             doc.diagnostics.append(
                 Diagnostic.error("nesting too deep", _mark(doc.display, root.start_mark))
             )
+        finally:
+            doc.expanded_chars = builder.chars
     finally:
         loader.dispose()
 
@@ -167,10 +203,11 @@ def _syntax_error(display: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnos
             "invalid YAML: a spec file holds one document; a second one starts here",
             _mark(display, mark),
         )
-    problem = exc.problem or "syntax error"
+    # PyYAML's own words may hold text of the file (an undefined alias's name): cut them.
+    problem = cut(exc.problem or "syntax error", 100)
     message = f"invalid YAML: {problem}"
     if exc.context:
-        context = exc.context
+        context = cut(exc.context, 100)
         begun, found = exc.context_mark, exc.problem_mark
         if begun is not None and found is not None and begun.line != found.line:
             context = f"{context} at line {begun.line + 1}"
@@ -184,11 +221,18 @@ def _line(text: str, index: int) -> str:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument) -> None:
+    def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument, budget: int) -> None:
         self.loader = loader
         self.doc = doc
         self.count = 0
+        self.chars = 0
+        self.budget = budget
         self.active: set[int] = set()
+
+    def spend(self, node: ScalarNode) -> None:
+        self.chars += len(node.value)
+        if self.chars > self.budget:
+            raise _TooLarge(node)
 
     def error(self, message: str, node: Node) -> None:
         self.doc.diagnostics.append(Diagnostic.error(message, self.loc(node)))
@@ -203,6 +247,7 @@ class _Builder:
         collection = isinstance(node, MappingNode | SequenceNode)
         self.doc.places[path] = NodePlace(key, self.loc(node), collection)
         if isinstance(node, ScalarNode):
+            self.spend(node)
             return self.scalar(node)
         if id(node) in self.active:
             self.error("an alias refers to a node that contains it", node)
@@ -211,12 +256,12 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 if node.tag != _SEQ_TAG:
-                    self.error(f"unsupported YAML tag {node.tag} on a list", node)
+                    self.error(f"unsupported YAML tag {cut(node.tag)} on a list", node)
                     return None
                 return [self.build(item, (*path, i), None) for i, item in enumerate(node.value)]
             if isinstance(node, MappingNode):
                 if node.tag != _MAP_TAG:
-                    self.error(f"unsupported YAML tag {node.tag} on a mapping", node)
+                    self.error(f"unsupported YAML tag {cut(node.tag)} on a mapping", node)
                     return None
                 return self.mapping(node, path)
         finally:
@@ -226,13 +271,13 @@ class _Builder:
 
     def scalar(self, node: ScalarNode) -> object:
         if node.tag not in _SCALAR_TAGS:
-            self.error(f"unsupported YAML tag {node.tag}", node)
+            self.error(f"unsupported YAML tag {cut(node.tag)}", node)
             return None
         try:
             return self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError):
             kind = node.tag.removeprefix(_TAG)
-            self.error(f"invalid {kind} value {node.value!r}", node)
+            self.error(f"invalid {kind} value {quote(node.value)}", node)
             return None
 
     def mapping(self, node: MappingNode, path: KeyPath) -> dict[str, object]:
@@ -247,11 +292,12 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.error("a key must be a plain string, not a list or mapping", key_node)
                 continue
+            self.spend(key_node)
             # The key as written: `yes:` or `2024:` name things, they are not booleans or numbers.
             key = str(key_node.value)
             first = seen.get(key)
             if first is not None:
-                self.error(f"duplicate key '{key}' (first at {first})", key_node)
+                self.error(f"duplicate key {quote(key)} (first at {first})", key_node)
                 continue
             seen[key] = self.loc(key_node)
             entries.append((key, key_node, value_node))

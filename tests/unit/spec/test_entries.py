@@ -319,7 +319,7 @@ def test_account_fields(read: Reader) -> None:
         stack: s
         accounts:
           a: {subscription_id: not-a-guid, resource_group: "rg.", name: "-x", api_key_env: 1KEY}
-          b: {subscription_id: 00000000-0000-0000-0000-000000000002, resource_group: rg, name: ok-name, api_key_env: AOAI_KEY, tenant_id: contoso.onmicrosoft.com}
+          b: {subscription_id: 00000000-0000-0000-0000-000000000002, resource_group: rg, name: ok-name, api_key_env: AZURE_OPENAI_KEY, tenant_id: contoso.onmicrosoft.com}
         """)
     }
     spec, diagnostics = read(files)

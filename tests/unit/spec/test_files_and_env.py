@@ -134,19 +134,27 @@ def _here(path: tuple[str | int, ...]) -> Location:
 
 
 def test_env_references_are_replaced_anywhere_in_a_string() -> None:
-    data = {"a": "${env:X}", "b": ["pre-${env:X}-${env:Y}-post"], "c": 5, "d": "no refs"}
-    result = substitute_env(data, {"X": "1", "Y": "two"}, _here)
+    data = {
+        "a": "${env:RECONCILER_VAR_X}",
+        "b": ["pre-${env:RECONCILER_VAR_X}-${env:RECONCILER_VAR_Y}-post"],
+        "c": 5,
+        "d": "no refs",
+    }
+    result = substitute_env(data, {"RECONCILER_VAR_X": "1", "RECONCILER_VAR_Y": "two"}, _here)
     assert result.data == {"a": "1", "b": ["pre-1-two-post"], "c": 5, "d": "no refs"}
     assert result.problems == []
-    assert result.substituted == {("a",): "${env:X}", ("b", 0): "${env:X}"}
+    assert result.substituted == {
+        ("a",): "${env:RECONCILER_VAR_X}",
+        ("b", 0): "${env:RECONCILER_VAR_X}",
+    }
 
 
 def test_unset_and_malformed_references_are_located_errors() -> None:
-    data = {"a": "${env:UNSET}", "b": {"c": "${env:1BAD}"}, "d": "${env:OPEN"}
+    data = {"a": "${env:RECONCILER_VAR_UNSET}", "b": {"c": "${env:1BAD}"}, "d": "${env:OPEN"}
     result = substitute_env(data, {}, _here)
     lines = messages(result.problems)
     assert (
-        "f.yaml:1:1: error: environment variable UNSET is not set (referenced as ${env:UNSET})"
+        "f.yaml:1:1: error: environment variable RECONCILER_VAR_UNSET is not set (referenced as ${env:RECONCILER_VAR_UNSET})"
         in lines
     )
     assert any(
@@ -161,18 +169,22 @@ def test_env_in_the_spec(read: Reader) -> None:
         stack: s
         accounts:
           swc:
-            subscription_id: ${env:SUB_ID}
+            subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
             resource_group: ${env:RG}
-            name: aoai-${env:REGION}
+            name: aoai-${env:RECONCILER_VAR_REGION}
         """
-    spec, diagnostics = read({"a.yaml": text}, env={"SUB_ID": SUB, "RG": "rg-x", "REGION": "swc"})
+    env = {"AZURE_SUBSCRIPTION_ID": SUB, "RG": "rg-x", "RECONCILER_VAR_REGION": "swc"}
+    spec, diagnostics = read({"a.yaml": text}, env={**env, "RECONCILER_ALLOW_ENV": "RG"})
     assert messages(diagnostics) == []
     assert spec.accounts["swc"].name == "aoai-swc"
     assert spec.accounts["swc"].resource_group == "rg-x"
-    _, unset = read({"a.yaml": text}, env={"RG": "rg-x", "REGION": "swc"})
+    _, unset = read(
+        {"a.yaml": text},
+        env={"RG": "rg-x", "RECONCILER_VAR_REGION": "swc", "RECONCILER_ALLOW_ENV": "RG"},
+    )
     # One error for the unset variable, not a second one for the empty subscription id.
     assert messages(unset) == [
-        "spec/a.yaml:4:22: error: environment variable SUB_ID is not set (referenced as ${env:SUB_ID})"
+        "spec/a.yaml:4:22: error: environment variable AZURE_SUBSCRIPTION_ID is not set (referenced as ${env:AZURE_SUBSCRIPTION_ID})"
     ]
 
 
@@ -183,17 +195,19 @@ def test_env_in_a_non_string_position_is_an_error(read: Reader) -> None:
           dep:
             account: swc
             model: gpt-4.1-mini-2025-04-14
-            sku: {name: GlobalStandard, capacity: "${env:CAP}"}
-            prevent_destroy: ${env:FLAG}
+            sku: {name: GlobalStandard, capacity: "${env:RECONCILER_VAR_CAP}"}
+            prevent_destroy: ${env:RECONCILER_VAR_FLAG}
         """
     )
-    _, diagnostics = read({"a.yaml": text}, env={"CAP": "5", "FLAG": "true"})
-    assert has(
-        diagnostics,
-        "error: deployments.dep.sku.capacity must be an integer, not '5' "
-        "(${env:CAP} gives a string; ${env:} may only stand in a string value)",
+    _, diagnostics = read(
+        {"a.yaml": text}, env={"RECONCILER_VAR_CAP": "5", "RECONCILER_VAR_FLAG": "true"}
     )
     assert has(
         diagnostics,
-        "error: deployments.dep.prevent_destroy must be true or false, not 'true' (${env:FLAG}",
+        "error: deployments.dep.sku.capacity must be an integer, not ${env:RECONCILER_VAR_CAP} "
+        "(${env:RECONCILER_VAR_CAP} gives a string; ${env:} may only stand in a string value)",
+    )
+    assert has(
+        diagnostics,
+        "error: deployments.dep.prevent_destroy must be true or false, not ${env:RECONCILER_VAR_FLAG} (",
     )
