@@ -9,13 +9,16 @@ of an exception.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.confined import RefusedFile, open_confined
 from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.project import project_root
 from reconciler.spec.places import KeyPath, NodePlace
 
 # A spec has hundreds of nodes; this bounds the work an alias bomb ("billion laughs") can cause.
@@ -49,11 +52,18 @@ class _TooManyNodes(Exception):
     pass
 
 
-def read_yaml_file(path: Path) -> YamlDocument:
+def read_yaml_file(path: Path, root: Path | None = None) -> YamlDocument:
+    """``path`` read and parsed, if it resolves to a regular file inside ``root`` (default:
+    the project root of its folder); otherwise one located error, and nothing of it read."""
     display = relpath(path)
     doc = YamlDocument(path=path, display=display)
     try:
-        raw = path.read_bytes()
+        with open_confined(path, root or project_root(path.parent), "spec file") as stream:
+            raw = stream.read()
+    except RefusedFile as exc:
+        doc.display = _as_written(path)
+        doc.diagnostics.append(Diagnostic.error(str(exc), Location(doc.display)))
+        return doc
     except OSError as exc:
         doc.diagnostics.append(
             Diagnostic.error(f"cannot read file: {exc.strerror or exc}", Location(display))
@@ -63,6 +73,13 @@ def read_yaml_file(path: Path) -> YamlDocument:
     if text is not None:
         parse_into(text, doc)
     return doc
+
+
+def _as_written(path: Path) -> str:
+    """The path of a refused file as written (``relpath`` resolves, which would name the
+    target of a symlink instead of the link)."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return os.path.abspath(path) if relative.startswith("..") else relative
 
 
 def parse_yaml(text: str, display: str, path: Path | None = None) -> YamlDocument:
