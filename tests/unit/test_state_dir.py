@@ -45,7 +45,7 @@ def test_a_lock_file_committed_as_a_symlink_is_refused_and_its_target_untouched(
     path.parent.mkdir(parents=True)
     path.symlink_to(target)
     with pytest.raises(UnsafePathError, match=r"locks/prod.lock is a symlink"):
-        LocalFileLock(path, "alice@ci", anchor=repo).acquire(0)
+        LocalFileLock(path, "alice@ci").acquire(0)
     assert target.read_text() == PRECIOUS
 
 
@@ -64,7 +64,7 @@ def test_a_fifo_where_the_lock_file_goes_is_refused(repo: Path) -> None:
     path.parent.mkdir(parents=True)
     os.mkfifo(path)  # opening it to write would block without the non-blocking open
     with pytest.raises(UnsafePathError, match="not a file"):
-        LocalFileLock(path, anchor=repo).acquire(0)
+        LocalFileLock(path).acquire(0)
 
 
 def test_a_cache_committed_as_a_symlink_fails_validate_and_writes_nothing_there(
