@@ -131,3 +131,20 @@ def test_the_emulator_default_data_dir_refuses_a_symlink(repo: Path, tmp_path: P
     assert result.exit_code == 1
     assert ".reconciler is a symlink" in result.output
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_emulator_replaces_a_symlinked_certificate_file_instead_of_writing_through_it(
+    tmp_path: Path,
+) -> None:
+    from reconciler.emulator.server import _certificates
+
+    data_dir = tmp_path / "emulator"
+    data_dir.mkdir()
+    target = tmp_path / "bashrc"
+    target.write_text(PRECIOUS)
+    for name in ("server.pem", "server-key.pem", "ca-key.pem.tmp"):
+        (data_dir / name).symlink_to(target)
+    _certificates(data_dir)
+    assert target.read_text() == PRECIOUS
+    assert not (data_dir / "server.pem").is_symlink()
+    assert (data_dir / "server-key.pem").stat().st_mode & 0o777 == 0o600
