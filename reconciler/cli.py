@@ -384,8 +384,9 @@ def emulator() -> None:
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".reconciler/emulator"),
-    show_default=True,
+    default=None,
+    help="Where the emulator keeps its state (default: .reconciler/emulator in the project "
+    "root, the nearest folder above holding .git, else the working directory).",
 )
 @click.option(
     "--seed",
@@ -413,7 +414,7 @@ def emulator() -> None:
 def serve(
     host: str,
     port: int,
-    data_dir: Path,
+    data_dir: Path | None,
     seed: Path | None,
     speed: float,
     latency_ms: int,
@@ -426,6 +427,8 @@ def serve(
         raise NotBuiltError(
             f"error: the emulator is not available: {exc} (install the `emulator` extra)"
         ) from exc
+    if data_dir is None:
+        data_dir = _default_emulator_dir()
     run_server(
         host=host,
         port=port,
@@ -435,6 +438,16 @@ def serve(
         latency_ms=latency_ms,
         provision_seconds=provision_seconds,
     )
+
+
+def _default_emulator_dir() -> Path:
+    """``.reconciler/emulator`` in the project root of the working directory, made without
+    following a symlink (UnsafePathError naming it otherwise)."""
+    from reconciler.project import STATE_DIR, project_root
+    from reconciler.state_dir import ensure_dir
+
+    project = project_root(Path.cwd())
+    return ensure_dir(project, project / STATE_DIR / "emulator")
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ def validate(
     spec, diagnostics = read_spec(root, environ=environ, catalog=catalog, allow_env=allow_env)
     spec_ok = not diagnostics.has_errors
     spec.warnings = diagnostics.warnings
-    checks = _DatasetChecks(spec, catalog, cache_dir or cache_root())
+    checks = _DatasetChecks(spec, catalog, cache_dir or cache_root(spec.project_root))
     with environment_values(spec.env_values):
         checks.run()
     diagnostics.extend(checks.diagnostics)
@@ -113,7 +113,7 @@ class _DatasetChecks:
     def run(self) -> None:
         profiles = self._profiles()
         for name, dataset in self.spec.datasets.items():
-            if file_problem(dataset.path) is not None:
+            if file_problem(dataset.path, self.spec.project_root) is not None:
                 continue  # reported by the spec checks
             wanted = profiles.get(name, {_DEFAULT_PROFILE})
             self._inspect(name, sorted(wanted, key=_Profile.order))
@@ -138,11 +138,12 @@ class _DatasetChecks:
         return _Profile(info.encoding, info.max_example_tokens, info.vision)
 
     def _read(
-        self, name: str, path: Path, profile: _Profile, fmt: str | None
+        self, name: str, path: Path, root: Path, profile: _Profile, fmt: str | None
     ) -> DatasetReport | None:
         try:
             return inspect_dataset(
                 path,
+                root=root,
                 format=fmt,
                 encoding=profile.encoding,
                 max_example_tokens=profile.max_example_tokens,
@@ -160,7 +161,7 @@ class _DatasetChecks:
         dataset = self.spec.datasets[name]
         first: DatasetReport | None = None
         for profile in profiles:
-            report = self._read(name, dataset.path, profile, dataset.format)
+            report = self._read(name, dataset.path, self.spec.project_root, profile, dataset.format)
             if report is None:
                 return
             self.add(report.diagnostics)
@@ -184,13 +185,19 @@ class _DatasetChecks:
         where = self.spec.location("datasets", name, "split")
         try:
             parts = split_dataset(
-                dataset.path, split.validation, split.seed, out_dir, cache_dir=self.cache_dir
+                dataset.path,
+                split.validation,
+                split.seed,
+                out_dir,
+                cache_dir=self.cache_dir,
+                root=self.spec.project_root,
             )
         except (OSError, ReconcilerError) as exc:
             self.add([Diagnostic.error(f"cannot split dataset {name}: {exc}", where)])
             return
         for part, path in zip(("train", "validation"), parts, strict=True):
-            report = self._read(name, path, profile, whole.format)
+            # The parts are the tool's own files, read within the cache that holds them.
+            report = self._read(name, path, self.cache_dir, profile, whole.format)
             if report is None:
                 continue
             self.reports[f"{name}:{part}"] = report

@@ -26,6 +26,7 @@ from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import make_progress
 from reconciler.apply.summary import render_summary
 from reconciler.azure.observe import Observation
+from reconciler.confined import RootedPath
 from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
@@ -36,9 +37,13 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 
 
-def _dataset_paths(prepared: Prepared) -> dict[str, Path]:
-    """Where each dataset's bytes are (split parts live in the cache), absolute."""
-    return {name: report.path.resolve() for name, report in prepared.validation.datasets.items()}
+def _dataset_paths(prepared: Prepared) -> dict[str, RootedPath]:
+    """Where each dataset's bytes are (split parts live in the cache), and the root each must
+    still resolve inside when it is read again for the upload."""
+    return {
+        name: RootedPath(report.path, report.root)
+        for name, report in prepared.validation.datasets.items()
+    }
 
 
 def run_apply(
@@ -115,7 +120,10 @@ def _apply(
     prepared = prepare(spec_dir, on_warning=warn, allow_env=allow_env)
     stack = prepared.spec.stack
     command = "reconciler apply " + shlex.quote(str(target))
-    lock = LocalFileLock(lock_path(Path.cwd(), stack), stack=stack, command=command)
+    # In the project root, not the working directory: two applies of one project started
+    # from different folders must find the same lock.
+    project = prepared.spec.project_root
+    lock = LocalFileLock(lock_path(project, stack), stack=stack, command=command, anchor=project)
 
     def waiting(message: str) -> None:
         err.write(f"{message}\n")

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 from reconciler.apply.retry import RetryPolicy, describe, retry_call
@@ -15,6 +14,7 @@ from reconciler.apply.scheduler import TaskContext
 from reconciler.azure.clients import Clients
 from reconciler.azure.observe import AccountAccess
 from reconciler.azure.target import Target
+from reconciler.confined import RootedPath
 from reconciler.plan.desired import Desired
 from reconciler.plan.observed import Observed
 
@@ -64,7 +64,7 @@ class ApplyContext:
         access: Mapping[str, AccountAccess],
         clients: Clients,
         target: Target,
-        dataset_paths: Mapping[str, Path],
+        dataset_paths: Mapping[str, RootedPath],
         replace: frozenset[str],
         options: ExecOptions,
         clock: Callable[[], float] = time.monotonic,

@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from reconciler.apply.context import ApplyContext, ExecOptions
 from reconciler.apply.progress import Progress
@@ -30,6 +29,7 @@ from reconciler.apply.steps_jobs import job_label, run_job
 from reconciler.azure.clients import Clients
 from reconciler.azure.observe import AccountAccess
 from reconciler.azure.target import Target
+from reconciler.confined import RootedPath
 from reconciler.plan.desired import Desired
 from reconciler.plan.model import Action, Change, Plan, ResourceType
 from reconciler.plan.observed import Observed
@@ -100,7 +100,7 @@ def execute(
     access: Mapping[str, AccountAccess],
     clients: Clients,
     target: Target,
-    dataset_paths: Mapping[str, Path],
+    dataset_paths: Mapping[str, RootedPath],
     replace: frozenset[str],
     options: ExecOptions,
     progress: Progress,

@@ -6,7 +6,11 @@ releases the lock). While another apply holds the lock, ``on_wait`` is called on
 2026-11-23T09:12:00Z"; after ``timeout`` seconds (``--lock-timeout``) ``LockError`` says who
 holds it.
 
-``LocalFileLock`` keeps ``.reconciler/locks/<stack>.lock``. Mutual exclusion comes from
+``LocalFileLock`` keeps ``<project root>/.reconciler/locks/<stack>.lock`` (the project root, not
+the working directory: applies started from two folders of one checkout exclude each other).
+Its folders are made and its file opened without following symlinks (``state_dir``): a
+committed ``.reconciler/locks/<stack>.lock -> ~/.bashrc`` is an error naming it, never
+truncated. Mutual exclusion comes from
 ``fcntl.flock`` on that file, not from its existence: the kernel drops the lock when the holder's
 process ends, however it ends (SIGKILL included), so a stale lock never blocks anyone and there
 is nothing to clean up. The file's content, JSON ``{owner, host, pid, started_at, command}``
@@ -37,6 +41,7 @@ from types import TracebackType
 
 from reconciler.apply.progress import utc_stamp
 from reconciler.errors import LockError
+from reconciler.state_dir import open_file, open_file_readonly
 
 POLL_SECONDS = 0.1
 
@@ -156,11 +161,14 @@ class LocalFileLock(StackLock):
         *,
         stack: str | None = None,
         command: str = "",
+        anchor: Path | None = None,
         poll_seconds: float = POLL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.path = path
+        # The trusted folder below which no symlink is followed (the project root).
+        self.anchor = anchor if anchor is not None else path.parent
         self.owner = owner or default_owner()
         self.stack = stack or path.name.removesuffix(".lock")
         self.command = command
@@ -173,7 +181,9 @@ class LocalFileLock(StackLock):
     def holder(self) -> LockHolder | None:
         """Who the lock file names (the current holder while the lock is held)."""
         try:
-            return LockHolder.from_json(self.path.read_text(encoding="utf-8"))
+            fd = open_file_readonly(self.anchor, self.path)
+            with os.fdopen(fd, "rb") as stream:
+                return LockHolder.from_json(stream.read().decode("utf-8", "replace"))
         except OSError:
             return None
 
@@ -198,8 +208,7 @@ class LocalFileLock(StackLock):
     ) -> LockHandle:
         if self._handle is not None and not self._handle.released:
             raise LockError(f"the lock on stack {self.stack} is already held by this process")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = open_file(self.anchor, self.path, os.O_RDWR | os.O_CREAT)
         try:
             deadline = self._clock() + max(0.0, timeout)
             told = False

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
 from reconciler.apply.progress import human_bytes
 from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.azure import lookup, write
+from reconciler.confined import RefusedFile, RootedPath
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, file_state
 
@@ -54,9 +54,9 @@ def file_label(change: Change) -> str:
     return f"upload {after.get('dataset')} ({size}) to {after.get('account_name')}"
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(source: RootedPath) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with source.open() as stream:
         while chunk := stream.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -91,8 +91,13 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         file_id = str(found["id"])
         ctx.update(f"{file_id} already holds this content in {name}")
     else:
-        path = app.dataset_paths.get(dataset) or Path(shown)
-        actual = sha256_of(path)
+        source = app.dataset_paths.get(dataset)
+        if source is None:  # only validated files are uploaded
+            return Outcome.failed(f"dataset {dataset} was not validated in this run; not uploaded")
+        try:
+            actual = sha256_of(source)
+        except RefusedFile as exc:
+            return Outcome.failed(str(exc))
         if actual != sha256:
             return Outcome.failed(
                 f"{shown} changed since it was validated (sha256 {actual[:12]}…, "
@@ -106,7 +111,7 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
             ctx,
             f"upload {shown} to {name}",
             lambda: write.upload_file(
-                client, name, path, str(after["filename"]), on_progress=ctx.upload
+                client, name, source, str(after["filename"]), on_progress=ctx.upload
             ),
             before_retry=look_again,
             idempotent=False,

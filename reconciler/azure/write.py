@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import openai
@@ -26,6 +25,7 @@ from reconciler.azure.errors import mapped
 from reconciler.azure.job_request import JobRequest
 from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.read import JSON, _dump
+from reconciler.confined import RootedPath
 
 #: above this, the files API refuses an upload and the uploads API (parts) is used
 FILES_API_MAX_BYTES = 512 * 1024 * 1024
@@ -65,32 +65,36 @@ class _CountingReader(io.RawIOBase):
 def upload_file(
     client: openai.OpenAI,
     account: str,
-    path: Path,
+    source: RootedPath,
     filename: str,
     *,
     on_progress: Progress | None = None,
     part_bytes: int = PART_BYTES,
     files_api_max: int = FILES_API_MAX_BYTES,
 ) -> JSON:
-    """Upload a dataset, streamed; memory stays bounded by one part whatever the file's size."""
-    size = path.stat().st_size
+    """Upload a dataset, streamed; memory stays bounded by one part whatever the file's size.
+
+    ``source`` is opened only if it still resolves to a regular file inside its root.
+    """
+    path = source.path
+    size = source.stat().st_size
     if size <= files_api_max:
-        with mapped(f"upload {path.name} to {account} as {filename}"), path.open("rb") as raw:
+        with mapped(f"upload {path.name} to {account} as {filename}"), source.open() as raw:
             reader = io.BufferedReader(_CountingReader(raw, size, on_progress), 1024 * 1024)
             return _dump(client.files.create(file=(filename, reader), purpose="fine-tune"))
-    return _upload_in_parts(client, account, path, filename, size, on_progress, part_bytes)
+    return _upload_in_parts(client, account, source, filename, size, on_progress, part_bytes)
 
 
 def _upload_in_parts(
     client: openai.OpenAI,
     account: str,
-    path: Path,
+    source: RootedPath,
     filename: str,
     size: int,
     on_progress: Progress | None,
     part_bytes: int,
 ) -> JSON:
-    operation = f"upload {path.name} to {account} as {filename} (uploads API)"
+    operation = f"upload {source.path.name} to {account} as {filename} (uploads API)"
     with mapped(operation):
         upload = client.uploads.create(
             bytes=size, filename=filename, mime_type="text/jsonl", purpose="fine-tune"
@@ -99,7 +103,7 @@ def _upload_in_parts(
     part_ids: list[str] = []
     sent = 0
     try:
-        with path.open("rb") as raw:
+        with source.open() as raw:
             while chunk := raw.read(part_bytes):
                 with mapped(f"{operation}: part {len(part_ids) + 1}"):
                     part = client.uploads.parts.create(upload_id, data=chunk)

@@ -9,7 +9,8 @@ Layout under ``cache_root()``::
 
 Every write goes to a temporary file renamed into place, so a reader never sees half an
 entry; an entry that cannot be read or parsed is treated as missing. The cache only saves
-time: failing to write it is not an error.
+time: failing to write it is not an error. It is never written or read through a symlink
+(``state_dir``): a symlink where one of its folders should be is an ``UnsafePathError``.
 """
 
 from __future__ import annotations
@@ -17,40 +18,39 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from reconciler.confined import RefusedFile, confined_stat
 from reconciler.errors import Diagnostic, Location, SpecError
+from reconciler.project import STATE_DIR
+from reconciler.state_dir import ensure_dir, read_file
+from reconciler.state_dir import write_atomic as write_state
 
 CACHE_ENV = "RECONCILER_CACHE_DIR"
 
 
-def cache_root() -> Path:
-    """``$RECONCILER_CACHE_DIR``, else ``.reconciler/cache`` in the working directory."""
+def cache_root(project: Path) -> Path:
+    """``$RECONCILER_CACHE_DIR`` (the user's explicit choice, trusted as given), else
+    ``<project root>/.reconciler/cache``, made a real folder: a symlink on the way is an
+    UnsafePathError naming it (other failures only cost the cache)."""
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured)
-    return Path.cwd() / ".reconciler" / "cache"
-
-
-def stat_file(path: Path, display: str) -> os.stat_result:
-    """``os.stat`` of a dataset, as a located error when it is missing or not a file."""
+    root = project / STATE_DIR / "cache"
     try:
-        result = path.stat()
-    except FileNotFoundError as exc:
-        raise SpecError([Diagnostic.error("dataset file not found", Location(display))]) from exc
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        reason = getattr(exc, "strerror", None) or exc
-        raise SpecError(
-            [Diagnostic.error(f"cannot read the file: {reason}", Location(display))]
-        ) from exc
-    if stat.S_ISDIR(result.st_mode):
-        raise SpecError([Diagnostic.error("is a directory, not a JSONL file", Location(display))])
-    if not stat.S_ISREG(result.st_mode):
-        raise SpecError([Diagnostic.error("is not a regular file", Location(display))])
-    return result
+        return ensure_dir(project, root)
+    except OSError:
+        return root
+
+
+def stat_file(path: Path, display: str, root: Path) -> os.stat_result:
+    """``lstat`` of a dataset that resolves to a regular file inside ``root``, else a located
+    error (nothing of the file is read)."""
+    try:
+        return confined_stat(path, root, "dataset file")
+    except RefusedFile as exc:
+        raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
 
 
 def unchanged(path: Path, before: os.stat_result) -> bool:
@@ -61,19 +61,11 @@ def unchanged(path: Path, before: os.stat_result) -> bool:
     return (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
-def write_atomic(target: Path, data: bytes) -> bool:
-    """Write ``data`` to ``target`` through a temporary file and a rename; False on failure."""
+def write_atomic(anchor: Path, target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` (below ``anchor``) atomically; False on failure."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        write_state(anchor, target, data)
     except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
         return False
     return True
 
@@ -122,14 +114,12 @@ class Cache:
     def entry(self, kind: str, name: str) -> Path:
         return self.root / kind / f"{name}.json"
 
-    @staticmethod
-    def read_json(entry: Path) -> dict[str, Any] | None:
+    def read_json(self, entry: Path) -> dict[str, Any] | None:
         try:
-            data = json.loads(entry.read_bytes())
+            data = json.loads(read_file(self.root, entry))
         except (OSError, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None
 
-    @staticmethod
-    def write_json(entry: Path, data: dict[str, Any]) -> bool:
-        return write_atomic(entry, json.dumps(data, separators=(",", ":")).encode())
+    def write_json(self, entry: Path, data: dict[str, Any]) -> bool:
+        return write_atomic(self.root, entry, json.dumps(data, separators=(",", ":")).encode())

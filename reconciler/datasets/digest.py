@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reconciler.confined import RefusedFile, open_confined
 from reconciler.datasets.cache import Cache, cache_root, stat_file
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
+from reconciler.project import project_root
 
 EXAMPLE_DIGEST_BYTES = 16
 _BLOCK = 1 << 20
@@ -28,22 +30,28 @@ def example_digest(example: dict[str, Any]) -> bytes:
     return hashlib.blake2b(data, digest_size=EXAMPLE_DIGEST_BYTES).digest()
 
 
-def sha256_file(path: Path, cache_dir: Path | None = None) -> str:
-    """The sha256 (hex) of a file's bytes; remembered by (absolute path, size, mtime_ns)."""
+def sha256_file(path: Path, cache_dir: Path | None = None, *, root: Path | None = None) -> str:
+    """The sha256 (hex) of a file's bytes; remembered by (absolute path, size, mtime_ns).
+
+    The file must resolve inside ``root`` (default: the project root of its folder).
+    """
     path = Path(path)
     display = relpath(path)
-    before = stat_file(path, display)
-    cache = Cache(cache_dir if cache_dir is not None else cache_root())
+    root = root if root is not None else project_root(path.parent)
+    before = stat_file(path, display, root)
+    cache = Cache(cache_dir if cache_dir is not None else cache_root(root))
     known = cache.sha256_for(path, before)
     if known is not None:
         return known
     digest = hashlib.sha256()
     size = 0
     try:
-        with open(path, "rb") as stream:
+        with open_confined(path, root, "dataset file") as stream:
             while block := stream.read(_BLOCK):
                 digest.update(block)
                 size += len(block)
+    except RefusedFile as exc:
+        raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
     except OSError as exc:
         raise SpecError(
             [Diagnostic.error(f"cannot read the file: {exc.strerror or exc}", Location(display))]

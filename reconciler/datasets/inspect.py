@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.confined import RootedPath
 from reconciler.datasets.cache import Cache, cache_root, stat_file
 from reconciler.datasets.report import FORMATS, DatasetReport, ScanResult
 from reconciler.datasets.scan import ScanOptions, scan
 from reconciler.datasets.tokens import check_encoding_name
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
+from reconciler.project import project_root
+from reconciler.state_dir import ensure_dir
 
 # Part of every cached result's key: bump it when a check or a count changes.
 VALIDATOR_VERSION = 1
@@ -23,6 +26,7 @@ def inspect_dataset(
     allow_images: bool = False,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    root: Path | None = None,
 ) -> DatasetReport:
     """Check a JSONL dataset line by line and count its tokens, in one streaming pass.
 
@@ -37,24 +41,36 @@ def inspect_dataset(
     The sha256 is remembered by (absolute path, size, mtime_ns) and the result by (sha256,
     options) under ``cache_dir`` (default ``cache_root()``): a second call on an unchanged
     file reads two cache entries and not the file (nor loads the tokenizer).
+
+    The file must resolve to a regular file inside ``root`` (default: the project root of its
+    folder); otherwise SpecError, and nothing of it is read.
     """
     path = Path(path)
     display = relpath(path)
     options = _options(display, format, encoding, max_example_tokens, allow_images, workers)
-    root = cache_dir if cache_dir is not None else cache_root()
-    cache = Cache(root)
-    before = stat_file(path, display)
+    root = root if root is not None else project_root(path.parent)
+    cache = Cache(cache_dir if cache_dir is not None else cache_root(root))
+    before = stat_file(path, display, root)
     key = f"v{VALIDATOR_VERSION}-{options.key()}"
     sha256 = cache.sha256_for(path, before)
     if sha256 is not None:
         stored = cache.read_json(cache.entry("reports", f"{sha256}-{key}"))
         cached = ScanResult.from_json(stored) if stored is not None else None
         if cached is not None and cached.sha256 == sha256:
-            return cached.report(path, display, from_cache=True)
-    result = scan(path, display, options, root / "tiktoken")
+            return cached.report(path, root, display, from_cache=True)
+    result = scan(RootedPath(path, root), display, options, _tokenizer_dir(cache))
     cache.remember_sha256(path, before, result.sha256, result.bytes)
     cache.write_json(cache.entry("reports", f"{result.sha256}-{key}"), result.to_json())
-    return result.report(path, display)
+    return result.report(path, root, display)
+
+
+def _tokenizer_dir(cache: Cache) -> Path:
+    """``<cache>/tiktoken``, a real folder (a symlink there is an UnsafePathError)."""
+    folder = cache.root / "tiktoken"
+    try:
+        return ensure_dir(cache.root, folder)
+    except OSError:
+        return folder  # the tokenizer falls back to a per-user temp folder
 
 
 def _options(

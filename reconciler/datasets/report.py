@@ -20,6 +20,9 @@ FORMATS: tuple[Format, ...] = ("chat", "preference")
 @dataclass
 class DatasetReport:
     path: Path
+    # What the file was read within (the project root, or the cache for a split's parts):
+    # whoever reads it again (apply's upload) stays inside the same root.
+    root: Path
     sha256: str
     bytes: int
     format: Format
@@ -54,9 +57,12 @@ class ScanResult:
     example_digests: frozenset[builtins.bytes]
     system_prompts: int
 
-    def report(self, path: Path, display: str, *, from_cache: bool = False) -> DatasetReport:
+    def report(
+        self, path: Path, root: Path, display: str, *, from_cache: bool = False
+    ) -> DatasetReport:
         return DatasetReport(
             path=path,
+            root=root,
             sha256=self.sha256,
             bytes=self.bytes,
             format=self.format,

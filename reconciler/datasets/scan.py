@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets import reader as reader_module
 from reconciler.datasets.chat import check_chat
 from reconciler.datasets.counting import TokenPipeline
@@ -267,11 +268,11 @@ class _Scan:
         return found
 
 
-def scan(path: Path, display: str, options: ScanOptions, tokenizer_dir: Path) -> ScanResult:
-    """Read ``path`` once and check everything; raises SpecError only if it cannot be read."""
+def scan(source: RootedPath, display: str, options: ScanOptions, tokenizer_dir: Path) -> ScanResult:
+    """Read ``source`` once and check everything; raises SpecError only if it cannot be read."""
     state = _Scan(options, tokenizer_dir)
     try:
-        with open(path, "rb") as stream:
+        with source.open() as stream:
             reader = LineReader(stream)
             try:
                 for number, raw in reader:
@@ -279,6 +280,8 @@ def scan(path: Path, display: str, options: ScanOptions, tokenizer_dir: Path) ->
                 file_problems = state.finish(reader)
             finally:
                 state.pipeline.close()  # stops the workers if anything went wrong
+    except RefusedFile as exc:
+        raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
     except OSError as exc:
         raise SpecError(
             [Diagnostic.error(f"cannot read the file: {exc.strerror or exc}", Location(display))]

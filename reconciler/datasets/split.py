@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets.cache import Cache, cache_root, stat_file, unchanged
 from reconciler.datasets.reader import TOO_LONG, UTF8_BOM, LineReader
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
+from reconciler.project import project_root
+from reconciler.state_dir import ensure_dir
 
 _SCALE = 1 << 64
 
@@ -57,12 +60,15 @@ def split_dataset(
     out_dir: Path,
     *,
     cache_dir: Path | None = None,
+    root: Path | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<stem>.train.<sha>.jsonl`` and ``<stem>.validation.<sha>.jsonl`` into out_dir.
 
     ``<sha>`` is the start of each file's own sha256 (content-addressed: the same input and
     seed give the same names). Blank lines are dropped; a UTF-8 byte-order mark is kept on
     both outputs. A repeated call on an unchanged file returns the files already written.
+    The input must resolve inside ``root`` (default: the project root of its folder); an
+    ``out_dir`` inside the cache is made without following symlinks.
     """
     path, out_dir = Path(path), Path(out_dir)
     display = relpath(path)
@@ -75,8 +81,10 @@ def split_dataset(
         )
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SpecError([Diagnostic.error("split seed must be an integer", where)])
-    before = stat_file(path, display)
-    cache = Cache(cache_dir if cache_dir is not None else cache_root())
+    root = root if root is not None else project_root(path.parent)
+    before = stat_file(path, display, root)
+    cache = Cache(cache_dir if cache_dir is not None else cache_root(root))
+    source = RootedPath(path, root)
     source_sha = cache.sha256_for(path, before)
     entry_name = f"{validation!r}-{seed}"
     if source_sha is not None:
@@ -85,7 +93,7 @@ def split_dataset(
             return done
 
     try:
-        return _split(path, display, validation, seed, out_dir, cache, before, entry_name)
+        return _split(source, display, validation, seed, out_dir, cache, before, entry_name)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SpecError(
@@ -94,7 +102,7 @@ def split_dataset(
 
 
 def _split(
-    path: Path,
+    source: RootedPath,
     display: str,
     validation: float,
     seed: int,
@@ -105,15 +113,16 @@ def _split(
 ) -> tuple[Path, Path]:
     seed_key = hashlib.sha256(f"reconciler-split:{seed}".encode()).digest()
     threshold = int(validation * _SCALE)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result, reader = _write(path, display, seed_key, threshold, out_dir)
+    _make_out_dir(out_dir, cache)
+    path = source.path
+    result, reader = _write(source, display, seed_key, threshold, out_dir)
     adjusted = threshold
     if result.validation.lines == 0 and result.lowest_train is not None:
         adjusted = result.lowest_train + 1
     elif result.train.lines == 0 and result.highest_validation is not None:
         adjusted = result.highest_validation
     if adjusted != threshold:
-        second, _ = _write(path, display, seed_key, adjusted, out_dir)
+        second, _ = _write(source, display, seed_key, adjusted, out_dir)
         if second.train.lines and second.validation.lines:
             _discard(result)
             result = second
@@ -161,6 +170,15 @@ def _cached(cache: Cache, name: str, out_dir: Path) -> tuple[Path, Path] | None:
     return found[0], found[1]
 
 
+def _make_out_dir(out_dir: Path, cache: Cache) -> None:
+    """``out_dir`` made; below the cache (where validate puts splits) never through a symlink."""
+    inside_cache = os.path.abspath(out_dir).startswith(os.path.abspath(cache.root) + os.sep)
+    if inside_cache:
+        ensure_dir(cache.root, out_dir)
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)  # a folder the caller chose
+
+
 def _open_side(out_dir: Path) -> _Side:
     fd, name = tempfile.mkstemp(dir=out_dir, prefix=".split-", suffix=".part")
     return _Side(Path(name), os.fdopen(fd, "wb"), hashlib.sha256())
@@ -172,7 +190,7 @@ def _discard(result: _Pass) -> None:
 
 
 def _write(
-    path: Path, display: str, seed_key: bytes, threshold: int, out_dir: Path
+    source: RootedPath, display: str, seed_key: bytes, threshold: int, out_dir: Path
 ) -> tuple[_Pass, LineReader]:
     train = _open_side(out_dir)
     try:
@@ -183,8 +201,8 @@ def _write(
         raise
     result = _Pass(train, validation)
     try:
-        with result.train.stream, result.validation.stream, open(path, "rb") as source:
-            reader = LineReader(source)
+        with result.train.stream, result.validation.stream, source.open() as stream:
+            reader = LineReader(stream)
             started = False
             for number, raw in reader:
                 if raw is TOO_LONG:
@@ -217,6 +235,9 @@ def _write(
                         )
                     ]
                 )
+    except RefusedFile as exc:
+        _discard(result)
+        raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
     except OSError as exc:
         _discard(result)
         raise SpecError(

@@ -37,6 +37,7 @@ from reconciler.emulator.state import (
 )
 from reconciler.emulator.store import Store
 from reconciler.errors import ReconcilerError
+from reconciler.state_dir import write_atomic
 
 
 class EmulatorSetupError(ReconcilerError):
@@ -44,13 +45,8 @@ class EmulatorSetupError(ReconcilerError):
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (keys, token)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    """Write a file only its owner can read (keys, token), never through a symlink."""
+    write_atomic(path.parent, path, data, mode=0o600)
 
 
 def _certificates(data_dir: Path) -> tuple[Path, Path, Path]:
@@ -61,10 +57,10 @@ def _certificates(data_dir: Path) -> tuple[Path, Path, Path]:
     else:
         ca = trustme.CA(organization_name="reconciler emulator")
         _write_private(ca_key, ca.private_key_pem.bytes())
-        ca_cert.write_bytes(ca.cert_pem.bytes())
+        write_atomic(data_dir, ca_cert, ca.cert_pem.bytes())
     leaf = ca.issue_cert("127.0.0.1", "localhost")
     cert, key = data_dir / "server.pem", data_dir / "server-key.pem"
-    cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    write_atomic(data_dir, cert, b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
     _write_private(key, leaf.private_key_pem.bytes())
     return ca_cert, cert, key
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.project import is_inside, project_root
 from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import EnvPolicy, EnvResult, substitute_env
 from reconciler.spec.errors import describe, did_you_mean
@@ -29,17 +31,20 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 def find_spec_files(root: Path) -> list[Path]:
     """Every ``*.yaml`` / ``*.yml`` below ``root``, sorted by path.
 
-    Hidden files and folders (``.git``, ``.reconciler``) are not part of a spec.
+    Hidden files and folders (``.git``, ``.reconciler``) are not part of a spec. Symlinked
+    folders are not entered; a symlinked file is listed (reading it checks where it leads).
     """
     if root.is_file():
         return [root]
     found: list[Path] = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix.lower() in SPEC_SUFFIXES and path.is_file():
-            found.append(path)
+    for folder, subfolders, names in os.walk(root, followlinks=False):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in names:
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix.lower() not in SPEC_SUFFIXES:
+                continue
+            if path.is_symlink() or path.is_file():  # a link is checked when read, not here
+                found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).parts)
 
 
@@ -80,6 +85,7 @@ def locate_key_in(doc: YamlDocument, path: KeyPath) -> Location:
 @dataclass
 class MergedSpec:
     root: Path
+    project_root: Path
     files: list[Path] = field(default_factory=list)
     stack: str | None = None
     entries: dict[str, dict[str, Entry]] = field(
@@ -99,10 +105,21 @@ def merge_spec_files(
     """Every spec file below ``root`` read and merged; ``policy`` says which ``${env:}``
     variables the files may read (default: only the fixed rule's)."""
     policy = policy if policy is not None else EnvPolicy()
-    merged = MergedSpec(root=root)
+    project = project_root(root)
+    merged = MergedSpec(root=root, project_root=project)
     root_place = Location(relpath(root))
     if not root.exists():
         merged.diagnostics.append(Diagnostic.error("spec directory not found", root_place))
+        merged.complete = False
+        return merged
+    if not is_inside(root.resolve(), project):
+        merged.diagnostics.append(
+            Diagnostic.error(
+                f"the spec directory resolves outside its project root {project}; "
+                "nothing in it is read",
+                Location(str(root)),
+            )
+        )
         merged.complete = False
         return merged
     merged.files = find_spec_files(root)
@@ -116,7 +133,7 @@ def merge_spec_files(
     # The whole stack shares one budget of expanded characters (yaml_loader.MAX_EXPANDED_CHARS).
     budget = MAX_EXPANDED_CHARS
     for path in merged.files:
-        doc = read_yaml_file(path, budget=budget)
+        doc = read_yaml_file(path, project, budget=budget)
         budget -= doc.expanded_chars
         merged.diagnostics.extend(doc.diagnostics)
         if doc.data is None:

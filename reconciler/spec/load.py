@@ -10,8 +10,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.catalog import Catalog, load_catalog
+from reconciler.confined import describe_refusal
 from reconciler.errors import Diagnostic, Diagnostics, Location, ReconcilerError, SpecError, relpath
-from reconciler.quoting import cut, environment_values, quote
+from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
@@ -34,6 +35,8 @@ class Spec:
 
     root: Path
     stack: str
+    # What the spec may read (SPEC.md §5.1) and where the tool's state lives.
+    project_root: Path
     accounts: dict[str, Account] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
@@ -112,7 +115,13 @@ def read_spec(
     diagnostics = Diagnostics()
     merged = merge_spec_files(root, environ, policy)
     diagnostics.extend(merged.diagnostics)
-    spec = Spec(root=root, stack=merged.stack or "", files=merged.files, places=merged.places)
+    spec = Spec(
+        root=root,
+        stack=merged.stack or "",
+        project_root=merged.project_root,
+        files=merged.files,
+        places=merged.places,
+    )
     spec.env_values = merged.env_values
     with environment_values(spec.env_values):
         _check(spec, merged, policy, catalog, diagnostics)
@@ -201,7 +210,7 @@ def _store(
     if isinstance(model, Account):
         spec.accounts[name] = model
     elif isinstance(model, Dataset):
-        spec.datasets[name] = _resolve_dataset(name, model, entry, diagnostics)
+        spec.datasets[name] = _resolve_dataset(name, model, entry, spec.project_root, diagnostics)
     elif isinstance(model, Job):
         spec.jobs[name] = model
     elif isinstance(model, Deployment):
@@ -209,28 +218,20 @@ def _store(
 
 
 def _resolve_dataset(
-    name: str, dataset: Dataset, entry: Entry, diagnostics: Diagnostics
+    name: str, dataset: Dataset, entry: Entry, project: Path, diagnostics: Diagnostics
 ) -> Dataset:
     """The dataset with its path made absolute against the folder of the file naming it."""
     written = dataset.path
     folder = entry.doc.path.parent
     resolved = Path(os.path.abspath(written if written.is_absolute() else folder / written))
     place = entry.locate(("datasets", name, "path"))
-    problem = file_problem(resolved)
+    problem = file_problem(resolved, project)
     if problem is not None:
         diagnostics.error(problem, place)
     return dataset.model_copy(update={"path": resolved})
 
 
-def file_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a dataset file, or None."""
-    try:
-        if not path.exists():
-            return f"dataset file not found: {quote(relpath(path), plain=True)}"
-        if not path.is_file():
-            return f"dataset path is not a file: {quote(relpath(path), plain=True)}"
-    except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
-        # An OSError's text repeats the whole path: only its reason is shown.
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return f"invalid dataset path {quote(str(path))}: {cut(reason)}"
-    return None
+def file_problem(path: Path, project: Path) -> str | None:
+    """Why ``path`` cannot be read as a dataset file (not found, not a regular file, outside
+    the project root after symlinks), or None; nothing of the file is read."""
+    return describe_refusal(path, project, "dataset file")

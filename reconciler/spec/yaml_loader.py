@@ -9,13 +9,16 @@ of an exception.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.confined import RefusedFile, open_confined
 from reconciler.errors import Diagnostic, Location, relpath
+from reconciler.project import project_root
 from reconciler.quoting import cut, quote
 from reconciler.spec.places import KeyPath, NodePlace
 
@@ -67,15 +70,23 @@ TOO_LARGE = (
 )
 
 
-def read_yaml_file(path: Path, *, budget: int = MAX_EXPANDED_CHARS) -> YamlDocument:
-    """``path`` parsed; ``budget``: the characters of text it may expand to (what the files
-    read before it left of the stack's ``MAX_EXPANDED_CHARS``)."""
+def read_yaml_file(
+    path: Path, root: Path | None = None, *, budget: int = MAX_EXPANDED_CHARS
+) -> YamlDocument:
+    """``path`` read and parsed, if it resolves to a regular file inside ``root`` (default: the
+    project root of its folder); otherwise one located error, and nothing of it read.
+    ``budget``: the characters of text it may expand to (what the files read before it left of
+    the stack's ``MAX_EXPANDED_CHARS``)."""
     display = relpath(path)
     doc = YamlDocument(path=path, display=display)
     budget = max(budget, 0)
     try:
-        with path.open("rb") as file:
-            raw = file.read(budget + 1)  # never more than could be used
+        with open_confined(path, root or project_root(path.parent), "spec file") as stream:
+            raw = stream.read(budget + 1)  # never more than could be used
+    except RefusedFile as exc:
+        doc.display = _as_written(path)
+        doc.diagnostics.append(Diagnostic.error(str(exc), Location(doc.display)))
+        return doc
     except OSError as exc:
         doc.diagnostics.append(
             Diagnostic.error(f"cannot read file: {exc.strerror or exc}", Location(display))
@@ -89,6 +100,13 @@ def read_yaml_file(path: Path, *, budget: int = MAX_EXPANDED_CHARS) -> YamlDocum
     if text is not None:
         parse_into(text, doc, budget=budget)
     return doc
+
+
+def _as_written(path: Path) -> str:
+    """The path of a refused file as written (``relpath`` resolves, which would name the
+    target of a symlink instead of the link)."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return os.path.abspath(path) if relative.startswith("..") else relative
 
 
 def parse_yaml(

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from azure.mgmt.cognitiveservices.models import PatchResourceTagsAndSku, Sku
 
 from reconciler.apply.lock import LocalFileLock, lock_path
@@ -134,6 +135,30 @@ def test_apply_asks_first_and_refuses_without_a_terminal(
     assert set(admin.deployments("ask")) == {"aoai-swc/ask-a"}
 
 
+def test_applies_from_two_working_directories_of_one_checkout_share_one_lock(
+    env: dict[str, str], admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()  # the checkout: its root holds .reconciler/locks
+    spec = make_stack(
+        tmp_path / "specs" / "prod",
+        "twodirs",
+        datasets={"twodirs-train": chat_lines("two doors")},
+        deployments={"twodirs-a": deployment("ncus", BASE)},
+    ).root
+    monkeypatch.chdir(tmp_path)  # the first apply, run from the checkout's top
+    held = LocalFileLock(lock_path(tmp_path, "twodirs"), "alice@ci-runner-3").acquire(0)
+    try:
+        for elsewhere in (spec, tmp_path / "specs"):  # the second, from other folders
+            monkeypatch.chdir(elsewhere)
+            refused = apply(spec, lock_timeout=0)
+            assert refused.code == 1, refused.text
+            assert "held by alice@ci-runner-3" in refused.err
+            assert not (elsewhere / ".reconciler").exists()
+    finally:
+        held.release()
+    assert admin.deployments("twodirs") == {}
+
+
 def test_one_apply_per_stack_at_a_time(env: dict[str, str], admin: Admin, tmp_path: Path) -> None:
     spec = make_stack(
         tmp_path / "spec",
@@ -145,7 +170,8 @@ def test_one_apply_per_stack_at_a_time(env: dict[str, str], admin: Admin, tmp_pa
             "locked-b": deployment("ncus", BASE),
         },
     ).root
-    held = LocalFileLock(lock_path(tmp_path, "locked"), "alice@ci-runner-3").acquire(0)
+    # No .git above: the spec directory is the project root, where apply looks for the lock.
+    held = LocalFileLock(lock_path(spec, "locked"), "alice@ci-runner-3").acquire(0)
     try:
         refused = apply(spec, lock_timeout=0)
     finally:

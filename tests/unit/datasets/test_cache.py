@@ -93,12 +93,18 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path) -> None:
     assert not inspect_dataset(path, cache_dir=blocker / "cache").from_cache
 
 
-def test_cache_root_default_and_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_cache_root_is_in_the_project_root_unless_overridden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "repo"
+    project.mkdir()
+    monkeypatch.chdir(tmp_path)  # the working directory plays no part
     monkeypatch.delenv("RECONCILER_CACHE_DIR", raising=False)
-    assert cache_root() == tmp_path / ".reconciler" / "cache"
+    assert cache_root(project) == project / ".reconciler" / "cache"
+    assert (project / ".reconciler" / "cache").is_dir()
+    assert not (tmp_path / ".reconciler").exists()
     monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path / "elsewhere"))
-    assert cache_root() == tmp_path / "elsewhere"
+    assert cache_root(project) == tmp_path / "elsewhere"
 
 
 def test_sha256_file_is_cached_by_path_size_and_mtime(tmp_path: Path, cache: Path) -> None:

@@ -217,5 +217,5 @@ def test_bad_options_and_missing_files_are_spec_errors(tmp_path: Path, inspect: 
         inspect(tmp_path / "missing.jsonl")
     with pytest.raises(SpecError, match="is a directory"):
         inspect(tmp_path)
-    with pytest.raises(SpecError, match="cannot read the file"):
+    with pytest.raises(SpecError, match="invalid dataset file path"):
         inspect(Path("bad\0name.jsonl"))

@@ -168,7 +168,7 @@ def test_a_value_from_the_environment_is_named_never_shown(read: Reader) -> None
         diagnostics,
         "error: deployments.dep.name the value of ${env:RECONCILER_VAR_V} is not a valid deployment name",
     )
-    assert has(diagnostics, "error: invalid dataset path the value of ${env:RECONCILER_VAR_V}")
+    assert has(diagnostics, "error: invalid dataset file path the value of ${env:RECONCILER_VAR_V}")
     # A shorter value that passes the field's own rule reaches the reference and catalog checks.
     _, checked = read(
         {"a.yaml": text}, env={"AZURE_SUBSCRIPTION_ID": SUB, "RECONCILER_VAR_V": "Secret1"}

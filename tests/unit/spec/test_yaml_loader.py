@@ -125,7 +125,7 @@ def test_byte_order_marks_are_accepted(tmp_path: Path) -> None:
 
 def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
     doc = read_yaml_file(tmp_path / "absent.yaml")
-    assert has(doc.diagnostics, "error: cannot read file")
+    assert has(doc.diagnostics, "error: spec file not found")
 
 
 def test_non_scalar_key_is_an_error() -> None:
