@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -66,12 +66,38 @@ def _not_built(command: str, issue: str) -> NoReturn:
     raise NotBuiltError(f"error: `reconciler {command}` is not built yet ({issue}).")
 
 
+class _UsageError(click.UsageError):
+    exit_code = EXIT_ERROR
+
+    @staticmethod
+    def of(error: click.UsageError) -> click.UsageError:
+        if isinstance(error, _UsageError):
+            return error
+        return _UsageError(error.message, error.ctx)
+
+
 class _Group(click.Group):
-    """Turns every ReconcilerError into its message and exit 1: users never see a traceback."""
+    """Turns every ReconcilerError into its message and exit 1: users never see a traceback.
+    A usage error (unknown option, missing argument) exits 1 too: click's 2 is this tool's
+    "changes present" / "drift found", and a typo in CI must not read as drift (SPEC §5.2)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _UsageError.of(exc) from None
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _UsageError.of(exc) from None
         except ReconcilerError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:

@@ -58,3 +58,20 @@ def test_example_stack_has_the_required_shape() -> None:
     for name in ("clippy-train", "clippy-valid"):
         lines = (EXAMPLE / "data" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
         assert len(lines) >= 10
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--formt", "json"],
+        ["--bogus"],
+        ["emulator", "serve", "--nope"],
+        ["apply", "--timeout", "abc"],
+        ["drift", "a", "b"],
+        ["plan", "--format", "yaml"],
+    ],
+)
+def test_a_usage_error_exits_1_never_2_which_means_changes_or_drift(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "Usage:" in result.output or "Error:" in result.output
