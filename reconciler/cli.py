@@ -16,6 +16,7 @@ import click
 
 from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
+from reconciler.catalog.command import catalog as catalog_command
 from reconciler.console import use_color
 from reconciler.errors import NotBuiltError, ReconcilerError, capped
 
@@ -474,6 +475,9 @@ def _default_emulator_dir() -> Path:
 
     project = project_root(Path.cwd())
     return ensure_dir(project, project / STATE_DIR / "emulator")
+
+
+cli.add_command(catalog_command)
 
 
 def main() -> None:
