@@ -186,11 +186,17 @@ def test_shell_block_reconciler_commands_parse(
 
 
 def _reconciler_commands(text: str) -> list[list[str]]:
+    """Each `reconciler …` line's arguments, up to a shell operator (`&`, `|`, `;`, `>`)."""
     commands = []
     for line in text.replace("\\\n", " ").splitlines():
-        words = shlex.split(line, comments=True)
-        if words[:1] == ["reconciler"]:
-            commands.append(words[1:])
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        words = list(lexer)
+        if words[:1] != ["reconciler"]:
+            continue
+        operators = [i for i, w in enumerate(words) if w and set(w) <= set("&|;<>()")]
+        commands.append(words[1 : operators[0] if operators else None])
     return commands
 
 
@@ -199,6 +205,11 @@ def _parse(block: Block, args: list[str]) -> None:
     command: click.Command = cli
     ctx = cli.make_context("reconciler", list(args), resilient_parsing=True)
     rest = list(args)
+    if rest and rest[0].startswith("-"):  # the group's own options: `reconciler --version`
+        with pytest.raises(click.exceptions.Exit) as exited:
+            cli.make_context("reconciler", list(args))
+        assert exited.value.exit_code == 0, f"{block.id}: `reconciler {' '.join(args)}`"
+        return
     while isinstance(command, click.Group):
         name, sub, rest = command.resolve_command(ctx, rest)
         assert sub is not None, f"{block.id}: unknown command {name!r}"
@@ -208,3 +219,20 @@ def _parse(block: Block, args: list[str]) -> None:
         command.make_context(command.name, rest, parent=ctx)
     except click.UsageError as exc:
         pytest.fail(f"{block.id}: `reconciler {' '.join(args)}`: {exc.format_message()}")
+
+
+def test_readme_keeps_its_two_first_commands_then_says_how_to_get_reconciler_on_path() -> None:
+    readme = [b for b in ALL if b.path.name == "README.md"]
+    assert readme[0].text.splitlines() == [
+        "make demo   # installs, starts a local Azure emulator, walks the example stack, "
+        "stops the emulator",
+        "make test   # lint, format check, mypy --strict, and the test suite",
+    ]
+    # `make demo` leaves `reconciler` in .venv/bin only: before the README's first bare
+    # `reconciler …` command it must say how to get one on PATH.
+    first_use = next(i for i, b in enumerate(readme) if _reconciler_commands(b.text))
+    before = "".join(b.text for b in readme[1 : first_use + 1])
+    for way in ("source .venv/bin/activate", "pipx install", "pip install"):
+        assert way in before, way
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/reconciler" in text
