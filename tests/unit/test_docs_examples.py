@@ -11,6 +11,7 @@ Each fenced block is checked with the reader its content is meant for:
 - JSONL blocks are training data: the dataset checker must find no error in them.
 - JSON blocks must parse: one document, or records one after another (a wire-log excerpt,
   each record wrapped over lines for reading).
+- Python blocks must compile (the emulator doc's is also run, as an integration test).
 - Shell blocks: every `reconciler …` command line must parse with the CLI's own options.
 
 A block of a kind none of these readers knows fails the test, so a new example is checked too.
@@ -174,6 +175,12 @@ def test_json_block_parses(block: Block) -> None:
         _, index = decoder.raw_decode(text, index)
         documents += 1
     assert documents >= 1
+
+
+@pytest.mark.parametrize("block", _of("python"))
+def test_python_block_compiles(block: Block) -> None:
+    # Run as well, against an emulator: tests/integration/emulator/test_docs_out_of_band.py.
+    compile(block.text, block.id, "exec")
 
 
 @pytest.mark.parametrize("block", _of("sh", "bash", "console"))
