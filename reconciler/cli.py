@@ -125,7 +125,8 @@ def cli() -> None:
     what changed in Azure behind the repository's back.
 
     Set RECONCILER_EMULATOR=DIR to talk to a local emulator (`reconciler emulator serve`)
-    instead of Azure.
+    instead of Azure. Other environment variables (RECONCILER_CACHE_DIR, ...) and shell
+    completion: docs/spec.md, "The CLI".
     """
 
 

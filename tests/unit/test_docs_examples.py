@@ -20,9 +20,12 @@ A block of a kind none of these readers knows fails the test, so a new example i
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,3 +246,52 @@ def test_readme_keeps_its_two_first_commands_then_says_how_to_get_reconciler_on_
         assert way in before, way
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert ".venv/bin/reconciler" in text
+
+
+SPEC_DOC = ROOT / "docs" / "spec.md"
+# Read by the emulator's content screening or spec values, not settings of the CLI.
+NOT_SETTINGS = ("RECONCILER_HARMFUL_TEST_",)
+
+
+def test_every_environment_variable_the_tool_reads_is_documented() -> None:
+    read = set()
+    for source in (ROOT / "reconciler").rglob("*.py"):
+        read |= set(re.findall(r'"((?:RECONCILER_[A-Z_]+)|NO_COLOR)"', source.read_text("utf-8")))
+    read = {name for name in read if not name.startswith(NOT_SETTINGS)}
+    assert "RECONCILER_CACHE_DIR" in read  # the scan finds what it is meant to
+    text = SPEC_DOC.read_text(encoding="utf-8")
+    table = text.split("### Environment variables the CLI reads", 1)[1].split("\n### ", 1)[0]
+    for name in sorted(read):
+        shown = f"{name}*" if name.endswith("_") else name
+        assert f"`{shown}" in table, f"{name} is read by the tool but not in spec.md's table"
+
+
+def test_documented_shell_completion_lines_produce_a_script() -> None:
+    shells = re.findall(
+        r"_RECONCILER_COMPLETE=(\w+)_source reconciler", SPEC_DOC.read_text("utf-8")
+    )
+    assert {"bash", "zsh", "fish"} <= set(shells)
+    for shell in set(shells):
+        proc = subprocess.run(
+            [sys.executable, "-m", "reconciler"],
+            env={**os.environ, "_RECONCILER_COMPLETE": f"{shell}_source"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "_RECONCILER_COMPLETE" in proc.stdout, shell
+    # What the bash script asks at a <TAB> after `reconciler ca`: the subcommand.
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler"],
+        env={
+            **os.environ,
+            "_RECONCILER_COMPLETE": "bash_complete",
+            "COMP_WORDS": "reconciler ca",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.stdout.split() == ["plain,catalog"]
