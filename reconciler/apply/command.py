@@ -23,7 +23,7 @@ from typing import TextIO
 from reconciler.apply.context import ExecOptions
 from reconciler.apply.executor import Execution, execute
 from reconciler.apply.lock import LocalFileLock, lock_path
-from reconciler.apply.progress import make_progress
+from reconciler.apply.progress import Progress, make_progress
 from reconciler.apply.summary import render_summary
 from reconciler.azure.observe import Observation
 from reconciler.confined import RootedPath
@@ -31,6 +31,7 @@ from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
 from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
+from reconciler.verbosity import Verbosity
 from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
 EXIT_OK = 0
@@ -60,6 +61,7 @@ def run_apply(
     confirm: Callable[[str], bool] = lambda _prompt: False,
     log_http: Path | None = None,
     allow_env: tuple[str, ...] = (),
+    verbosity: Verbosity = Verbosity.NORMAL,
 ) -> int:
     """Apply a spec directory or a saved plan; returns the exit code (module docstring).
 
@@ -68,6 +70,8 @@ def run_apply(
     called only when ``stdin_isatty`` and not ``auto_approve``. ``log_http``: the wire log's
     file (`--log-http`). ``allow_env``: the `--allow-env` names (a saved plan does not keep
     them: applying it reads the spec again, with the names given to this apply).
+    ``verbosity``: ``QUIET`` prints only errors and the summary (the plan too when asking for
+    confirmation), ``VERBOSE`` adds a line for every retry.
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -85,6 +89,7 @@ def run_apply(
             confirm=confirm,
             log_http=log_http,
             allow_env=allow_env,
+            verbosity=verbosity,
         )
     except ReconcilerError as exc:
         err.write(f"{exc}\n")
@@ -106,6 +111,7 @@ def _apply(
     confirm: Callable[[str], bool],
     log_http: Path | None,
     allow_env: tuple[str, ...],
+    verbosity: Verbosity,
 ) -> int:
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
@@ -114,8 +120,12 @@ def _apply(
     if saved is not None:
         replace = saved.replace
 
+    quiet = verbosity == Verbosity.QUIET
+    asks = saved is None and not auto_approve and stdin_isatty
+
     def warn(warning: Diagnostic) -> None:
-        err.write(f"{warning}\n")
+        if not quiet:
+            err.write(f"{warning}\n")
 
     prepared = prepare(spec_dir, on_warning=warn, allow_env=allow_env)
     stack = prepared.spec.stack
@@ -135,9 +145,9 @@ def _apply(
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
             check_current(saved.plan, fresh)  # StalePlanError: nothing done
-        if saved is None or fresh.has_errors:
+        if fresh.has_errors or (saved is None and (asks or not quiet)):
             out.write(render_text(fresh, color=color))
-        elif fresh.has_changes:
+        elif fresh.has_changes and not quiet:
             out.write(f"The saved plan {target} is still current; carrying it out.\n")
         out.flush()
         if fresh.has_errors:
@@ -156,7 +166,14 @@ def _apply(
             if not confirm("Apply these changes?"):
                 err.write("Apply cancelled; nothing was done.\n")
                 return EXIT_ERROR
-        execution = _execute(fresh, prepared, observation, session, replace, wait, timeout, err)
+        progress = Progress() if quiet else make_progress(err)
+        options = ExecOptions.for_target(
+            session.target,
+            wait=wait,
+            timeout=timeout,
+            show_retries=verbosity >= Verbosity.VERBOSE,
+        )
+        execution = _execute(fresh, prepared, observation, session, replace, options, progress)
     out.write("\n" + render_summary(execution.report))
     if execution.timed_out and timeout is not None:
         out.write(
@@ -173,11 +190,9 @@ def _execute(
     observation: Observation,
     session: Session,
     replace: frozenset[str],
-    wait: bool,
-    timeout: float | None,
-    err: TextIO,
+    options: ExecOptions,
+    progress: Progress,
 ) -> Execution:
-    progress = make_progress(err)
     try:
         return execute(
             fresh,
@@ -188,7 +203,7 @@ def _execute(
             target=session.target,
             dataset_paths=_dataset_paths(prepared),
             replace=replace,
-            options=ExecOptions.for_target(session.target, wait=wait, timeout=timeout),
+            options=options,
             progress=progress,
         )
     finally:
