@@ -15,7 +15,12 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
-from reconciler.azure.target import ENV_LOG_HTTP, Target, resolve_target
+from reconciler.azure.target import (
+    ENV_LOG_HTTP,
+    Target,
+    check_emulator_answers,
+    resolve_target,
+)
 from reconciler.azure.wire_log import WireLog
 from reconciler.datasets.digest import example_digest
 from reconciler.errors import Diagnostic, SpecError
@@ -77,6 +82,7 @@ class Session:
         the file ``RECONCILER_LOG_HTTP`` names, if any (for CI, and for every way in: the CLI,
         a saved plan's apply, the library)."""
         target = resolve_target()
+        check_emulator_answers(target)
         if log_http is None and os.environ.get(ENV_LOG_HTTP):
             log_http = Path(os.environ[ENV_LOG_HTTP])
         wire_log = WireLog(log_http) if log_http is not None else None
