@@ -8,7 +8,8 @@ otherwise, nothing done).
 
 Exit codes: 0 when everything was done, or what remains is pending on training that a later
 apply (or `apply --wait`) continues; 1 on any error, failed or blocked change, a refusal, or
-when `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it).
+when `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it);
+130 after Ctrl-C (the summary of what was done, and that started jobs keep running in Azure).
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+INTERRUPTED = (
+    "Interrupted. What was already started goes on without reconciler: a fine-tuning job keeps "
+    "running in Azure (stopping apply does not cancel it). Run apply again to continue; it "
+    "finds the running job and starts nothing twice.\n"
+)
 
 
 def _dataset_paths(prepared: Prepared) -> dict[str, RootedPath]:
@@ -95,6 +103,10 @@ def run_apply(
         err.write(f"{exc}\n")
         err.flush()
         return EXIT_ERROR
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before the run began
+        err.write("\n" + INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
 
 
 def _apply(
@@ -181,6 +193,10 @@ def _apply(
             "run apply again to continue.\n"
         )
     out.flush()
+    if execution.report.cancelled:
+        err.write(INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
     return EXIT_OK if execution.ok else EXIT_ERROR
 
 
