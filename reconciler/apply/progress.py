@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from rich.console import Console
-from rich.table import Column
 from rich.progress import (
     BarColumn,
     ProgressColumn,
@@ -30,6 +29,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBars
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 
