@@ -23,7 +23,10 @@ stop_emulator() {
 }
 trap stop_emulator EXIT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: a log (CI, `make demo > demo.log`) gets no escape codes,
+# and NO_COLOR (no-color.org) turns them off everywhere.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD="" PLAIN=""; fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
 # Expect a given exit code from a command and say so; anything else fails the demo.
 expect() {
@@ -72,4 +75,4 @@ expect 0 "$BIN/reconciler" apply "$STACK" --auto-approve
 step "reconciler drift $STACK   (clean)"
 expect 0 "$BIN/reconciler" drift "$STACK"
 
-printf '\n\033[1mdemo finished: every step behaved as expected\033[0m\n'
+printf '\n%sdemo finished: every step behaved as expected%s\n' "$BOLD" "$PLAIN"

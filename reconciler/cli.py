@@ -19,6 +19,7 @@ from reconciler.azure.target import ENV_LOG_HTTP
 from reconciler.catalog.command import catalog as catalog_command
 from reconciler.console import use_color
 from reconciler.errors import NotBuiltError, ReconcilerError, capped
+from reconciler.verbosity import Verbosity, current, set_verbosity
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -77,10 +78,51 @@ class _UsageError(click.UsageError):
         return _UsageError(error.message, error.ctx)
 
 
+def _verbosity_options(*, on_group: bool) -> list[click.Option]:
+    """``-v`` and ``--quiet``, accepted before the command and after it. The group's own pair
+    always sets the level (the default resets it); a command's pair only raises or lowers it."""
+
+    def chosen(ctx: click.Context, param: click.Parameter, value: object) -> None:
+        seen = ctx.meta.setdefault(f"reconciler.verbosity.{id(ctx)}", {})  # meta is shared
+        seen[param.name] = bool(value)
+        verbose, quiet = seen.get("_verbose"), seen.get("_quiet")
+        if verbose is None or quiet is None:
+            return  # the other one of the pair is not parsed yet
+        if verbose and quiet:
+            raise click.UsageError("-v/--verbose and --quiet exclude each other", ctx)
+        if verbose or quiet or on_group:
+            level = Verbosity.VERBOSE if verbose else Verbosity.QUIET if quiet else None
+            set_verbosity(level if level is not None else Verbosity.NORMAL)
+
+    return [
+        click.Option(
+            ["-v", "--verbose", "_verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=chosen,
+            help="Say more: retries, the Azure SDK's authentication details.",
+        ),
+        click.Option(
+            ["-q", "--quiet", "_quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=chosen,
+            help="Print only errors and the final result.",
+        ),
+    ]
+
+
 class _Group(click.Group):
     """Turns every ReconcilerError into its message and exit 1: users never see a traceback.
     A usage error (unknown option, missing argument) exits 1 too: click's 2 is this tool's
-    "changes present" / "drift found", and a typo in CI must not read as drift (SPEC §5.2)."""
+    "changes present" / "drift found", and a typo in CI must not read as drift (SPEC §5.2).
+    Every command (and sub-group) gets ``-v`` and ``--quiet``."""
+
+    group_class = type  # sub-groups are _Group too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.extend(_verbosity_options(on_group=False))
+        super().add_command(cmd, name)
 
     def make_context(
         self,
@@ -115,7 +157,11 @@ class _Group(click.Group):
             )
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    params=_verbosity_options(on_group=True),
+)
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
     """Azure OpenAI fine-tuning as code.
@@ -131,7 +177,8 @@ def cli() -> None:
 
 
 def _warn(diagnostic: object) -> None:
-    click.echo(str(diagnostic), err=True)
+    if current() > Verbosity.QUIET:
+        click.echo(str(diagnostic), err=True)
 
 
 @cli.command()
@@ -147,10 +194,11 @@ def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
     from reconciler.validate import validate as run_validation
 
     result = run_validation(spec_dir, allow_env=allow_env)
-    for diagnostic in capped(result.diagnostics):
+    quiet = current() == Verbosity.QUIET
+    for diagnostic in capped(result.diagnostics.errors if quiet else result.diagnostics):
         click.echo(str(diagnostic), err=True)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
-    if result.spec is not None:
+    if result.spec is not None and not quiet:
         for name, report in sorted(result.datasets.items()):
             s = report.stats
             click.echo(
@@ -227,7 +275,9 @@ def plan(
         sys.exit(EXIT_ERROR)
     if out is not None:
         save_plan(out, result, spec_dir, frozenset(replace))
-        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+        if current() > Verbosity.QUIET:
+            saved = f"Saved the plan to {out}; apply it with: reconciler apply {out}"
+            click.echo(saved, err=True)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
@@ -296,6 +346,7 @@ def apply(
         confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
         log_http=log_http,
         allow_env=allow_env,
+        verbosity=current(),
     )
     sys.exit(code)
 

@@ -166,8 +166,14 @@ class AzureError(ReconcilerError):
         self.status = status
         self.code = code
         self.retry_after = retry_after
+        #: the spec's account key the call was about, when known (set by the reader of Azure)
+        self.account: str | None = None
         prefix = f"{operation}: " if operation else ""
         super().__init__(f"{prefix}{message}")
+
+    def locate(self, location: Location) -> None:
+        """Point the message at the spec place it concerns: ``path:line:col: error: …``."""
+        self.args = (f"{location}: error: {self}",)
 
 
 class NotFoundError(AzureError):

@@ -15,10 +15,15 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
-from reconciler.azure.target import ENV_LOG_HTTP, Target, resolve_target
+from reconciler.azure.target import (
+    ENV_LOG_HTTP,
+    Target,
+    check_emulator_answers,
+    resolve_target,
+)
 from reconciler.azure.wire_log import WireLog
 from reconciler.datasets.digest import example_digest
-from reconciler.errors import Diagnostic, SpecError
+from reconciler.errors import AzureError, Diagnostic, SpecError
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
 from reconciler.plan.naming import sha256_in_filename
@@ -77,6 +82,7 @@ class Session:
         the file ``RECONCILER_LOG_HTTP`` names, if any (for CI, and for every way in: the CLI,
         a saved plan's apply, the library)."""
         target = resolve_target()
+        check_emulator_answers(target)
         if log_http is None and os.environ.get(ENV_LOG_HTTP):
             log_http = Path(os.environ[ENV_LOG_HTTP])
         wire_log = WireLog(log_http) if log_http is not None else None
@@ -99,16 +105,32 @@ class Session:
         """Read the stack's accounts; the region's catalog and quota usages only for accounts
         where the plan creates or changes a job or deployment (what plan-time checks need), so
         a no-op plan costs a small constant number of list calls per account."""
-        observation = observe(
-            prepared.desired,
-            self.clients,
-            api_key_envs=prepared.api_key_envs,
-            with_catalog=frozenset(),
-        )
-        needing = accounts_to_check(compute_plan(prepared, observation, replace))
-        if not needing:
-            return observation
-        return add_catalog(observation, self.clients, needing)
+        try:
+            observation = observe(
+                prepared.desired,
+                self.clients,
+                api_key_envs=prepared.api_key_envs,
+                with_catalog=frozenset(),
+            )
+            needing = accounts_to_check(compute_plan(prepared, observation, replace))
+            if not needing:
+                return observation
+            return add_catalog(observation, self.clients, needing)
+        except AzureError as exc:
+            _locate(exc, prepared.spec)
+            raise
+
+
+def _locate(error: AzureError, spec: Spec) -> None:
+    """An answer of Azure about one of the spec's accounts (not found, no access, …) points at
+    that account's entry; errors without an answer (no credential, no connection) concern no
+    spec line."""
+    if error.account is None or error.status is None or error.account not in spec.accounts:
+        return
+    keys = (
+        ("accounts", error.account, "name") if error.status == 404 else ("accounts", error.account)
+    )
+    error.locate(spec.location(*keys))
 
 
 def accounts_to_check(result: Plan) -> frozenset[str]:

@@ -8,7 +8,8 @@ otherwise, nothing done).
 
 Exit codes: 0 when everything was done, or what remains is pending on training that a later
 apply (or `apply --wait`) continues; 1 on any error, failed or blocked change, a refusal, or
-when `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it).
+when `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it);
+130 after Ctrl-C (the summary of what was done, and that started jobs keep running in Azure).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TextIO
 from reconciler.apply.context import ExecOptions
 from reconciler.apply.executor import Execution, execute
 from reconciler.apply.lock import LocalFileLock, lock_path
-from reconciler.apply.progress import make_progress
+from reconciler.apply.progress import Progress, make_progress
 from reconciler.apply.summary import render_summary
 from reconciler.azure.observe import Observation
 from reconciler.confined import RootedPath
@@ -31,10 +32,18 @@ from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
 from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
+from reconciler.verbosity import Verbosity
 from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+INTERRUPTED = (
+    "Interrupted. What was already started goes on without reconciler: a fine-tuning job keeps "
+    "running in Azure (stopping apply does not cancel it). Run apply again to continue; it "
+    "finds the running job and starts nothing twice.\n"
+)
 
 
 def _dataset_paths(prepared: Prepared) -> dict[str, RootedPath]:
@@ -60,6 +69,7 @@ def run_apply(
     confirm: Callable[[str], bool] = lambda _prompt: False,
     log_http: Path | None = None,
     allow_env: tuple[str, ...] = (),
+    verbosity: Verbosity = Verbosity.NORMAL,
 ) -> int:
     """Apply a spec directory or a saved plan; returns the exit code (module docstring).
 
@@ -68,6 +78,8 @@ def run_apply(
     called only when ``stdin_isatty`` and not ``auto_approve``. ``log_http``: the wire log's
     file (`--log-http`). ``allow_env``: the `--allow-env` names (a saved plan does not keep
     them: applying it reads the spec again, with the names given to this apply).
+    ``verbosity``: ``QUIET`` prints only errors and the summary (the plan too when asking for
+    confirmation), ``VERBOSE`` adds a line for every retry.
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -85,11 +97,16 @@ def run_apply(
             confirm=confirm,
             log_http=log_http,
             allow_env=allow_env,
+            verbosity=verbosity,
         )
     except ReconcilerError as exc:
         err.write(f"{exc}\n")
         err.flush()
         return EXIT_ERROR
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before the run began
+        err.write("\n" + INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
 
 
 def _apply(
@@ -106,6 +123,7 @@ def _apply(
     confirm: Callable[[str], bool],
     log_http: Path | None,
     allow_env: tuple[str, ...],
+    verbosity: Verbosity,
 ) -> int:
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
@@ -114,8 +132,12 @@ def _apply(
     if saved is not None:
         replace = saved.replace
 
+    quiet = verbosity == Verbosity.QUIET
+    asks = saved is None and not auto_approve and stdin_isatty
+
     def warn(warning: Diagnostic) -> None:
-        err.write(f"{warning}\n")
+        if not quiet:
+            err.write(f"{warning}\n")
 
     prepared = prepare(spec_dir, on_warning=warn, allow_env=allow_env)
     stack = prepared.spec.stack
@@ -135,9 +157,9 @@ def _apply(
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
             check_current(saved.plan, fresh)  # StalePlanError: nothing done
-        if saved is None or fresh.has_errors:
+        if fresh.has_errors or (saved is None and (asks or not quiet)):
             out.write(render_text(fresh, color=color))
-        elif fresh.has_changes:
+        elif fresh.has_changes and not quiet:
             out.write(f"The saved plan {target} is still current; carrying it out.\n")
         out.flush()
         if fresh.has_errors:
@@ -156,7 +178,14 @@ def _apply(
             if not confirm("Apply these changes?"):
                 err.write("Apply cancelled; nothing was done.\n")
                 return EXIT_ERROR
-        execution = _execute(fresh, prepared, observation, session, replace, wait, timeout, err)
+        progress = Progress() if quiet else make_progress(err)
+        options = ExecOptions.for_target(
+            session.target,
+            wait=wait,
+            timeout=timeout,
+            show_retries=verbosity >= Verbosity.VERBOSE,
+        )
+        execution = _execute(fresh, prepared, observation, session, replace, options, progress)
     out.write("\n" + render_summary(execution.report))
     if execution.timed_out and timeout is not None:
         out.write(
@@ -164,6 +193,10 @@ def _apply(
             "run apply again to continue.\n"
         )
     out.flush()
+    if execution.report.cancelled:
+        err.write(INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
     return EXIT_OK if execution.ok else EXIT_ERROR
 
 
@@ -173,11 +206,9 @@ def _execute(
     observation: Observation,
     session: Session,
     replace: frozenset[str],
-    wait: bool,
-    timeout: float | None,
-    err: TextIO,
+    options: ExecOptions,
+    progress: Progress,
 ) -> Execution:
-    progress = make_progress(err)
     try:
         return execute(
             fresh,
@@ -188,7 +219,7 @@ def _execute(
             target=session.target,
             dataset_paths=_dataset_paths(prepared),
             replace=replace,
-            options=ExecOptions.for_target(session.target, wait=wait, timeout=timeout),
+            options=options,
             progress=progress,
         )
     finally:

@@ -38,19 +38,24 @@ class ExecOptions:
     # A deployment someone else is provisioning is waited for, at most this long.
     provisioning_wait_seconds: float = 3600.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # -v: a progress line for every retry (429, 409, 5xx), not only the task's status text.
+    show_retries: bool = False
 
     @staticmethod
-    def for_target(target: Target, *, wait: bool, timeout: float | None) -> ExecOptions:
+    def for_target(
+        target: Target, *, wait: bool, timeout: float | None, show_retries: bool = False
+    ) -> ExecOptions:
         if target.is_emulator:
             return ExecOptions(
                 wait=wait,
                 timeout=timeout,
+                show_retries=show_retries,
                 file_poll_seconds=0.2,
                 job_poll_seconds=0.2,
                 deployment_poll_seconds=0.2,
                 retry=EMULATOR_RETRY,
             )
-        return ExecOptions(wait=wait, timeout=timeout)
+        return ExecOptions(wait=wait, timeout=timeout, show_retries=show_retries)
 
 
 class ApplyContext:
@@ -124,7 +129,11 @@ class ApplyContext:
         """``fn()`` with apply's retries (409, 429, 5xx; Retry-After), told to the progress."""
 
         def on_retry(attempt: int, delay: float, error: BaseException) -> None:
-            ctx.update(f"retry {attempt} in {delay:.1f} s after {describe(error)}")
+            told = f"retry {attempt} in {delay:.1f} s after {describe(error)}"
+            ctx.update(told)
+            if self.options.show_retries:
+                # The status text above is throttled and overwritten; at -v each retry stays.
+                ctx.log(f"{ctx.task_id}: {operation}: {told}")
 
         return retry_call(
             operation,

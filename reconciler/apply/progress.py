@@ -29,6 +29,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBars
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 
@@ -183,15 +184,27 @@ class RichProgress(Progress):
 
     def __init__(self, stream: TextIO, *, no_color: bool = False) -> None:
         self._console = Console(file=stream, no_color=no_color, highlight=False)
+        # On a narrow terminal (80 columns) the free text gives way first: the detail column
+        # takes what is left and ends in "…", so the bar, bytes and elapsed time are never cut.
         self._bars = RichBars(
-            SpinnerColumn(),
-            TextColumn("{task.fields[name]}", style="bold", markup=False),
-            BarColumn(bar_width=24),
-            TextColumn("{task.fields[detail]}", markup=False),
-            _BytesColumn(),
-            TimeElapsedColumn(),
+            SpinnerColumn(table_column=Column(no_wrap=True, width=1)),
+            TextColumn(
+                "{task.fields[name]}",
+                style="bold",
+                markup=False,
+                table_column=Column(no_wrap=True, overflow="ellipsis", max_width=24),
+            ),
+            BarColumn(bar_width=12, table_column=Column(no_wrap=True, width=12)),
+            TextColumn(
+                "{task.fields[detail]}",
+                markup=False,
+                table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=8),
+            ),
+            _BytesColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
             console=self._console,
             transient=True,
+            expand=True,  # the ratio of the detail column needs the full width
         )
         self._rows: dict[str, TaskID] = {}
         self._lock = threading.Lock()

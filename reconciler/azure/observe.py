@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, ModelInfo, load_catalog
-from reconciler.errors import NotFoundError
+from reconciler.errors import AzureError, NotFoundError
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -347,6 +348,17 @@ def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], fr
     return frozenset(names), frozenset(desired.fingerprint(n) for n in names)
 
 
+@contextmanager
+def _about(account_key: str) -> Iterator[None]:
+    """Errors of calls inside name the spec's account they were about (for its place)."""
+    try:
+        yield
+    except AzureError as exc:
+        if exc.account is None:
+            exc.account = account_key
+        raise
+
+
 def observe(
     desired: Desired,
     clients: Clients,
@@ -364,6 +376,10 @@ def observe(
     api_key_envs = api_key_envs or {}
 
     def one(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
+        with _about(account.key):
+            return read_account(account)
+
+    def read_account(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
         arm = clients.arm(account.subscription_id, account.tenant_id)
         group = regional.get(
             ("accounts", account.subscription_id, account.resource_group),
@@ -444,6 +460,10 @@ def add_catalog(
     current = dict(observation.observed.accounts)
 
     def one(key: str) -> ObservedAccount:
+        with _about(key):
+            return read_catalog(key)
+
+    def read_catalog(key: str) -> ObservedAccount:
         seen = current[key]
         access = observation.access[key]
         arm = clients.arm(access.subscription_id, access.tenant_id)

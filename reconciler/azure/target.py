@@ -7,9 +7,12 @@ without the emulator's server dependencies installed.
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler.emulator.connection import (
     CONNECTION_FILE,
@@ -67,3 +70,26 @@ def emulator_target(data_dir: Path) -> Target:
             f"error: {path}: not a readable emulator connection file ({exc})"
         ) from None
     return Target(arm_endpoint=connection.endpoint, ca_file=connection.ca_file, emulator=connection)
+
+
+def check_emulator_answers(target: Target, timeout: float = 5.0) -> None:
+    """For an emulator target, a TCP connect to its endpoint: a stopped emulator leaves its
+    connection file behind, and the SDKs would report a bare "Connection refused" from deep
+    inside the first list call, naming neither the endpoint nor the variable to fix."""
+    if target.emulator is None:
+        return
+    endpoint = target.arm_endpoint
+    parts = urlsplit(endpoint)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or 443), timeout=timeout):
+            return
+    except OSError as exc:
+        refused = exc.errno == errno.ECONNREFUSED or isinstance(exc, ConnectionRefusedError)
+        reason = "connection refused" if refused else (exc.strerror or type(exc).__name__)
+        data_dir = target.emulator.data_dir
+        raise ReconcilerError(
+            f"error: cannot reach the emulator at {endpoint} ({reason}): {ENV_EMULATOR}="
+            f"{data_dir} points at {'a stopped' if refused else 'an unreachable'} emulator. "
+            f"Start it with `reconciler emulator serve --data-dir {data_dir}`, or unset "
+            f"{ENV_EMULATOR} to talk to Azure."
+        ) from None

@@ -169,3 +169,25 @@ def test_summary_names_the_failure_what_it_blocked_and_what_is_pending() -> None
 
 def test_summary_of_nothing() -> None:
     assert render_summary(run_tasks([])).startswith("Apply finished in 0.0 s: nothing to do.")
+
+
+def test_at_80_columns_long_rows_keep_their_bar_bytes_and_elapsed_time() -> None:
+    from rich.console import Console
+
+    progress = RichProgress(io.StringIO(), no_color=True)
+    long_id = "deployment.clippy-swc-with-a-rather-long-name"
+    progress.task_started(long_id, "create deployment (GlobalStandard, capacity 50)")
+    progress.task_update(long_id, "provisioning: waiting for Azure to finish the deployment")
+    progress.task_started("file.train@swc", "upload train.jsonl")
+    progress.upload_progress("file.train@swc", 1_000_000, 5_000_000)
+    screen = Console(file=io.StringIO(), width=80, color_system=None)
+    screen.print(progress._bars.make_tasks_table(progress._bars.tasks))
+    progress.close()
+    rows = [row for row in screen.file.getvalue().splitlines() if row.strip()]  # type: ignore[attr-defined]
+    assert len(rows) == 2, rows  # one line per task, nothing wrapped
+    for row in rows:
+        assert len(row) <= 80
+        assert re.search(r" \d+:\d\d:\d\d$", row), row  # the whole elapsed time, at the end
+        assert "━" in row  # the bar is shown
+    assert "976.6 KiB/4.8 MiB" in rows[1]
+    assert "…" in rows[0]  # the free text gave way
