@@ -265,7 +265,7 @@ def plan(
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, prepared.warnings), nl=False)
     else:
         click.echo(render_text(result, color=use_color(sys.stdout)), nl=False)
     if result.errors:

@@ -25,7 +25,7 @@ from reconciler.apply.context import ExecOptions
 from reconciler.apply.executor import Execution, execute
 from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import Progress, make_progress
-from reconciler.apply.summary import render_summary
+from reconciler.apply.summary import done_symbols, render_summary
 from reconciler.azure.observe import Observation
 from reconciler.confined import RootedPath
 from reconciler.console import use_color
@@ -186,7 +186,7 @@ def _apply(
             show_retries=verbosity >= Verbosity.VERBOSE,
         )
         execution = _execute(fresh, prepared, observation, session, replace, options, progress)
-    out.write("\n" + render_summary(execution.report))
+    out.write("\n" + render_summary(execution.report, done_symbols(fresh)))
     if execution.timed_out and timeout is not None:
         out.write(
             f"--timeout {timeout:g} s ran out while waiting for: {', '.join(execution.timed_out)}; "

@@ -80,11 +80,15 @@ def differences(wanted: Wanted, current: ObservedDeployment, stack: str) -> list
 
 
 def replace_reason(wanted: Wanted, current: ObservedDeployment) -> str | None:
-    """Why the deployment can only be replaced (Azure updates neither in place), or None."""
+    """What a replace changes (Azure updates neither model nor sku name in place), or None.
+
+    Written "what Azure has → what the spec wants", as the plan writes a field's change, so
+    that "replaced X: model A → B" cannot be read the wrong way round.
+    """
     if current.model_name != wanted.model.get("name"):
-        return f"it serves {current.model_name}, not {wanted.model.get('name')}"
+        return f"model {current.model_name} → {wanted.model.get('name')}"
     if not same_sku(current.sku_name, wanted.sku_name):
-        return f"its sku is {current.sku_name}, not {wanted.sku_name}"
+        return f"sku {current.sku_name} → {wanted.sku_name}"
     return None
 
 
@@ -299,7 +303,8 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         if why is not None:
             if change.action not in (Action.REPLACE, Action.WAIT):
                 return Outcome.failed(
-                    f"{name} in {access.name} changed since the plan ({why}); run plan again"
+                    f"{name} in {access.name} needs a replace the plan did not show ({why}); "
+                    "run plan again"
                 )
             if is_protected(current.tags, wanted.prevent_destroy):
                 return Outcome.failed(

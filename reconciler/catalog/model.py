@@ -34,6 +34,25 @@ def _listing(values: Iterable[object]) -> str:
     return ", ".join(items) if items else "none"
 
 
+def allowed_capacities(minimum: int, maximum: int, step: int) -> str:
+    """The capacities a sku allows, as people read them: "25, 50, 75, … 500"."""
+    values = range(minimum, maximum + 1, max(step, 1))
+    if len(values) <= 4:
+        return ", ".join(str(v) for v in values)
+    return f"{values[0]}, {values[1]}, {values[2]}, … {values[-1]}"
+
+
+def off_step(capacity: int, minimum: int, maximum: int, step: int) -> str:
+    """Why a capacity between minimum and maximum is refused: it is not on the sku's steps."""
+    below = capacity - (capacity - minimum) % step
+    nearest = [v for v in (below, below + step) if minimum <= v <= maximum]
+    hint = f"; nearest: {' or '.join(str(v) for v in nearest)}" if nearest else ""
+    return (
+        f"capacity {capacity} is not allowed: the capacity must be one of "
+        f"{allowed_capacities(minimum, maximum, step)} (steps of {step}{hint})"
+    )
+
+
 @dataclass(frozen=True)
 class Capacity:
     """A sku's allowed capacity: minimum plus a multiple of step, up to maximum."""
@@ -49,10 +68,7 @@ class Capacity:
         if capacity > self.maximum:
             return f"capacity {capacity} is above the maximum {self.maximum}"
         if (capacity - self.minimum) % self.step != 0:
-            return (
-                f"capacity {capacity} is not minimum {self.minimum} plus a multiple of "
-                f"step {self.step}"
-            )
+            return off_step(capacity, self.minimum, self.maximum, self.step)
         return None
 
     def to_arm(self) -> dict[str, int]:

@@ -19,6 +19,8 @@ from typing import Any
 from reconciler.plan.desired import DesiredDeployment, JobRef
 from reconciler.plan.model import Action, Change, FieldChange, PlanIssue, ResourceType
 from reconciler.plan.naming import (
+    META_JOB,
+    META_STACK,
     OUR_TAGS,
     TAG_PREVENT_DESTROY,
     TAG_STACK,
@@ -309,6 +311,24 @@ def _update_reason(changed: list[FieldChange]) -> str:
     return ", ".join(parts) + " (updated in place)"
 
 
+def _served_job(resolver: Resolver, model: str) -> str | None:
+    """Which of this stack's spec jobs trained the model a deployment serves, if Azure tells:
+    a reviewer recognises a deletion by the entry it came from, not by its Azure name."""
+    stack = resolver.desired.stack
+    for key in sorted(resolver.observed.accounts):
+        for job in resolver.observed.accounts[key].jobs:
+            name = job.metadata.get(META_JOB)
+            if name is None or job.metadata.get(META_STACK) != stack:
+                continue
+            if job.fine_tuned_model == model:
+                return f"the model of job.{name} ({job.id})"
+            for checkpoint in job.checkpoints:
+                if checkpoint.id == model:
+                    epoch = f"epoch {checkpoint.epoch}" if checkpoint.epoch else "a checkpoint"
+                    return f"the checkpoint of {epoch} of job.{name} ({job.id})"
+    return None
+
+
 def _plan_removed(
     resolver: Resolver,
     address: str,
@@ -323,6 +343,9 @@ def _plan_removed(
     else:
         action = Action.DELETE
         reason = f"carries {TAG_STACK}: {stack} and is no longer in the spec"
+        origin = _served_job(resolver, existing.model_name)
+        if origin is not None:
+            reason += f"; it serves {origin}"
         if is_protected(existing.tags):
             issues.append(
                 PlanIssue(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reconciler.catalog.model import off_step
 from reconciler.plan.naming import canonical_json, sha256_hex
 
 
@@ -359,11 +360,7 @@ class OfferedSku:
         if capacity > self.maximum:
             return f"capacity {capacity} is above the maximum {self.maximum}"
         if self.step > 0 and (capacity - self.minimum) % self.step:
-            below = capacity - (capacity - self.minimum) % self.step
-            return (
-                f"capacity {capacity} is not minimum {self.minimum} plus a multiple of step "
-                f"{self.step} (try {below} or {below + self.step})"
-            )
+            return off_step(capacity, self.minimum, self.maximum, self.step)
         return None
 
     def to_json(self) -> dict[str, Any]:

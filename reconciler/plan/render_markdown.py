@@ -1,17 +1,37 @@
 """The plan and drift as a pull-request comment (GitHub-flavoured markdown).
 
-Summary table first, then errors, then destructive changes (marked ⚠️), the other changes, and
-one section per job to train: its data (examples, tokens, estimated billed tokens), what changed
-since the job whose model is served now, and the deployments it feeds.
+A reviewer reads the top and decides whether to open the rest, so the comment starts with a
+headline (what will happen, what it destroys, whether it can be applied at all), then the
+counts, then what must be read: errors, dataset warnings (on stderr they never reach the pull
+request), destructive changes (marked ⚠️). The other changes and one section per job to train
+(base model, method, hyperparameters, data with its diff since the job serving now, estimated
+billed tokens, the deployments it feeds) sit in collapsed `<details>`. The whole stays under
+GitHub's comment limit: past it, the details are cut with a note saying how much was left out
+and how to see it all. The cost of a plan joins the headline once the plan computes one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from reconciler.errors import Diagnostic
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan
-from reconciler.plan.render_text import SYMBOLS, field_line, ordered, short, shown, trains_later
+from reconciler.plan.render_text import (
+    NO_INPUT_CHANGED,
+    SYMBOLS,
+    checkpoint_line,
+    field_line,
+    ordered,
+    short,
+    shown,
+    trains_later,
+)
+
+# GitHub refuses a comment body longer than 65,536 characters, counted as JavaScript counts
+# them (UTF-16 code units: an emoji is two).
+COMMENT_LIMIT = 65_536
 
 _ACTION_LABEL = {
     Action.CREATE: "+ create",
@@ -20,6 +40,13 @@ _ACTION_LABEL = {
     Action.DELETE: "- delete",
     Action.WAIT: "⏳ wait",
     Action.NO_OP: "! no-op",
+}
+_VERBS = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update",
+    Action.REPLACE: "replace",
+    Action.DELETE: "delete",
+    Action.WAIT: "waiting",
 }
 
 
@@ -31,8 +58,20 @@ def _num(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _code_list(addresses: Iterable[str]) -> str:
+    return ", ".join(f"`{a}`" for a in addresses)
+
+
+def comment_length(text: str) -> int:
+    """The length GitHub checks against its limit (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _fields_cell(change: Change) -> str:
-    return "<br>".join(f"`{_cell(field_line(f))}`" for f in change.changed)
+    if trains_later(change):
+        return "see the job's section below"
+    lines = [checkpoint_line(change)] + [field_line(f) for f in change.changed]
+    return "<br>".join(f"`{_cell(line)}`" for line in lines if line is not None)
 
 
 def _change_table(changes: list[Change], *, mark: bool) -> list[str]:
@@ -58,11 +97,63 @@ def _stats_line(label: str, dataset: str, stats: Any) -> str:
     )
 
 
+def _base_model(after: dict[str, Any]) -> str:
+    model = after.get("model")
+    if model is not None:
+        return f"`{short(model)}`"
+    origin = after.get("from_job")
+    if isinstance(origin, dict):
+        epoch = origin.get("checkpoint")
+        what = f"the checkpoint of epoch {epoch}" if epoch is not None else "the model"
+        return f"{what} of `job.{origin.get('job')}`"
+    return "(unknown)"
+
+
+def _epochs(count: Any) -> str:
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
+
+def _billed(stats: dict[str, Any]) -> str | None:
+    billed = stats.get("billed_tokens_estimate")
+    if billed is not None:
+        return f"{_num(billed)} ({_epochs(stats.get('n_epochs'))} × the training data's tokens)"
+    if stats.get("training"):
+        return "depends on the number of epochs the service chooses (`n_epochs: auto`)"
+    return None
+
+
+def _since_lines(previous: dict[str, Any]) -> list[str]:
+    serving = previous.get("serving") or []
+    where = f" (serving {_code_list(serving)})" if serving else ""
+    changed = [FieldChange.from_json(c) for c in previous.get("changed", ())]
+    if not changed:
+        return [f"- Since `{previous['id']}`{where}: {NO_INPUT_CHANGED}"]
+    lines = [f"- Since `{previous['id']}`{where}:"]
+    examples = previous.get("examples") or {}
+    for field in changed:
+        line = f"  - `{_cell(field_line(field))}`"
+        counted = examples.get(field.field.split()[0])
+        if isinstance(counted, dict):
+            line += (
+                f": {_num(counted['added'])} examples added, "
+                f"{_num(counted['removed'])} removed (an edited example counts as both)"
+            )
+        lines.append(line)
+    return lines
+
+
 def _job_section(change: Change) -> list[str]:
     after = change.after or {}
     details = change.details
     stats = details.get("stats") or {}
     lines = [f"#### `{change.address}` ({_ACTION_LABEL[change.action]})", ""]
+    lines.append(f"- Base model: {_base_model(after)}")
+    method = after.get("method") or "supervised"
+    training_type = after.get("training_type")
+    lines.append(f"- Method: {method}" + (f", {training_type} training" if training_type else ""))
+    hyperparameters = after.get("hyperparameters") or {}
+    written = ", ".join(f"`{k}` {v}" for k, v in sorted(hyperparameters.items()))
+    lines.append(f"- Hyperparameters: {written or '(service defaults)'}")
     training = after.get("training_data") or {}
     lines.append(_stats_line("Training data", training.get("dataset", "?"), stats.get("training")))
     validation = after.get("validation_data")
@@ -70,47 +161,71 @@ def _job_section(change: Change) -> list[str]:
         lines.append(
             _stats_line("Validation data", validation.get("dataset", "?"), stats.get("validation"))
         )
-    billed = stats.get("billed_tokens_estimate")
+    billed = _billed(stats)
     if billed is not None:
-        lines.append(
-            f"- Estimated billed training tokens: {_num(billed)} "
-            f"({stats.get('n_epochs')} epochs × the training data's tokens)"
-        )
-    elif stats.get("training"):
-        lines.append(
-            "- Estimated billed training tokens: depends on the number of epochs the service "
-            "chooses (`n_epochs: auto`)"
-        )
+        lines.append(f"- Estimated billed training tokens: {billed}")
     previous = details.get("previous")
     if isinstance(previous, dict):
-        serving = previous.get("serving") or []
-        where = f" (serving {', '.join(f'`{a}`' for a in serving)})" if serving else ""
-        lines.append(f"- Since `{previous['id']}`{where}:")
-        examples = previous.get("examples") or {}
-        changed = [FieldChange.from_json(c) for c in previous.get("changed", ())]
-        for field in changed:
-            line = f"  - `{_cell(field_line(field))}`"
-            counted = examples.get(field.field.split()[0])
-            if isinstance(counted, dict):
-                line += (
-                    f": {_num(counted['added'])} examples added, "
-                    f"{_num(counted['removed'])} removed (an edited example counts as both)"
-                )
-            lines.append(line)
-        if not changed:
-            lines.append("  - no input changed (trained again on request)")
+        lines += _since_lines(previous)
     deployments = details.get("deployments") or []
     if deployments:
-        lines.append(f"- Deployments affected: {', '.join(f'`{a}`' for a in deployments)}")
+        lines.append(f"- Deployments affected: {_code_list(deployments)}")
     lines.append("")
     return lines
 
 
-def render_markdown(plan: Plan) -> str:
+def _headline(plan: Plan, warnings: Sequence[Diagnostic]) -> list[str]:
     counts = plan.summary
-    lines = [
-        f"## reconciler plan: stack `{plan.stack}`",
-        "",
+    what = [f"{counts[a.value]} to {_VERBS[a]}" for a in _VERBS if a is not Action.WAIT]
+    done = [part for part in what if not part.startswith("0 ")]
+    if counts[Action.WAIT.value]:
+        done.append(f"{counts[Action.WAIT.value]} waiting")
+    lines = []
+    if plan.errors:
+        count = len(plan.errors)
+        lines.append(
+            f"❌ **{count} {'error' if count == 1 else 'errors'}: this plan cannot be applied.**"
+        )
+    attention = [c for c in ordered(plan.changes) if not c.is_change and c.status]
+    if done:
+        lines.append(f"**Plan: {', '.join(done)}.**")
+    elif not plan.errors:
+        lines.append("**No changes.**" + ("" if attention else " Azure matches the spec."))
+    jobs = [c for c in plan.changes if trains_later(c)]
+    if jobs:
+        parts = []
+        for job in jobs:
+            billed = (job.details.get("stats") or {}).get("billed_tokens_estimate")
+            tokens = f" (~{_num(billed)} billed tokens)" if billed is not None else ""
+            parts.append(f"`{job.address}`{tokens}")
+        lines.append(
+            f"Trains {len(jobs)} {'job' if len(jobs) == 1 else 'jobs'}: {', '.join(parts)}."
+        )
+    if attention:
+        named = ", ".join(f"`{c.address}` {c.status}" for c in attention)
+        lines.append(f"❗ **Needs attention:** {named}.")
+    destructive = [c for c in ordered(plan.changes) if c.destructive]
+    if destructive:
+        named = ", ".join(f"`{c.address}` ({_VERBS[c.action]})" for c in destructive)
+        lines.append(f"⚠️ **Destructive:** {named}.")
+    if warnings:
+        count = len(warnings)
+        lines.append(f"⚠️ {count} dataset or spec {'warning' if count == 1 else 'warnings'} below.")
+    return ["<br>\n".join(lines), ""] if lines else []
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    # GitHub renders markdown inside <details> only after a blank line
+    # and ends a table only at a blank line
+    closing = [] if body and body[-1] == "" else [""]
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, *closing, "</details>", ""]
+
+
+def _render(plan: Plan, warnings: Sequence[Diagnostic]) -> str:
+    counts = plan.summary
+    lines = [f"## reconciler plan: stack `{plan.stack}`", ""]
+    lines += _headline(plan, warnings)
+    lines += [
         "| create | update | replace | delete | wait |",
         "|---:|---:|---:|---:|---:|",
         f"| {counts['create']} | {counts['update']} | {counts['replace']} "
@@ -124,6 +239,12 @@ def render_markdown(plan: Plan) -> str:
             what = f"`{issue.address}`: " if issue.address else ""
             lines.append(f"- {where}{what}{_cell(issue.message)}")
         lines.append("")
+    if warnings:
+        lines += [f"### ⚠️ Warnings ({len(warnings)})", ""]
+        for warning in warnings:
+            where = f"`{warning.location}` " if warning.location else ""
+            lines.append(f"- {where}{_cell(warning.message)}")
+        lines.append("")
     destructive = [c for c in ordered(plan.changes) if c.destructive]
     if destructive:
         lines += ["### ⚠️ Destructive changes", ""]
@@ -131,17 +252,58 @@ def render_markdown(plan: Plan) -> str:
         lines.append("")
     others = [c for c in ordered(plan.changes) if shown(c) and not c.destructive]
     if others:
-        lines += ["### Changes", ""]
-        lines += _change_table(others, mark=False)
-        lines.append("")
-    if not plan.has_changes and not plan.errors:
-        lines += ["No changes. Azure matches the spec.", ""]
+        title = "Other changes" if destructive else "Changes"
+        lines += _details(f"{title} ({len(others)})", _change_table(others, mark=False))
     jobs = [c for c in plan.changes if trains_later(c)]
     if jobs:
-        lines += ["### Jobs", ""]
+        body: list[str] = []
         for change in jobs:
-            lines += _job_section(change)
+            body += _job_section(change)
+        noun = "job" if len(jobs) == 1 else "jobs"
+        lines += _details(f"{len(jobs)} {noun} to train: data, hyperparameters, changes", body)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cut_note(lines_left: int, characters_left: int) -> str:
+    return (
+        f"\n**✂️ Cut here: {lines_left:,} more lines ({characters_left:,} characters) do not fit "
+        f"GitHub's {COMMENT_LIMIT:,}-character comment limit.** See the whole plan with "
+        "`reconciler plan --format markdown` (or `--format text`) where the spec is, or in the "
+        "log of the job that posted this comment.\n"
+    )
+
+
+def _fit(text: str, limit: int) -> str:
+    """The comment cut at a line so that it fits ``limit``, with a note on what was left out."""
+    whole = comment_length(text)
+    if whole <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    ends = [0]
+    for line in lines:
+        ends.append(ends[-1] + comment_length(line))
+    keep = len(lines)
+    while keep > 0:
+        keep -= 1
+        if ends[keep] > limit:  # skip quickly past what cannot fit anyway
+            continue
+        kept = "".join(lines[:keep])
+        closers = "</details>\n" * (kept.count("<details>") - kept.count("</details>"))
+        cut = kept + closers + _cut_note(len(lines) - keep, whole - ends[keep])
+        if comment_length(cut) <= limit:
+            return cut
+    raise ValueError(f"a comment limit of {limit} leaves no room for the plan's note")
+
+
+def render_markdown(
+    plan: Plan, warnings: Sequence[Diagnostic] = (), *, limit: int = COMMENT_LIMIT
+) -> str:
+    """The plan as one pull-request comment of at most ``limit`` characters.
+
+    ``warnings`` are the spec's and datasets' warnings (the CLI prints them on stderr, which
+    a pull request never shows).
+    """
+    return _fit(_render(plan, warnings), limit)
 
 
 def render_drift_markdown(stack: str, items: list[DriftItem]) -> str:

@@ -30,6 +30,7 @@ _COLOURS = {
     Action.WAIT: "36",
     Action.NO_OP: "35",
 }
+NO_INPUT_CHANGED = "no input changed (trained again as asked)"
 _HEX = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
 
 
@@ -100,9 +101,13 @@ def job_input_lines(change: Change) -> list[str]:
     ]
     previous = change.details.get("previous")
     if isinstance(previous, dict):
+        changed = [FieldChange.from_json(c) for c in previous.get("changed", ())]
+        if not changed:  # a header with nothing under it reads as if the list got lost
+            lines.append(f"since {previous.get('id')}: {NO_INPUT_CHANGED}")
+            return lines
         lines.append(f"since {previous.get('id')}:")
         examples = previous.get("examples") or {}
-        for field in (FieldChange.from_json(c) for c in previous.get("changed", ())):
+        for field in changed:
             line = f"  {field_line(field)}"
             counted = examples.get(field.field.split()[0])
             if isinstance(counted, dict):
@@ -111,12 +116,24 @@ def job_input_lines(change: Change) -> list[str]:
     return lines
 
 
+def checkpoint_line(change: Change) -> str | None:
+    """Which checkpoint a deployment serves: its ftchkpt-… id alone says nothing to a reader."""
+    after = change.after or {}
+    epoch = after.get("checkpoint")
+    if change.type is not ResourceType.DEPLOYMENT or epoch is None:
+        return None
+    return f"checkpoint: epoch {epoch} of job.{after.get('job')}"
+
+
 def _change_lines(change: Change, color: bool) -> list[str]:
     head = f"{_symbol(change.action)} {change.address}"
     lines = [f"{_paint(head, _COLOURS[change.action], color)}: {short(change.reason)}"]
     if trains_later(change):
         lines.extend(f"      {line}" for line in job_input_lines(change))
     else:
+        checkpoint = checkpoint_line(change)
+        if checkpoint is not None:
+            lines.append(f"      {checkpoint}")
         lines.extend(f"      {field_line(f)}" for f in change.changed)
     return lines
 

@@ -140,7 +140,7 @@ def test_without_wait_the_chain_is_pending_and_a_later_apply_converges(
     assert "KeyError" not in started.text and "'job." not in started.text
     assert "Pending (a later apply, or apply --wait, continues them):" in started.out
     for address in ("job.m-mid", "job.a-leaf", "deployment.later-mid", "deployment.later-leaf"):
-        assert f"~ {address}: waiting for job.z-root: ftjob-" in started.out
+        assert f"⏳ {address}: waiting for job.z-root: ftjob-" in started.out
     assert [j["metadata"]["reconciler-job"] for j in admin.jobs("later")] == ["z-root"]
     assert admin.deployments("later") == {}
 

@@ -80,7 +80,7 @@ def test_a_failed_job_stops_only_what_depends_on_it(
     assert result.code == 1
     assert "! job.bad: " in result.out and "RAI checks" in result.out
     assert "which blocked: deployment.mixed-bad" in result.out
-    assert "- deployment.mixed-bad: blocked by job.bad" in result.out
+    assert "! deployment.mixed-bad: blocked by job.bad" in result.out
     assert set(admin.deployments("mixed")) == {"aoai-swc/mixed-good", "aoai-ncus/mixed-base"}
 
 

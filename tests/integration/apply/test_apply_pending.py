@@ -61,14 +61,14 @@ def test_without_wait_apply_reports_pending_and_a_later_apply_continues(
 
     assert started.code == 0, started.text
     assert "Pending (a later apply, or apply --wait, continues them):" in started.out
-    assert "~ deployment.later-swc: waiting for job.later: ftjob-" in started.out
+    assert "⏳ deployment.later-swc: waiting for job.later: ftjob-" in started.out
     assert len(admin.jobs("later")) == 1
     assert admin.deployments("later") == {}
 
     admin.clear_requests()
     again = apply(spec, wait=False)  # still training: nothing to start, nothing made twice
     assert again.code == 0, again.text
-    assert "~ job.later: " in again.out
+    assert "⏳ job.later: " in again.out
     assert admin.mutations() == []
     assert len(admin.jobs("later")) == 1
 
@@ -91,7 +91,7 @@ def test_wait_shows_progress_and_timeout_bounds_it(
     assert bounded.code == 1, bounded.text
     assert "running: epoch " in bounded.err and "train loss " in bounded.err
     assert "--timeout 0.5 s ran out while waiting for: job.bounded" in bounded.out
-    assert "~ deployment.bounded-ncus: waiting for job.bounded" in bounded.out
+    assert "⏳ deployment.bounded-ncus: waiting for job.bounded" in bounded.out
     assert admin.deployments("bounded") == {}
 
     admin.advance(100_000)
@@ -118,7 +118,7 @@ def test_a_file_the_service_rejects_fails_with_its_reason_and_the_datasets_path(
         "! file.rejected-train@swc: aoai-swc rejected spec/data/rejected-train.jsonl" in failed.out
     )
     assert "Invalid file format" in failed.out  # the service's status_details
-    assert "- job.rejected: blocked by file.rejected-train@swc" in failed.out
+    assert "! job.rejected: blocked by file.rejected-train@swc" in failed.out
     assert admin.jobs("rejected") == []
 
     again = apply(spec, wait=False)  # the rejected file is not reused: uploaded again

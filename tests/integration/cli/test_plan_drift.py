@@ -76,6 +76,13 @@ def test_markdown_for_a_pull_request(cli: Cli) -> None:
     assert run.code == 0
     assert "| create | update | replace | delete | wait |" in run.out
     assert "`job.clippy`" in run.out and "22 examples" in run.out
+    # the dataset warnings printed on stderr reach the pull request too
+    warnings = [
+        line.split(": warning: ", 1) for line in run.err.splitlines() if ": warning: " in line
+    ]
+    assert warnings, run.err
+    for where, message in warnings:
+        assert f"- `{where}` {message}" in run.out, run.out
 
 
 def test_out_saves_a_plan_with_the_observed_digest(cli: Cli) -> None:

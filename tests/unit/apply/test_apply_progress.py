@@ -12,7 +12,8 @@ from reconciler.apply.progress import (
     make_progress,
 )
 from reconciler.apply.scheduler import Outcome, Task, TaskContext, run_tasks
-from reconciler.apply.summary import render_summary
+from reconciler.apply.summary import done_symbols, render_summary
+from reconciler.plan.model import Action, Change, Plan, ResourceType
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 EPOCH = 1795425120.0  # 2026-11-23T09:12:00Z
@@ -154,10 +155,10 @@ def test_summary_names_the_failure_what_it_blocked_and_what_is_pending() -> None
         "  ! file.train@swc: POST files: invalidPayload: line 3 is not JSON (data/train.jsonl)\n"
         "      which blocked: job.clippy, deployment.clippy-swc\n"
     )
-    assert "  - job.clippy: blocked by file.train@swc: POST files: invalidPayload" in text
-    assert "  - deployment.clippy-swc: blocked by file.train@swc:" in text
-    assert "  ~ job.other: training: running, epoch 1/3" in text
-    assert "  ~ deployment.other: waiting for job.other: training: running, epoch 1/3" in text
+    assert "  ! job.clippy: blocked by file.train@swc: POST files: invalidPayload" in text
+    assert "  ! deployment.clippy-swc: blocked by file.train@swc:" in text
+    assert "  ⏳ job.other: training: running, epoch 1/3" in text
+    assert "  ⏳ deployment.other: waiting for job.other: training: running, epoch 1/3" in text
     sections = [line for line in text.splitlines() if line and not line.startswith(" ")]
     assert [s.split(" (")[0].rstrip(":") for s in sections[1:]] == [
         "Done",
@@ -191,3 +192,29 @@ def test_at_80_columns_long_rows_keep_their_bar_bytes_and_elapsed_time() -> None
         assert "━" in row  # the bar is shown
     assert "976.6 KiB/4.8 MiB" in rows[1]
     assert "…" in rows[0]  # the free text gave way
+
+
+def test_done_carries_the_symbol_the_plan_showed() -> None:
+    plan = Plan(
+        "clippy",
+        (
+            Change("deployment.new", ResourceType.DEPLOYMENT, Action.CREATE, "", None, {}),
+            Change("deployment.up", ResourceType.DEPLOYMENT, Action.UPDATE, "", {}, {}),
+            Change("deployment.swap", ResourceType.DEPLOYMENT, Action.REPLACE, "", {}, {}),
+            Change("deployment.gone", ResourceType.DEPLOYMENT, Action.DELETE, "", {}, None),
+            Change("job.later", ResourceType.JOB, Action.WAIT, "", None, {}),
+        ),
+    )
+    tasks = [
+        Task(address, lambda ctx: Outcome.done("ok"))
+        for address in ("deployment.new", "deployment.up", "deployment.swap", "deployment.gone")
+    ] + [Task("job.later", lambda ctx: Outcome.done("created"))]
+    text = render_summary(run_tasks(tasks), done_symbols(plan))
+    done = text.split("Done:\n", 1)[1].splitlines()
+    assert [line.split(": ")[0] for line in done] == [
+        "  + deployment.new",
+        "  ~ deployment.up",
+        "  -/+ deployment.swap",
+        "  - deployment.gone",
+        "  + job.later",
+    ]

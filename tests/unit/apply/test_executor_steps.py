@@ -169,11 +169,13 @@ def test_a_failed_provisioning_is_put_again() -> None:
 
 def test_another_model_or_sku_name_can_only_be_replaced() -> None:
     other_model = _deployed(model_name="gpt-4.1-mini-2025-04-14.ft-old")
+    # what Azure has → what the spec wants, as the plan writes it: "replaced X: <this>" reads
+    # the right way round
     assert replace_reason(WANTED, other_model) == (
-        "it serves gpt-4.1-mini-2025-04-14.ft-old, not gpt-4.1-mini-2025-04-14.ft-abc"
+        "model gpt-4.1-mini-2025-04-14.ft-old → gpt-4.1-mini-2025-04-14.ft-abc"
     )
     other_sku = _deployed(sku_name="GlobalStandard")
-    assert replace_reason(WANTED, other_sku) == "its sku is GlobalStandard, not Standard"
+    assert replace_reason(WANTED, other_sku) == "sku GlobalStandard → Standard"
 
 
 def test_progress_names_the_epoch_step_and_latest_train_loss() -> None:

@@ -161,7 +161,15 @@ def test_spec_example_deployment_is_valid(catalog: Catalog) -> None:
 def test_capacity_problem_accepts_grid_values_and_explains_the_rest() -> None:
     cap = Capacity(minimum=25, maximum=100, step=25, default=25)
     assert [cap.problem(c) for c in (25, 50, 100)] == [None, None, None]
-    assert cap.problem(30) == "capacity 30 is not minimum 25 plus a multiple of step 25"
+    assert cap.problem(30) == (
+        "capacity 30 is not allowed: the capacity must be one of 25, 50, 75, 100 "
+        "(steps of 25; nearest: 25 or 50)"
+    )
+    wide = Capacity(minimum=25, maximum=500, step=25, default=25)
+    assert wide.problem(60) == (
+        "capacity 60 is not allowed: the capacity must be one of 25, 50, 75, … 500 "
+        "(steps of 25; nearest: 50 or 75)"
+    )
     assert cap.problem(10) == "capacity 10 is below the minimum 25"
     assert cap.problem(125) == "capacity 125 is above the maximum 100"
 
@@ -241,7 +249,8 @@ def test_capacity_problem_messages(catalog: Catalog) -> None:
     assert wrong_region is not None and "Standard" in wrong_region and "eastus" in wrong_region
     off_grid = catalog.capacity_problem(FT_MINI, "northcentralus", "ProvisionedManaged", 40)
     assert off_grid == (
-        "sku ProvisionedManaged: capacity 40 is not minimum 25 plus a multiple of step 25"
+        "sku ProvisionedManaged: capacity 40 is not allowed: the capacity must be one of "
+        "25, 50, 75, … 1000 (steps of 25; nearest: 25 or 50)"
     )
     no_region = catalog.capacity_problem("gpt-35-turbo-0125", "japaneast", "Standard", 1)
     assert no_region is not None and "japaneast" in no_region

@@ -1,7 +1,8 @@
 """Golden planner cases: tests/cases/<case>/{desired,observed}.json (+ replace.txt) → expected.json.
 
 `drift-*` cases hold the expected drift JSON instead of a plan. Each case's description.txt
-says what a person expects; expected.txt is the text rendering, for review.
+says what a person expects; expected.txt is the text rendering, for review; expected.md, where a
+case has one, is the pull-request comment (`plan --format markdown`), for review too.
 UPDATE_GOLDEN=1 rewrites expected files: read the diff before committing it.
 """
 
@@ -21,7 +22,9 @@ from reconciler.plan import (
     drift,
     drift_json,
     plan,
+    render_drift_markdown,
     render_drift_text,
+    render_markdown,
     render_text,
 )
 from reconciler.plan.drift import DriftItem
@@ -42,12 +45,16 @@ def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _run(case: Path) -> tuple[dict[str, Any], str]:
+def _run(case: Path) -> tuple[dict[str, Any], str, str]:
     desired = Desired.from_json(_load(case / "desired.json"))
     observed = Observed.from_json(_load(case / "observed.json"))
     if case.name.startswith("drift-"):
         items = drift(desired, observed)
-        return drift_json(desired.stack, items, observed.digest()), render_drift_text(items)
+        return (
+            drift_json(desired.stack, items, observed.digest()),
+            render_drift_text(items),
+            render_drift_markdown(desired.stack, items),
+        )
     replace_file = case / "replace.txt"
     replace = frozenset(
         line.strip()
@@ -55,7 +62,7 @@ def _run(case: Path) -> tuple[dict[str, Any], str]:
         if line.strip()
     )
     result = plan(desired, observed, replace=replace)
-    return result.to_json(), render_text(result)
+    return result.to_json(), render_text(result), render_markdown(result)
 
 
 def test_there_are_cases() -> None:
@@ -66,16 +73,27 @@ def test_there_are_cases() -> None:
 
 @pytest.mark.parametrize("case", _case_dirs(), ids=lambda p: p.name)
 def test_golden(case: Path) -> None:
-    actual, text = _run(case)
+    actual, text, markdown = _run(case)
     expected_json = case / "expected.json"
     expected_text = case / "expected.txt"
+    expected_markdown = case / "expected.md"
     if UPDATE:
         expected_json.write_text(_dump(actual), encoding="utf-8")
         expected_text.write_text(text, encoding="utf-8")
+        if expected_markdown.exists():
+            expected_markdown.write_text(markdown, encoding="utf-8")
     assert expected_json.exists(), f"{case.name}: no expected.json (run with UPDATE_GOLDEN=1)"
     description = (case / "description.txt").read_text().strip()
     assert actual == _load(expected_json), f"{case.name}: {description}"
     assert text == expected_text.read_text(encoding="utf-8"), f"{case.name}: text rendering"
+    if expected_markdown.exists():
+        assert markdown == expected_markdown.read_text(encoding="utf-8"), f"{case.name}: markdown"
+
+
+def test_there_are_markdown_goldens() -> None:
+    """The pull-request comment is reviewed as a golden on a few telling cases."""
+    names = {p.name for p in _case_dirs() if (p / "expected.md").is_file()}
+    assert {"dataset-edited", "checkpoint-deployment", "entry-removed", "ptu-off-step"} <= names
 
 
 @pytest.mark.parametrize("case", _case_dirs(), ids=lambda p: p.name)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from reconciler.errors import Diagnostic, Location
 from reconciler.plan import (
     Desired,
     Observed,
@@ -18,6 +20,7 @@ from reconciler.plan import (
     render_text,
 )
 from reconciler.plan.model import Plan
+from reconciler.plan.render_markdown import COMMENT_LIMIT, comment_length
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 
@@ -73,7 +76,7 @@ def test_markdown_puts_destructive_changes_first_and_marks_them() -> None:
     markdown = render_markdown(case_plan("dataset-edited"))
     assert "| 2 | 0 | 2 | 0 | 0 |" in markdown
     destructive = markdown.index("### ⚠️ Destructive changes")
-    others = markdown.index("### Changes")
+    others = markdown.index("<summary>Other changes (2)</summary>")
     assert destructive < others
     assert "| ⚠️ -/+ replace | `deployment.clippy-ncus` | Azure cannot change the model" in markdown
 
@@ -81,6 +84,14 @@ def test_markdown_puts_destructive_changes_first_and_marks_them() -> None:
 def test_markdown_job_section_has_stats_and_what_changed() -> None:
     markdown = render_markdown(case_plan("dataset-edited"))
     section = markdown[markdown.index("#### `job.clippy`") :]
+    assert (
+        "- Base model: `gpt-4.1-mini-2025-04-14`\n- Method: supervised, standard training\n"
+        in section
+    )
+    assert (
+        "- Hyperparameters: `batch_size` auto, `learning_rate_multiplier` auto, `n_epochs` 3\n"
+        in section
+    )
     assert "- Training data `clippy-train`: 130 examples, 19,980 tokens (6,630 trained)" in section
     assert (
         "- Estimated billed training tokens: 59,940 (3 epochs × the training data's tokens)"
@@ -113,3 +124,89 @@ def test_drift_renderers() -> None:
         "| `deployment.clippy-swc` | capacity | clippy-swc in aoai-swc: capacity is 3" in markdown
     )
     assert render_drift_text([]) == "No drift: Azure matches what reconciler made.\n"
+
+
+def _nothing_changed_since(result: Plan) -> Plan:
+    """The plan, as if job.clippy were trained again with the inputs of the job serving now."""
+    job = result.change("job.clippy")
+    assert job is not None
+    previous = {**job.details["previous"], "changed": [], "examples": {}}
+    again = replace(job, details={**job.details, "previous": previous})
+    return replace(result, changes=tuple(again if c is job else c for c in result.changes))
+
+
+def test_no_empty_since_header_when_no_input_changed() -> None:
+    result = _nothing_changed_since(case_plan("dataset-edited"))
+    text = render_text(result)
+    assert (
+        "      since ftjob-0f3c1e2d4b5a69788796a5b4c3d2e1f0: no input changed (trained again as "
+        "asked)\n" in text
+    )
+    assert not any(line.rstrip().endswith(":") for line in text.splitlines())
+    markdown = render_markdown(result)
+    assert "no input changed (trained again as asked)" in markdown
+    assert not any(
+        line.rstrip().endswith(":") and "since" in line.lower() for line in markdown.splitlines()
+    )
+
+
+def test_markdown_headline_comes_first_and_details_are_collapsed() -> None:
+    lines = render_markdown(case_plan("dataset-edited")).splitlines()
+    assert lines[:5] == [
+        "## reconciler plan: stack `clippy`",
+        "",
+        "**Plan: 2 to create, 2 to replace.**<br>",
+        "Trains 1 job: `job.clippy` (~59,940 billed tokens).<br>",
+        "⚠️ **Destructive:** `deployment.clippy-ncus` (replace), `deployment.clippy-swc` (replace).",
+    ]
+    assert lines.count("<details>") == lines.count("</details>") == 2
+    assert "<summary>1 job to train: data, hyperparameters, changes</summary>" in lines
+
+
+def test_markdown_shows_dataset_warnings_and_checkpoints() -> None:
+    warning = Diagnostic.warning(
+        "only 12 examples; fine-tuning usually starts to help from 50 to 100",
+        Location("specs/data/train.jsonl"),
+    )
+    markdown = render_markdown(case_plan("checkpoint-deployment"), [warning])
+    assert "⚠️ 1 dataset or spec warning below." in markdown.split("\n\n")[1]
+    assert (
+        "### ⚠️ Warnings (1)\n\n- `specs/data/train.jsonl` only 12 examples; fine-tuning usually"
+        in markdown
+    )
+    assert "| `deployment.clippy-epoch2` | no deployment named clippy-epoch2 in aoai-swc | " in (
+        markdown
+    )
+    assert "`checkpoint: epoch 2 of job.clippy`<br>`model.name: ftchkpt-" in markdown
+
+
+def _many_deployments(result: Plan, count: int) -> Plan:
+    template = result.change("deployment.clippy-epoch2")
+    assert template is not None
+    copies = [replace(template, address=f"deployment.d{i:05}") for i in range(count)]
+    return replace(result, changes=(*result.changes, *copies))
+
+
+def test_markdown_stays_under_the_comment_limit_with_a_note() -> None:
+    huge = _many_deployments(case_plan("checkpoint-deployment"), 3000)
+    markdown = render_markdown(huge)
+    assert 60_000 < comment_length(markdown) <= COMMENT_LIMIT
+    assert markdown.startswith("## reconciler plan: stack `clippy`\n\n❌ **1 error")
+    assert "\n**✂️ Cut here: " in markdown
+    assert "do not fit GitHub's 65,536-character comment limit.** See the whole plan with" in (
+        markdown
+    )
+    assert markdown.count("<details>") == markdown.count("</details>")
+    small = render_markdown(case_plan("checkpoint-deployment"))
+    assert "Cut here" not in small and comment_length(small) < 2_000
+
+
+def test_markdown_cut_counts_what_it_left_out() -> None:
+    whole = render_markdown(case_plan("dataset-edited"), limit=1_000_000)
+    cut = render_markdown(case_plan("dataset-edited"), limit=2_000)
+    assert comment_length(cut) <= 2_000
+    kept = cut[: cut.index("\n**✂️ Cut here: ")]
+    kept = kept.removesuffix("</details>\n")
+    assert whole.startswith(kept)
+    left = len(whole.splitlines()) - len(kept.splitlines())
+    assert f"Cut here: {left} more lines ({len(whole) - len(kept):,} characters)" in cut

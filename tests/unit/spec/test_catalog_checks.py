@@ -134,7 +134,7 @@ def test_capacity_that_fits_no_region(read: Reader) -> None:
     text = files["a.yaml"]
     _, diagnostics = read(files)
     assert messages(diagnostics) == [
-        f"{place(text, '30}')}: error: deployments.ptu-step.sku.capacity: sku ProvisionedManaged for a fine-tuned gpt-4.1-mini: capacity 30 is not minimum 25 plus a multiple of step 25",
+        f"{place(text, '30}')}: error: deployments.ptu-step.sku.capacity: sku ProvisionedManaged for a fine-tuned gpt-4.1-mini: capacity 30 is not allowed: the capacity must be one of 25, 50, 75, … 1000 (steps of 25; nearest: 25 or 50)",
         f"{place(text, '10}')}: error: deployments.ptu-low.sku.capacity: sku ProvisionedManaged for a fine-tuned gpt-4.1-mini: capacity 10 is below the minimum 25",
         f"{place(text, '501}')}: error: deployments.std-high.sku.capacity: sku Standard for a fine-tuned gpt-4.1-mini: capacity 501 is above the maximum 500 in every region that offers it",
     ]
