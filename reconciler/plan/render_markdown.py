@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.plan.render_text import SYMBOLS, field_line, ordered, short, shown, trains_later
@@ -135,7 +136,10 @@ def render_markdown(plan: Plan) -> str:
         lines += _change_table(others, mark=False)
         lines.append("")
     if not plan.has_changes and not plan.errors:
-        lines += ["No changes. Azure matches the spec.", ""]
+        lines += [nothing_to_do_line(plan), ""]
+    failed = failed_jobs_line(plan)
+    if failed is not None:
+        lines += [f"⚠️ {failed}", ""]
     jobs = [c for c in plan.changes if trains_later(c)]
     if jobs:
         lines += ["### Jobs", ""]
