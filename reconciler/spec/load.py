@@ -125,7 +125,8 @@ def read_spec(
     spec.env_values = merged.env_values
     with environment_values(spec.env_values):
         _check(spec, merged, policy, catalog, diagnostics)
-    diagnostics.items.sort(key=_order)
+    # A file that is not YAML first: what follows from it (a name it defined, unknown) is noise.
+    diagnostics.items.sort(key=lambda d: _order(d, merged.unreadable))
     return spec, diagnostics
 
 
@@ -146,7 +147,8 @@ def _check(
                 _store(spec, section, name, model, entry, diagnostics)
     diagnostics.extend(_api_key_envs(spec, policy))
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
-    diagnostics.extend(check_references(spec, defined))
+    # A file that could not be read may define any name: an unknown one is not reported.
+    diagnostics.extend(check_references(spec, defined, names_known=not merged.unreadable))
     if catalog is None:
         try:
             catalog = load_catalog()
@@ -173,9 +175,11 @@ def _api_key_envs(spec: Spec, policy: EnvPolicy) -> list[Diagnostic]:
     return out
 
 
-def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+def _order(diagnostic: Diagnostic, first: set[str]) -> tuple[bool, str, int, int]:
     where = diagnostic.location
-    return ("", 0, 0) if where is None else (where.path, where.line, where.col)
+    if where is None:
+        return (False, "", 0, 0)
+    return (where.path not in first, where.path, where.line, where.col)
 
 
 def _validate_entry(entry: Entry, diagnostics: Diagnostics) -> SpecModel | None:
