@@ -53,14 +53,6 @@ def check_references(
         out.extend(_declared_format(spec, name))
         if isinstance(job.model, ModelRef):
             out.extend(_model_ref(spec, defined, "jobs", name, job.model))
-        if job.method != "dpo" and job.hyperparameters.beta is not None:
-            out.append(
-                Diagnostic.error(
-                    f"jobs.{name}.hyperparameters.beta applies only to method dpo "
-                    f"(this job's method is {job.method})",
-                    spec.key_location("jobs", name, "hyperparameters", "beta"),
-                )
-            )
     out.extend(_cycles(spec))
     for name, deployment in spec.deployments.items():
         out.extend(_account(spec, defined, "deployments", name, deployment.account))
