@@ -312,14 +312,13 @@ def apply(
 def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
     """Report what in Azure moved away from the spec; exit 2 when there is drift.
 
-    Drift is what changed outside reconciler: a deployment edited in the portal, capacity
-    changed, tags removed, a file deleted, a job cancelled. Work still under way (a job
-    training) is not drift, nor is a spec deployment Azure does not hold: it is listed as
-    pending apply (merged and not applied yet, or deleted outside / removed by Azure).
+    Drift is what changed outside reconciler: a deployment deleted or edited in the
+    portal, capacity changed, tags removed, an idle fine-tuned deployment removed by
+    Azure after 15 days, a file deleted, a job cancelled. Work still under way (a job
+    training) is not drift.
     """
     from reconciler.plan import drift as find_drift
     from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
-    from reconciler.plan.drift import has_drift
     from reconciler.workflow import Session, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
@@ -333,7 +332,7 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
         click.echo(render_drift_markdown(prepared.desired.stack, items), nl=False)
     else:
         click.echo(render_drift_text(items, color=use_color(sys.stdout)), nl=False)
-    if has_drift(items):  # pending apply is not drift
+    if items:
         sys.exit(EXIT_CHANGES)
 
 

@@ -8,13 +8,12 @@ stack's tag, jobs carrying (or matching) a fingerprint of the spec. The rule:
   drift: capacity, sku name, model version, the stack's tags, or provisioning that failed.
   Its model name counts too, unless Azure still serves the model of an earlier run of the same
   spec job (that is the tool's own pending rollout, shown by `plan`).
-* A deployment of the spec that is missing, while its model exists (a base model, or its job
-  succeeded), is pending apply, not drift: without a state file, a spec entry merged and not
-  applied yet looks exactly like one deleted since, and a scheduled run between merge and
-  apply must not raise a false alarm. It is listed apart (``pending``, exit 0), naming what
-  else it may be: deleted outside reconciler, or removed by Azure (a DeveloperTier deployment
-  24 hours after its creation, any other fine-tuned deployment after 15 days without
-  inference).
+* A deployment of the spec that is missing is drift when the tool would have made it already:
+  its model exists (a base model, or its job succeeded) and either it serves a job's model or
+  another deployment of the stack exists in that account (so the stack was applied there).
+  The cause cannot be known from a missing resource: it was deleted outside reconciler, or Azure
+  removed it: a DeveloperTier deployment 24 hours after its creation, any other fine-tuned
+  deployment after 15 days without inference. The message names the likely one.
 * A deployment whose name the spec uses but without the stack's tag is drift (the tag was
   removed, or someone else made it): reconciler will not touch it.
 * A deployment with the stack's tag that the spec no longer has is drift (removed from the spec
@@ -51,6 +50,7 @@ DEVELOPER_SKU = "DeveloperTier"  # the service removes these deployments 24 hour
 
 
 class DriftKind(StrEnum):
+    MISSING = "missing"
     CAPACITY = "capacity"
     SKU = "sku"
     MODEL = "model"
@@ -61,8 +61,6 @@ class DriftKind(StrEnum):
     JOB_FAILED = "job-failed"
     JOB_CANCELLED = "job-cancelled"
     FILE_MISSING = "file-missing"
-    # Not drift: a spec entry Azure does not hold yet, that apply creates.
-    PENDING_APPLY = "pending-apply"
 
 
 @dataclass(frozen=True)
@@ -72,10 +70,6 @@ class DriftItem:
     cause: str
     before: JsonObject | None  # what the tool made (or would have): the spec's side
     after: JsonObject | None  # what Azure holds now (None: nothing)
-
-    @property
-    def is_drift(self) -> bool:
-        return self.kind is not DriftKind.PENDING_APPLY
 
     def to_json(self) -> JsonObject:
         return {
@@ -98,20 +92,12 @@ class DriftItem:
 
 
 def drift_json(stack: str, items: list[DriftItem], observed_digest: str = "") -> JsonObject:
-    """``drift`` holds what moved away from the spec; ``pending`` what apply has yet to do."""
-    ordered = sorted_items(items)
     return {
         "format_version": FORMAT_VERSION,
         "stack": stack,
-        "drift": [item.to_json() for item in ordered if item.is_drift],
-        "pending": [item.to_json() for item in ordered if not item.is_drift],
+        "drift": [item.to_json() for item in sorted_items(items)],
         "observed_digest": observed_digest,
     }
-
-
-def has_drift(items: list[DriftItem]) -> bool:
-    """Whether anything is drift (``drift`` exits 2): pending apply is not."""
-    return any(item.is_drift for item in items)
 
 
 def sorted_items(items: list[DriftItem]) -> list[DriftItem]:
@@ -157,6 +143,10 @@ def drift(desired: Desired, observed: Observed) -> list[DriftItem]:
     return sorted_items(items)
 
 
+def _stack_applied(stack: str, account: ObservedAccount) -> bool:
+    return any(d.tags.get(TAG_STACK) == stack for d in account.deployments)
+
+
 def _expected(
     resolver: Resolver, deployment: DesiredDeployment, account: ObservedAccount, target: Target
 ) -> JsonObject:
@@ -183,26 +173,28 @@ def _deployment_drift(
     if existing is None:
         if target.state is not TargetState.READY:
             return []  # its job has no model yet: the tool's own pending work
+        from_job = isinstance(deployment.model, JobRef)
+        if not from_job and not _stack_applied(stack, account):
+            return []  # never applied in this account
         assert target.model is not None
-        fine_tuned = isinstance(deployment.model, JobRef) or is_fine_tuned(target.model["name"])
+        fine_tuned = from_job or is_fine_tuned(target.model["name"])
         if same_sku(deployment.sku_name, DEVELOPER_SKU):
-            otherwise = (
-                "deleted outside reconciler, or removed by Azure 24 hours after its creation "
-                "as DeveloperTier deployments are"
+            cause = (
+                "missing: Azure removes DeveloperTier deployments 24 hours after they are "
+                "created (or it was deleted outside reconciler); apply deploys it again"
             )
         elif fine_tuned:
-            otherwise = (
-                "deleted outside reconciler, or removed by Azure after 15 days without "
-                "inference as fine-tuned deployments are"
+            cause = (
+                "missing (deleted outside reconciler, or removed by Azure after 15 days "
+                "without inference for fine-tuned deployments)"
             )
         else:
-            otherwise = "deleted outside reconciler"
+            cause = "missing (deleted outside reconciler)"
         return [
             DriftItem(
                 address,
-                DriftKind.PENDING_APPLY,
-                f"{deployment.azure_name} is not in {account.name}: pending apply, which creates "
-                f"it (in the spec and not applied yet; if it was applied, it was {otherwise})",
+                DriftKind.MISSING,
+                f"{deployment.azure_name} in {account.name} is {cause}",
                 _expected(resolver, deployment, account, target),
                 None,
             )

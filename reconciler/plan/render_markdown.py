@@ -12,15 +12,7 @@ from typing import Any
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan
-from reconciler.plan.render_text import (
-    SYMBOLS,
-    field_line,
-    ordered,
-    pending_line,
-    short,
-    shown,
-    trains_later,
-)
+from reconciler.plan.render_text import SYMBOLS, field_line, ordered, short, shown, trains_later
 
 _ACTION_LABEL = {
     Action.CREATE: "+ create",
@@ -158,23 +150,17 @@ def render_markdown(plan: Plan) -> str:
 
 def render_drift_markdown(stack: str, items: list[DriftItem]) -> str:
     lines = [f"## reconciler drift: stack `{stack}`", ""]
-    found = [i for i in sorted_items(items) if i.is_drift]
-    pending = [i for i in sorted_items(items) if not i.is_drift]
-    if not found:
+    if not items:
         lines.append("No drift: Azure matches what reconciler made.")
-    else:
-        count = len(found)
-        lines += [
-            f"{count} {'difference' if count == 1 else 'differences'} between Azure and what "
-            "reconciler made:",
-            "",
-            "| address | kind | cause |",
-            "|---|---|---|",
-        ]
-        for item in found:
-            lines.append(f"| `{item.address}` | {item.kind.value} | {_cell(item.cause)} |")
-    if pending:
-        lines += ["", pending_line(len(pending)), "", "| address | state |", "|---|---|"]
-        for item in pending:
-            lines.append(f"| `{item.address}` | {_cell(item.cause)} |")
+        return "\n".join(lines) + "\n"
+    count = len(items)
+    lines += [
+        f"{count} {'difference' if count == 1 else 'differences'} between Azure and what "
+        "reconciler made:",
+        "",
+        "| address | kind | cause |",
+        "|---|---|---|",
+    ]
+    for item in sorted_items(items):
+        lines.append(f"| `{item.address}` | {item.kind.value} | {_cell(item.cause)} |")
     return "\n".join(lines) + "\n"

@@ -159,26 +159,13 @@ def render_text(plan: Plan, color: bool = False) -> str:
 
 
 def render_drift_text(items: list[DriftItem], color: bool = False) -> str:
-    found = [i for i in sorted_items(items) if i.is_drift]
-    pending = [i for i in sorted_items(items) if not i.is_drift]
+    if not items:
+        return "No drift: Azure matches what reconciler made.\n"
     lines = []
-    for item in found:
+    for item in sorted_items(items):
         head = f"{item.address} [{item.kind.value}]"
         lines.append(f"{_paint(head, '33', color)}: {short(item.cause)}")
-    for item in pending:
-        lines.append(f"{item.address} [{item.kind.value}]: {short(item.cause)}")
-    if lines:
-        lines.append("")
-    count = len(found)
-    if found:
-        lines.append(f"Drift: {count} {'difference' if count == 1 else 'differences'} found.")
-    else:
-        lines.append("No drift: Azure matches what reconciler made.")
-    if pending:
-        lines.append(pending_line(len(pending)))
+    count = len(items)
+    lines.append("")
+    lines.append(f"Drift: {count} {'difference' if count == 1 else 'differences'} found.")
     return "\n".join(lines) + "\n"
-
-
-def pending_line(count: int) -> str:
-    entries = "spec entry is" if count == 1 else "spec entries are"
-    return f"Pending apply (not drift): {count} {entries} not in Azure yet; apply creates them."

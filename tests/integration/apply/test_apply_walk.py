@@ -94,7 +94,7 @@ def test_a_realistic_walk_stays_inside_the_published_contract(
     assert drift.exit_code == 0, drift.output
 
 
-def test_drift_lists_an_expired_developer_tier_deployment_as_pending_apply_with_the_cause(
+def test_drift_says_azure_removed_a_developer_tier_deployment_after_24_hours(
     env: dict[str, str], admin: Admin, tmp_path: Path
 ) -> None:
     stack = make_stack(
@@ -111,9 +111,9 @@ def test_drift_lists_an_expired_developer_tier_deployment_as_pending_apply_with_
     admin.advance(24 * 3600 + 60)
 
     drift = CliRunner().invoke(cli, ["drift", str(stack.root)])
-    assert drift.exit_code == 0, drift.output  # not drift: cannot be told from "not applied yet"
-    assert "deployment.gull-dev [pending-apply]" in drift.output
-    assert "removed by Azure 24 hours after its creation as DeveloperTier" in drift.output
+    assert drift.exit_code == 2, drift.output
+    assert "gull-dev" in drift.output
+    assert "DeveloperTier deployments 24 hours after they are created" in drift.output
     assert apply(stack.root, wait=True).code == 0  # deployed again
     assert set(admin.deployments("devtier")) == {"aoai-swc/gull-dev"}
     assert CliRunner().invoke(cli, ["drift", str(stack.root)]).exit_code == 0

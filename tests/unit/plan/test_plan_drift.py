@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from reconciler.plan import DriftItem, DriftKind, drift, drift_json, render_drift_text
-from reconciler.plan.drift import has_drift
+from reconciler.plan import DriftItem, DriftKind, drift
 
 from .plan_builders import BASE, deployment, desired, observed, tagged
 
 
-def test_a_missing_deployment_is_pending_apply_not_drift() -> None:
+def test_missing_base_deployment_is_drift_only_where_the_stack_was_applied() -> None:
     spec = desired(jobs={}, deployments={"chat": deployment("chat", model=BASE)})
-    for state in (
-        observed(),  # the stack never applied here
-        observed(swc={"deployments": (tagged("other", model_name="gpt-4.1-mini"),)}),
-    ):
-        items = [i for i in drift(spec, state) if i.address == "deployment.chat"]
-        assert [(i.kind, i.is_drift) for i in items] == [(DriftKind.PENDING_APPLY, False)]
-        assert items[0].cause.startswith("chat is not in aoai-swc: pending apply")
-        assert "deleted outside reconciler" in items[0].cause  # what else it may be
-        assert not has_drift(items)
-        assert items[0].before is not None and items[0].before["sku"] == {
-            "name": "Standard",
-            "capacity": 1,
-        }
-        listed = drift_json("clippy", items)
-        assert (listed["drift"], len(listed["pending"])) == ([], 1)
-        text = render_drift_text(items)
-        assert text.splitlines()[-2:] == [
-            "No drift: Azure matches what reconciler made.",
-            "Pending apply (not drift): 1 spec entry is not in Azure yet; apply creates them.",
-        ]
+    assert drift(spec, observed()) == []  # never applied: a plan change, not drift
+    applied = observed(swc={"deployments": (tagged("other", model_name="gpt-4.1-mini"),)})
+    items = [i for i in drift(spec, applied) if i.address == "deployment.chat"]
+    assert [(i.kind, i.cause) for i in items] == [
+        (DriftKind.MISSING, "chat in aoai-swc is missing (deleted outside reconciler)")
+    ]
+    assert items[0].before is not None and items[0].before["sku"] == {
+        "name": "Standard",
+        "capacity": 1,
+    }
 
 
 def test_sku_drift_and_round_trip() -> None:
