@@ -31,6 +31,7 @@ from reconciler.confined import RootedPath
 from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
+from reconciler.plan.attention import nothing_to_do_line
 from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
 from reconciler.verbosity import Verbosity
 from reconciler.workflow import Prepared, Session, compute_plan, prepare
@@ -166,7 +167,7 @@ def _apply(
             return EXIT_ERROR
         if not fresh.has_changes:
             if saved is not None:
-                out.write("No changes. Azure matches the spec.\n")
+                out.write(nothing_to_do_line(fresh) + "\n")
             return EXIT_OK
         if saved is None and not auto_approve:
             if not stdin_isatty:

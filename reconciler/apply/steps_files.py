@@ -9,7 +9,6 @@ rejects fails the step with the service's reason and the dataset's path.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,12 +17,12 @@ from reconciler.apply.progress import human_bytes
 from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.azure import lookup, write
 from reconciler.confined import RefusedFile, RootedPath
+from reconciler.datasets.canonical import canonical_digest
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, file_state
 
 JSON = dict[str, Any]
 _RANK = {FileState.READY: 2, FileState.PENDING: 1}
-_HASH_CHUNK = 1024 * 1024
 
 
 def pick_file(files: Iterable[JSON], exclude: frozenset[str] = frozenset()) -> JSON | None:
@@ -55,11 +54,9 @@ def file_label(change: Change) -> str:
 
 
 def sha256_of(source: RootedPath) -> str:
-    digest = hashlib.sha256()
+    """The sha256 of the file's canonical bytes: what the plan named and the upload sends."""
     with source.open() as stream:
-        while chunk := stream.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return canonical_digest(stream).hexdigest()
 
 
 def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:

@@ -7,9 +7,9 @@ again after an ambiguous failure, and ordering are the caller's (reconciler/appl
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import IO, Any, cast
 
 import openai
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
@@ -26,6 +26,7 @@ from reconciler.azure.job_request import JobRequest
 from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.read import JSON, _dump
 from reconciler.confined import RootedPath
+from reconciler.datasets.canonical import CanonicalReader
 
 #: above this, the files API refuses an upload and the uploads API (parts) is used
 FILES_API_MAX_BYTES = 512 * 1024 * 1024
@@ -33,33 +34,6 @@ UPLOADS_API_MAX_BYTES = 8 * 1024 * 1024 * 1024
 PART_BYTES = 64 * 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (bytes sent so far, total)
-
-
-class _CountingReader(io.RawIOBase):
-    """A read-only file wrapper that reports how many bytes the HTTP client has taken."""
-
-    def __init__(self, raw: BinaryIO, total: int, on_progress: Progress | None) -> None:
-        self._raw = raw
-        self._total = total
-        self._sent = 0
-        self._on_progress = on_progress
-
-    def readable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        # The HTTP client sizes a multipart body from the file's descriptor: with it the
-        # upload carries a Content-Length (without it, it goes out chunked).
-        return self._raw.fileno()
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self._sent += n
-        if self._on_progress is not None and n:
-            self._on_progress(self._sent, self._total)
-        return n
 
 
 def upload_file(
@@ -72,29 +46,39 @@ def upload_file(
     part_bytes: int = PART_BYTES,
     files_api_max: int = FILES_API_MAX_BYTES,
 ) -> JSON:
-    """Upload a dataset, streamed; memory stays bounded by one part whatever the file's size.
+    """Upload a dataset's canonical bytes (LF line endings: ``datasets.canonical``), streamed;
+    memory stays bounded by one part whatever the file's size.
 
     ``source`` is opened only if it still resolves to a regular file inside its root.
     """
     path = source.path
-    size = source.stat().st_size
-    if size <= files_api_max:
-        with mapped(f"upload {path.name} to {account} as {filename}"), source.open() as raw:
-            reader = io.BufferedReader(_CountingReader(raw, size, on_progress), 1024 * 1024)
-            return _dump(client.files.create(file=(filename, reader), purpose="fine-tune"))
-    return _upload_in_parts(client, account, source, filename, size, on_progress, part_bytes)
+    with mapped(f"upload {path.name} to {account} as {filename}"):
+        reader = CanonicalReader(source.open)
+    with reader:
+        size = reader.size
+        if size > files_api_max:
+            return _upload_in_parts(
+                client, account, reader, path, filename, on_progress, part_bytes
+            )
+        if on_progress is not None:
+            reader.on_read = lambda sent: on_progress(sent, size)
+        with mapped(f"upload {path.name} to {account} as {filename}"):
+            # A file object, not IO[bytes] by its type: httpx needs only read, seek and tell.
+            body = cast("IO[bytes]", reader)
+            return _dump(client.files.create(file=(filename, body), purpose="fine-tune"))
 
 
 def _upload_in_parts(
     client: openai.OpenAI,
     account: str,
-    source: RootedPath,
+    reader: CanonicalReader,
+    path: Path,
     filename: str,
-    size: int,
     on_progress: Progress | None,
     part_bytes: int,
 ) -> JSON:
-    operation = f"upload {source.path.name} to {account} as {filename} (uploads API)"
+    operation = f"upload {path.name} to {account} as {filename} (uploads API)"
+    size = reader.size
     with mapped(operation):
         upload = client.uploads.create(
             bytes=size, filename=filename, mime_type="text/jsonl", purpose="fine-tune"
@@ -103,14 +87,13 @@ def _upload_in_parts(
     part_ids: list[str] = []
     sent = 0
     try:
-        with source.open() as raw:
-            while chunk := raw.read(part_bytes):
-                with mapped(f"{operation}: part {len(part_ids) + 1}"):
-                    part = client.uploads.parts.create(upload_id, data=chunk)
-                part_ids.append(part.id)
-                sent += len(chunk)
-                if on_progress is not None:
-                    on_progress(sent, size)
+        while chunk := reader.read(part_bytes):
+            with mapped(f"{operation}: part {len(part_ids) + 1}"):
+                part = client.uploads.parts.create(upload_id, data=chunk)
+            part_ids.append(part.id)
+            sent += len(chunk)
+            if on_progress is not None:
+                on_progress(sent, size)
         with mapped(f"{operation}: complete"):
             done = client.uploads.complete(upload_id, part_ids=part_ids)
     except BaseException:

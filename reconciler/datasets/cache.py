@@ -2,7 +2,7 @@
 
 Layout under ``cache_root()``::
 
-    sha256/<sha1 of the absolute path>.json   {"path", "size", "mtime_ns", "sha256"}
+    sha256/<sha1 of the absolute path>.json   {"path", "size", "mtime_ns", "sha256", "of"}
     reports/<sha256>-<options key>.json       a validation result (see ``scan.ScanResult``)
     splits/<sha256>-<split key>.json          the files a split produced
     tiktoken/                                  tokenizer vocabularies (see ``tokens``)
@@ -28,6 +28,10 @@ from reconciler.state_dir import ensure_dir, read_file
 from reconciler.state_dir import write_atomic as write_state
 
 CACHE_ENV = "RECONCILER_CACHE_DIR"
+
+# What a remembered sha256 is of: the canonical bytes (``canonical``). Entries written before,
+# of the file's own bytes, differ for a CRLF file and are not used.
+CANONICAL = "lf"
 
 
 def cache_root(project: Path) -> Path:
@@ -92,6 +96,7 @@ class Cache:
             and data.get("mtime_ns") == current.st_mtime_ns
             and isinstance(sha, str)
             and len(sha) == 64
+            and data.get("of") == CANONICAL
         ):
             return sha
         return None
@@ -108,6 +113,7 @@ class Cache:
             "size": before.st_size,
             "mtime_ns": before.st_mtime_ns,
             "sha256": sha256,
+            "of": CANONICAL,
         }
         self.write_json(entry, record)
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from reconciler.confined import RefusedFile, open_confined
 from reconciler.datasets.cache import Cache, cache_root, stat_file
+from reconciler.datasets.canonical import canonical_digest
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
 from reconciler.project import project_root
 
 EXAMPLE_DIGEST_BYTES = 16
-_BLOCK = 1 << 20
 
 
 # ASCII output: about three times faster than ensure_ascii=False in CPython's encoder, and it
@@ -31,7 +31,8 @@ def example_digest(example: dict[str, Any]) -> bytes:
 
 
 def sha256_file(path: Path, cache_dir: Path | None = None, *, root: Path | None = None) -> str:
-    """The sha256 (hex) of a file's bytes; remembered by (absolute path, size, mtime_ns).
+    """The sha256 (hex) of a file's canonical bytes (``canonical``: CRLF written as LF);
+    remembered by (absolute path, size, mtime_ns).
 
     The file must resolve inside ``root`` (default: the project root of its folder).
     """
@@ -43,13 +44,9 @@ def sha256_file(path: Path, cache_dir: Path | None = None, *, root: Path | None 
     known = cache.sha256_for(path, before)
     if known is not None:
         return known
-    digest = hashlib.sha256()
-    size = 0
     try:
         with open_confined(path, root, "dataset file") as stream:
-            while block := stream.read(_BLOCK):
-                digest.update(block)
-                size += len(block)
+            digest = canonical_digest(stream)
     except RefusedFile as exc:
         raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
     except OSError as exc:
@@ -57,5 +54,5 @@ def sha256_file(path: Path, cache_dir: Path | None = None, *, root: Path | None 
             [Diagnostic.error(f"cannot read the file: {exc.strerror or exc}", Location(display))]
         ) from exc
     hexdigest = digest.hexdigest()
-    cache.remember_sha256(path, before, hexdigest, size)
+    cache.remember_sha256(path, before, hexdigest, digest.raw_bytes)
     return hexdigest

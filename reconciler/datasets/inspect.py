@@ -59,7 +59,7 @@ def inspect_dataset(
         if cached is not None and cached.sha256 == sha256:
             return cached.report(path, root, display, from_cache=True)
     result = scan(RootedPath(path, root), display, options, _tokenizer_dir(cache))
-    cache.remember_sha256(path, before, result.sha256, result.bytes)
+    cache.remember_sha256(path, before, result.sha256, result.bytes_read)
     cache.write_json(cache.entry("reports", f"{result.sha256}-{key}"), result.to_json())
     return result.report(path, root, display)
 

@@ -1,4 +1,7 @@
-"""Reading a JSONL file once, in blocks: lines out, sha256 of every byte on the side.
+"""Reading a JSONL file once, in blocks: lines out, sha256 of its canonical bytes on the side.
+
+Lines are read from the canonical bytes (``canonical``: CRLF written as LF), so a CRLF copy
+of a file yields the same lines, sha256 and size as the file.
 
 Memory stays bounded by the block size plus the longest line, whatever the file size; a line
 longer than ``MAX_LINE_BYTES`` is not kept at all (it is reported as too long).
@@ -6,9 +9,10 @@ longer than ``MAX_LINE_BYTES`` is not kept at all (it is reported as too long).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from reconciler.datasets.canonical import CanonicalDigest
 
 BLOCK_BYTES = 1 << 20
 
@@ -49,8 +53,8 @@ class LineReader:
         self._stream = stream
         self._block_bytes = block_bytes
         self._max_line = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
-        self.sha256 = hashlib.sha256()
-        self.bytes_read = 0
+        # of the canonical bytes: ``hexdigest()``, ``size``
+        self.sha256 = CanonicalDigest()
         self.had_bom = False
         self.foreign_encoding: str | None = None
 
@@ -59,9 +63,22 @@ class LineReader:
         update = self.sha256.update
         size = self._block_bytes
         while block := read(size):
-            update(block)
-            self.bytes_read += len(block)
-            yield block
+            canonical = update(block)
+            if canonical:
+                yield canonical
+        held = self.sha256.finish()
+        if held:
+            yield held
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes read from the file as it is on disk (not the canonical size)."""
+        return self.sha256.raw_bytes
+
+    @property
+    def size(self) -> int:
+        """The size of the canonical bytes read."""
+        return self.sha256.size
 
     def __iter__(self) -> Iterator[tuple[int, bytes | None]]:
         blocks = self._blocks()

@@ -56,6 +56,8 @@ class ScanResult:
     problems: Selection
     example_digests: frozenset[builtins.bytes]
     system_prompts: int
+    # Read from the file on disk, to check the whole file was hashed (not stored: 0 from cache).
+    bytes_read: int = 0
 
     def report(
         self, path: Path, root: Path, display: str, *, from_cache: bool = False

@@ -181,7 +181,7 @@ class _Scan:
             return found
         for blank in self.blank_lines[:-1]:  # the very last line may be blank, no other
             self.problems.error("blank line; one JSON object per line", blank)
-        size = reader.bytes_read
+        size = reader.size
         if size > UPLOADS_API_LIMIT:
             found.append(
                 Problem(Severity.ERROR, f"the file is {_size(size)}; uploads take at most 8 GB")
@@ -288,7 +288,8 @@ def scan(source: RootedPath, display: str, options: ScanOptions, tokenizer_dir: 
         ) from exc
     return ScanResult(
         sha256=reader.sha256.hexdigest(),
-        bytes=reader.bytes_read,
+        bytes=reader.size,
+        bytes_read=reader.bytes_read,
         format=state.format or "chat",
         stats=state.stats.result(),
         problems=state.problems.select(file_problems),

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.plan.render_text import (
@@ -190,7 +191,10 @@ def _headline(plan: Plan, warnings: Sequence[Diagnostic]) -> list[str]:
     if done:
         lines.append(f"**Plan: {', '.join(done)}.**")
     elif not plan.errors:
-        lines.append("**No changes.**" + ("" if attention else " Azure matches the spec."))
+        if failed_jobs(plan):
+            lines.append(f"**{nothing_to_do_line(plan)}**")
+        else:
+            lines.append("**No changes.**" + ("" if attention else " Azure matches the spec."))
     jobs = [c for c in plan.changes if trains_later(c)]
     if jobs:
         parts = []
@@ -254,6 +258,9 @@ def _render(plan: Plan, warnings: Sequence[Diagnostic]) -> str:
     if others:
         title = "Other changes" if destructive else "Changes"
         lines += _details(f"{title} ({len(others)})", _change_table(others, mark=False))
+    failed = failed_jobs_line(plan)
+    if failed is not None:
+        lines += [f"⚠️ {failed}", ""]
     jobs = [c for c in plan.changes if trains_later(c)]
     if jobs:
         body: list[str] = []

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.desired import JobRef
 from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
@@ -161,7 +162,10 @@ def render_text(plan: Plan, color: bool = False) -> str:
     if plan.has_changes or plan.errors:
         lines.append(summary_line(plan))
     else:
-        lines.append("No changes. Azure matches the spec.")
+        lines.append(nothing_to_do_line(plan))
+    failed = failed_jobs_line(plan)
+    if failed is not None:
+        lines.append(_paint(failed, "33", color))
     if plan.errors:
         count = len(plan.errors)
         noun = "error" if count == 1 else "errors"

@@ -95,6 +95,9 @@ class MergedSpec:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # False when a file could not be read as YAML: what it held (maybe `stack`) is unknown.
     complete: bool = True
+    # The spec files (as displayed) that could not be read as YAML: their problems come first,
+    # and a reference to a name they may have defined is not reported (``references``).
+    unreadable: set[str] = field(default_factory=set)
     # each value read from the environment -> its reference (messages name it, never show it)
     env_values: dict[str, str] = field(default_factory=dict)
 
@@ -139,6 +142,7 @@ def merge_spec_files(
         if doc.data is None:
             if doc.diagnostics:
                 merged.complete = False
+                merged.unreadable.add(doc.display)
             continue  # an empty file contributes nothing
         stack_place = _merge_document(merged, doc, environ, policy, stack_place)
     if merged.stack is None and stack_place is None and merged.complete:
@@ -167,6 +171,7 @@ def _merge_document(
             )
         )
         merged.complete = False  # whatever it meant to hold (maybe `stack`) is unknown
+        merged.unreadable.add(doc.display)
         return stack_place
     env = substitute_env(doc.data, environ, lambda path: locate_in(doc, path), policy=policy)
     merged.diagnostics.extend(env.problems)

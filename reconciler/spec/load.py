@@ -16,6 +16,7 @@ from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
+from reconciler.spec.hyperparameters import method_hyperparameter_problems
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -125,7 +126,8 @@ def read_spec(
     spec.env_values = merged.env_values
     with environment_values(spec.env_values):
         _check(spec, merged, policy, catalog, diagnostics)
-    diagnostics.items.sort(key=_order)
+    # A file that is not YAML first: what follows from it (a name it defined, unknown) is noise.
+    diagnostics.items.sort(key=lambda d: _order(d, merged.unreadable))
     return spec, diagnostics
 
 
@@ -141,12 +143,14 @@ def _check(
 
     for section in SECTIONS:
         for name, entry in merged.entries[section].items():
+            diagnostics.extend(method_hyperparameter_problems(entry))
             model = _validate_entry(entry, diagnostics)
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)
     diagnostics.extend(_api_key_envs(spec, policy))
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
-    diagnostics.extend(check_references(spec, defined))
+    # A file that could not be read may define any name: an unknown one is not reported.
+    diagnostics.extend(check_references(spec, defined, names_known=not merged.unreadable))
     if catalog is None:
         try:
             catalog = load_catalog()
@@ -173,9 +177,11 @@ def _api_key_envs(spec: Spec, policy: EnvPolicy) -> list[Diagnostic]:
     return out
 
 
-def _order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+def _order(diagnostic: Diagnostic, first: set[str]) -> tuple[bool, str, int, int]:
     where = diagnostic.location
-    return ("", 0, 0) if where is None else (where.path, where.line, where.col)
+    if where is None:
+        return (False, "", 0, 0)
+    return (where.path not in first, where.path, where.line, where.col)
 
 
 def _validate_entry(entry: Entry, diagnostics: Diagnostics) -> SpecModel | None:

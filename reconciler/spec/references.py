@@ -26,12 +26,24 @@ def parse_dataset_ref(reference: str) -> tuple[str, str | None]:
     return (name, part) if sep else (name, None)
 
 
-def check_references(spec: Spec, defined: Mapping[str, frozenset[str]]) -> list[Diagnostic]:
+class _AnyName(frozenset[str]):
+    """A section's names when a spec file could not be read: any name may be one of them."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def check_references(
+    spec: Spec, defined: Mapping[str, frozenset[str]], *, names_known: bool = True
+) -> list[Diagnostic]:
     """Problems in how entries refer to each other.
 
     ``defined`` holds every name written in each section, valid or not: a reference to an entry
-    that has its own errors is not reported again.
+    that has its own errors is not reported again. Without ``names_known`` (a spec file could
+    not be read as YAML, so it may define any name) no reference is reported as unknown.
     """
+    if not names_known:
+        defined = {section: _AnyName(names) for section, names in defined.items()}
     out: list[Diagnostic] = []
     for name, job in spec.jobs.items():
         out.extend(_account(spec, defined, "jobs", name, job.account))
@@ -41,14 +53,6 @@ def check_references(spec: Spec, defined: Mapping[str, frozenset[str]]) -> list[
         out.extend(_declared_format(spec, name))
         if isinstance(job.model, ModelRef):
             out.extend(_model_ref(spec, defined, "jobs", name, job.model))
-        if job.method != "dpo" and job.hyperparameters.beta is not None:
-            out.append(
-                Diagnostic.error(
-                    f"jobs.{name}.hyperparameters.beta applies only to method dpo "
-                    f"(this job's method is {job.method})",
-                    spec.key_location("jobs", name, "hyperparameters", "beta"),
-                )
-            )
     out.extend(_cycles(spec))
     for name, deployment in spec.deployments.items():
         out.extend(_account(spec, defined, "deployments", name, deployment.account))

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reconciler.spec.hyperparameters import DEFAULT_METHOD, METHOD_HYPERPARAMETERS
 from reconciler.spec.models import SECTIONS, SpecFile
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -27,7 +28,24 @@ def make_schema() -> dict[str, Any]:
             # error too, as in `reconciler validate`.
             if "patternProperties" in option:
                 option["additionalProperties"] = False
+    schema["$defs"]["Job"]["allOf"] = _hyperparameters_per_method()
     return {"$schema": SCHEMA_DIALECT, **schema}
+
+
+def _hyperparameters_per_method() -> list[dict[str, Any]]:
+    """An editor flags a hyperparameter the job's method does not take, as validate does."""
+    every = set().union(*METHOD_HYPERPARAMETERS.values())
+    rules: list[dict[str, Any]] = []
+    for method, taken in METHOD_HYPERPARAMETERS.items():
+        refused = sorted(every - taken)
+        if not refused:
+            continue
+        condition: dict[str, Any] = {"properties": {"method": {"const": method}}}
+        if method != DEFAULT_METHOD:
+            condition["required"] = ["method"]
+        then = {"properties": {"hyperparameters": {"properties": dict.fromkeys(refused, False)}}}
+        rules.append({"if": condition, "then": then})
+    return rules
 
 
 def schema_text() -> str:

@@ -107,12 +107,16 @@ def test_cache_root_is_in_the_project_root_unless_overridden(
     assert cache_root(project) == tmp_path / "elsewhere"
 
 
+def canonical_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
 def test_sha256_file_is_cached_by_path_size_and_mtime(tmp_path: Path, cache: Path) -> None:
     path = tmp_path / "data.bin"
     path.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
-    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    expected = canonical_sha256(path)
     assert sha256_file(path, cache) == expected
     same_size_garbage(path)
     assert sha256_file(path, cache) == expected  # not read again
     os.utime(path)
-    assert sha256_file(path, cache) == hashlib.sha256(path.read_bytes()).hexdigest() != expected
+    assert sha256_file(path, cache) == canonical_sha256(path) != expected

@@ -123,6 +123,21 @@ def test_beta_only_for_dpo(read: Reader) -> None:
     ]
 
 
+def test_hyperparameters_are_checked_per_method_even_when_the_job_has_other_errors(
+    read: Reader,
+) -> None:
+    body = "jobs:\n" + job("sup", method="supervised", seed="-1", hyperparameters="{beta: 0.1}")
+    body += job("pw", method="dpo", training_data="p", hyperparameters="{prompt_loss_weight: 0.1}")
+    _, diagnostics = read(spec_with(body))
+    assert has(
+        diagnostics,
+        "spec/a.yaml:16:23: error: jobs.sup.hyperparameters.beta applies only to method dpo "
+        "(this job's method is supervised)",
+    )
+    assert has(diagnostics, "error: jobs.sup.seed")  # reported together, not one after the other
+    assert not has(diagnostics, "jobs.pw.")  # dpo takes the supervised ones too
+
+
 def test_declared_format_must_fit_the_method(read: Reader) -> None:
     body = "jobs:\n" + job("sup", training_data="p") + job("dpo", method="dpo", training_data="d")
     _, diagnostics = read(spec_with(body))

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
+
 from reconciler.spec.models import SKU_NAMES
 from reconciler.spec.schema import SCHEMA_FILE, make_schema, schema_text, write_schema
 
@@ -65,3 +67,16 @@ def test_example_specs_carry_a_modeline_to_the_schema() -> None:
         assert found, f"{path}: no yaml-language-server modeline"
         target = (path.parent / found.group(1)).resolve()
         assert target == (PROJECT / SCHEMA_FILE).resolve(), f"{path}: modeline points to {target}"
+
+
+def test_schema_refuses_a_hyperparameter_the_method_does_not_take() -> None:
+    validator = jsonschema.Draft202012Validator(make_schema())
+
+    def ok(job: dict[str, object]) -> bool:
+        base = {"account": "swc", "model": "m", "training_data": "d"}
+        return validator.is_valid({"jobs": {"j": {**base, **job}}})
+
+    assert not ok({"hyperparameters": {"beta": 0.1}})  # supervised by default
+    assert not ok({"method": "supervised", "hyperparameters": {"beta": 0.1}})
+    assert ok({"method": "dpo", "hyperparameters": {"beta": 0.1, "prompt_loss_weight": 0.1}})
+    assert ok({"hyperparameters": {"n_epochs": 2, "prompt_loss_weight": 0.1}})
