@@ -140,7 +140,8 @@ def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
 
     Reads every *.yaml below DIR, checks names, references and values against the
     bundled model catalog, and streams each dataset: format, encoding, token counts
-    with the official tokenizer. Every problem is printed as path:line:col.
+    with the official tokenizer. Every problem is printed as path:line:col. Needs no
+    credentials and no variable values: an unset ${env:NAME} is a note (plan needs it).
     """
     from reconciler.validate import validate as run_validation
 
@@ -148,6 +149,7 @@ def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
     for diagnostic in capped(result.diagnostics):
         click.echo(str(diagnostic), err=True)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
+    notes = len(result.diagnostics.notes)
     if result.spec is not None:
         for name, report in sorted(result.datasets.items()):
             s = report.stats
@@ -159,7 +161,10 @@ def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
     if errors:
         click.echo(f"{spec_dir}: {errors} error(s), {warnings} warning(s)", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"{spec_dir}: valid ({warnings} warning(s))")
+    click.echo(
+        f"{spec_dir}: valid ({warnings} warning(s)"
+        + (f", {notes} note(s): values not known offline)" if notes else ")")
+    )
 
 
 @cli.command()

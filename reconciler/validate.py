@@ -75,15 +75,23 @@ def validate(
     environ: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
     allow_env: Iterable[str] = (),
+    values_required: bool = False,
 ) -> ValidationResult:
     """The spec in ``root`` and its datasets checked; ``allow_env``: the ``--allow-env`` names
-    (``spec.env.EnvPolicy``)."""
+    (``spec.env.EnvPolicy``). Like ``terraform validate``, an allowed ``${env:NAME}`` that is
+    unset is a note and its value unchecked, unless ``values_required`` (plan and apply)."""
     if catalog is None:
         try:
             catalog = load_catalog()
         except ReconcilerError:
             catalog = None  # read_spec reports it
-    spec, diagnostics = read_spec(root, environ=environ, catalog=catalog, allow_env=allow_env)
+    spec, diagnostics = read_spec(
+        root,
+        environ=environ,
+        catalog=catalog,
+        allow_env=allow_env,
+        unset_env_is_note=not values_required,
+    )
     spec_ok = not diagnostics.has_errors
     spec.warnings = diagnostics.warnings
     checks = _DatasetChecks(spec, catalog, cache_dir or cache_root(spec.project_root))
