@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,39 @@ def test_plan_still_requires_the_values(stack: Path) -> None:
     result = CliRunner().invoke(cli, ["plan", "specs"])
     assert result.exit_code == 1
     assert "error: environment variable AZURE_SUBSCRIPTION_ID is not set" in result.stderr
+
+
+def test_validate_json_lists_errors_warnings_and_datasets_each_at_its_place(stack: Path) -> None:
+    jobs = stack / "jobs.yaml"
+    jobs.write_text(
+        jobs.read_text(encoding="utf-8").replace("n_epochs: 3", "n_epochs: 0"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["validate", "specs", "--format", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # only JSON on stdout
+    assert set(doc) >= {"errors", "warnings", "datasets"}
+    [error] = doc["errors"]
+    assert error["place"] == "specs/jobs.yaml:9:33"
+    assert (error["path"], error["line"], error["col"]) == ("specs/jobs.yaml", 9, 33)
+    assert "n_epochs must be an integer from 1 to 50" in error["message"]
+    assert {w["place"] for w in doc["warnings"]} == {
+        "specs/data/clippy-train.jsonl",
+        "specs/data/clippy-valid.jsonl",
+    }
+    assert all("only" in w["message"] for w in doc["warnings"])
+    assert [n["place"] for n in doc["notes"]] == ["specs/stack.yaml:8:22", "specs/stack.yaml:12:22"]
+    train = doc["datasets"]["clippy-train"]
+    assert (train["examples"], train["format"], train["path"]) == (
+        22,
+        "chat",
+        "specs/data/clippy-train.jsonl",
+    )
+    assert len(train["sha256"]) == 64
+
+
+def test_validate_json_of_a_valid_spec_exits_0(stack: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", "specs", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["errors"] == [] and doc["valid"] is True
+    assert sorted(doc["datasets"]) == ["clippy-train", "clippy-valid"]
