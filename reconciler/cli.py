@@ -18,7 +18,7 @@ from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
 from reconciler.catalog.command import catalog as catalog_command
 from reconciler.console import use_color
-from reconciler.errors import NotBuiltError, ReconcilerError, capped
+from reconciler.errors import NotBuiltError, ReconcilerError, SpecError, capped
 from reconciler.verbosity import Verbosity, current, set_verbosity
 
 EXIT_OK = 0
@@ -183,21 +183,37 @@ def _warn(diagnostic: object) -> None:
 
 @cli.command()
 @SPEC_DIR
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: {errors, warnings, notes, datasets} on stdout, each problem with its place.",
+)
 @ALLOW_ENV
-def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
+def validate(spec_dir: Path, fmt: str, allow_env: tuple[str, ...]) -> None:
     """Check the spec and its datasets offline; exit 0 when valid (warnings allowed).
 
     Reads every *.yaml below DIR, checks names, references and values against the
     bundled model catalog, and streams each dataset: format, encoding, token counts
-    with the official tokenizer. Every problem is printed as path:line:col.
+    with the official tokenizer. Every problem is printed as path:line:col. Needs no
+    credentials and no variable values: an unset ${env:NAME} is a note (plan needs it).
     """
+    from reconciler.validate import render_validation_json
     from reconciler.validate import validate as run_validation
 
     result = run_validation(spec_dir, allow_env=allow_env)
+    if fmt == "json":
+        click.echo(render_validation_json(result), nl=False)
+        if result.diagnostics.has_errors:
+            _fail("\n".join(str(d) for d in capped(result.diagnostics.errors)))
+        return
     quiet = current() == Verbosity.QUIET
     for diagnostic in capped(result.diagnostics.errors if quiet else result.diagnostics):
         click.echo(str(diagnostic), err=True)
     errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
+    notes = len(result.diagnostics.notes)
     if result.spec is not None and not quiet:
         for name, report in sorted(result.datasets.items()):
             s = report.stats
@@ -209,7 +225,10 @@ def validate(spec_dir: Path, allow_env: tuple[str, ...]) -> None:
     if errors:
         click.echo(f"{spec_dir}: {errors} error(s), {warnings} warning(s)", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"{spec_dir}: valid ({warnings} warning(s))")
+    click.echo(
+        f"{spec_dir}: valid ({warnings} warning(s)"
+        + (f", {notes} note(s): values not known offline)" if notes else ")")
+    )
 
 
 @cli.command()
@@ -255,10 +274,17 @@ def plan(
     plan that would fail at apply fails here, at the spec line.
     """
     from reconciler.plan import render_json, render_markdown, render_text
+    from reconciler.plan.render_json import render_spec_errors_json
     from reconciler.plan.saved import save_plan
     from reconciler.workflow import Session, plan_with_history, prepare
 
-    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
+    try:
+        prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
+    except SpecError as exc:
+        if fmt != "json":
+            raise
+        click.echo(render_spec_errors_json(exc.diagnostics), nl=False)
+        _fail(str(exc))
     with Session.open(log_http) as session:
         observation = session.observe(prepared, frozenset(replace))
         result = plan_with_history(prepared, observation, frozenset(replace), session.clients)
@@ -274,7 +300,7 @@ def plan(
                 click.echo(str(issue), err=True)
         sys.exit(EXIT_ERROR)
     if out is not None:
-        save_plan(out, result, spec_dir, frozenset(replace))
+        save_plan(out, result, spec_dir, frozenset(replace), prepared.desired)
         if current() > Verbosity.QUIET:
             saved = f"Saved the plan to {out}; apply it with: reconciler apply {out}"
             click.echo(saved, err=True)
@@ -390,25 +416,45 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
 
 
 @cli.command()
-@SPEC_DIR
+@click.argument(
+    "spec_dir",
+    metavar="[DIR | PLANFILE]",
+    required=False,
+    default="specs",
+    type=click.Path(path_type=Path),
+)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: only for a PLANFILE.",
 )
 @LOG_HTTP
 @ALLOW_ENV
 def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
-    """Show each resource's state: jobs with progress and loss, deployments with capacity."""
+    """Show each resource's state: jobs with progress and loss, deployments with capacity
+    and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
     from reconciler.azure import read
     from reconciler.azure.lookup import data_plane_for
+    from reconciler.plan.saved import saved_plan_of
     from reconciler.show import (
         deployment_views,
         job_views,
         loss_curve,
+        render_saved_plan,
         render_show_json,
         render_show_text,
     )
     from reconciler.workflow import Session, compute_plan, prepare
 
+    saved = saved_plan_of(spec_dir)
+    if saved is not None:
+        click.echo(render_saved_plan(saved.plan, fmt, color=use_color(sys.stdout)), nl=False)
+        return
+    if fmt == "markdown":
+        _fail(f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory")
     prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
         observation = session.observe(prepared)
@@ -422,7 +468,8 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, 
             client = data_plane_for(session.clients, access)
             text = read.job_results_csv(client, access.name, view.job.id)
             view.losses = loss_curve(text) if text else []
-    deployments = deployment_views(result)
+    endpoints = {key: access.endpoint for key, access in observation.access.items()}
+    deployments = deployment_views(result, endpoints)
     if fmt == "json":
         click.echo(render_show_json(prepared.desired.stack, jobs, deployments), nl=False)
     else:

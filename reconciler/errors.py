@@ -28,6 +28,8 @@ from pathlib import Path
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    # Not a problem: something the check could not know (`validate` without variable values).
+    NOTE = "note"
 
 
 @dataclass(frozen=True, order=True)
@@ -66,6 +68,10 @@ class Diagnostic:
     def warning(message: str, location: Location | None = None) -> Diagnostic:
         return Diagnostic(Severity.WARNING, message, location)
 
+    @staticmethod
+    def note(message: str, location: Location | None = None) -> Diagnostic:
+        return Diagnostic(Severity.NOTE, message, location)
+
 
 @dataclass
 class Diagnostics:
@@ -92,6 +98,10 @@ class Diagnostics:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.NOTE]
 
     @property
     def has_errors(self) -> bool:

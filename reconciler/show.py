@@ -1,7 +1,8 @@
 """`reconciler show`: each resource's state, for people (text) and scripts (json).
 
 Jobs: status, progress, latest metrics and the loss curve from the job's results.csv (as a
-terminal sparkline); deployments: sku, capacity, model and provisioning state.
+terminal sparkline); deployments: sku, capacity, model, provisioning state and the endpoint
+that serves them. `show PLANFILE` renders a saved plan instead (``render_saved_plan``).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.plan import Plan
+from reconciler.plan import Plan, render_json, render_markdown, render_text
 from reconciler.plan.model import ResourceType
 from reconciler.plan.observed import Observed, ObservedJob
 
@@ -79,12 +81,26 @@ class DeploymentView:
     azure_name: str
     planned: str
     state: dict[str, Any] | None
+    # The account's Azure OpenAI endpoint (clients call it with `azure_name` as the model).
+    endpoint: str | None = None
+    wanted: dict[str, Any] | None = None  # what the spec asks for, where it resolves now
+
+    @property
+    def model_id(self) -> str | None:
+        """The model it serves (a fine-tuned model's id), else the one the spec will deploy."""
+        for side in (self.state, self.wanted):
+            model = (side or {}).get("model")
+            if isinstance(model, dict) and isinstance(model.get("name"), str):
+                return str(model["name"])
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "account": self.account,
             "azure_name": self.azure_name,
+            "endpoint": self.endpoint,
+            "model_id": self.model_id,
             "planned": self.planned,
             "state": self.state,
         }
@@ -105,19 +121,25 @@ def job_views(plan: Plan, observed: Observed, accounts: dict[str, str]) -> list[
     return views
 
 
-def deployment_views(plan: Plan) -> list[DeploymentView]:
+def deployment_views(
+    plan: Plan, endpoints: Mapping[str, str] | None = None
+) -> list[DeploymentView]:
+    """Each deployment of the plan; ``endpoints``: each account's endpoint, by account key."""
     views = []
     for change in plan.changes:
         if change.type is not ResourceType.DEPLOYMENT:
             continue
         side = change.before or change.after or {}
+        account = str(side.get("account") or "")
         views.append(
             DeploymentView(
                 name=change.address.split(".", 1)[1],
-                account=str(side.get("account") or ""),
+                account=account,
                 azure_name=str(side.get("name") or ""),
                 planned=change.action.value,
                 state=change.before,
+                endpoint=(endpoints or {}).get(account),
+                wanted=change.after,
             )
         )
     return views
@@ -169,3 +191,13 @@ def render_show_json(stack: str, jobs: list[JobView], deployments: list[Deployme
         "deployments": [d.to_json() for d in deployments],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def render_saved_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:
+    """``show PLANFILE``: a plan saved by ``plan --out``, as ``plan`` printed it (text, json
+    without the saving details, or markdown for a pull request)."""
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)

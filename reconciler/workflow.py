@@ -58,7 +58,7 @@ def prepare(
 
     ``allow_env``: the variables ``--allow-env`` lets the spec read (``spec.env.EnvPolicy``).
     """
-    result = validate(spec_dir, allow_env=allow_env)
+    result = validate(spec_dir, allow_env=allow_env, values_required=True)
     if on_warning is not None:
         for warning in result.diagnostics.warnings:
             on_warning(warning)

@@ -32,7 +32,7 @@ from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
 from reconciler.plan import Plan, render_text
 from reconciler.plan.attention import nothing_to_do_line
-from reconciler.plan.saved import check_current, is_saved_plan, load_saved_plan
+from reconciler.plan.saved import check_current, saved_plan_of, spec_digest
 from reconciler.verbosity import Verbosity
 from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
@@ -128,7 +128,7 @@ def _apply(
 ) -> int:
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
-    saved = load_saved_plan(target) if is_saved_plan(target) else None
+    saved = saved_plan_of(target)
     spec_dir = saved.spec_dir if saved is not None else target
     if saved is not None:
         replace = saved.replace
@@ -157,7 +157,12 @@ def _apply(
         observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
-            check_current(saved.plan, fresh)  # StalePlanError: nothing done
+            spec_changed = (
+                None
+                if saved.spec_digest is None
+                else saved.spec_digest != spec_digest(prepared.desired)
+            )
+            check_current(saved.plan, fresh, spec_changed=spec_changed)  # stale: nothing done
         if fresh.has_errors or (saved is None and (asks or not quiet)):
             out.write(render_text(fresh, color=color))
         elif fresh.has_changes and not quiet:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from reconciler.errors import Diagnostic, Severity
 from reconciler.plan.drift import DriftItem, drift_json
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Plan, PlanIssue
 
 
 def dump(value: Any) -> str:
@@ -15,6 +17,17 @@ def dump(value: Any) -> str:
 
 def render_json(plan: Plan) -> str:
     return dump(plan.to_json())
+
+
+def render_spec_errors_json(diagnostics: Iterable[Diagnostic], stack: str = "") -> str:
+    """The plan JSON of a spec with errors: no changes, every error at its place, so a script
+    reading ``plan --format json`` gets JSON (and exit 1) whatever went wrong in the spec."""
+    issues = tuple(
+        PlanIssue(d.message, location=d.location)
+        for d in diagnostics
+        if d.severity is Severity.ERROR
+    )
+    return render_json(Plan(stack=stack, changes=(), errors=issues))
 
 
 def render_drift_json(stack: str, items: list[DriftItem], observed_digest: str = "") -> str:

@@ -29,6 +29,10 @@ class EnvPolicy:
     """The variables a spec may read: the fixed rule plus the names allowed for this run."""
 
     extra: frozenset[str] = frozenset()
+    # `validate` checks what it can without variable values (as `terraform validate` does): an
+    # allowed but unset variable is then a note, and its value is left unknown. Plan and apply
+    # need every value, so for them it stays an error.
+    unset_is_note: bool = False
 
     @staticmethod
     def of(environ: Mapping[str, str], allow_env: Iterable[str] = ()) -> EnvPolicy:
@@ -124,12 +128,7 @@ def substitute_env(
             found = environ.get(name)
             if found is None:
                 failed.add(path)
-                problems.append(
-                    Diagnostic.error(
-                        f"environment variable {name} is not set (referenced as {written})",
-                        locate(path),
-                    )
-                )
+                problems.append(_unset(name, written, locate(path), policy.unset_is_note))
                 continue
             values.setdefault(found, written)
             pieces.append(found)
@@ -143,3 +142,15 @@ def substitute_env(
         return "".join(pieces)
 
     return EnvResult(walk(data, base), problems, substituted, failed, values)
+
+
+def _unset(name: str, written: str, where: Location, as_note: bool) -> Diagnostic:
+    if as_note:
+        return Diagnostic.note(
+            f"environment variable {name} is not set (referenced as {written}): its value is "
+            "not checked here; plan and apply need it",
+            where,
+        )
+    return Diagnostic.error(
+        f"environment variable {name} is not set (referenced as {written})", where
+    )

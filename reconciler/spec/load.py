@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -104,15 +104,17 @@ def read_spec(
     environ: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
     allow_env: Iterable[str] = (),
+    unset_env_is_note: bool = False,
 ) -> tuple[Spec, Diagnostics]:
     """The spec as far as it is valid, and every problem found; never raises for bad input.
 
     Entries with errors are left out of the returned spec (their names still count as defined,
     so references to them are not reported a second time). ``${env:NAME}`` reads only the
-    variables ``env.EnvPolicy`` allows, with ``allow_env`` (``--allow-env``) added.
+    variables ``env.EnvPolicy`` allows, with ``allow_env`` (``--allow-env``) added; with
+    ``unset_env_is_note`` an allowed variable that is unset is a note, not an error.
     """
     environ = os.environ if environ is None else environ
-    policy = EnvPolicy.of(environ, allow_env)
+    policy = replace(EnvPolicy.of(environ, allow_env), unset_is_note=unset_env_is_note)
     diagnostics = Diagnostics()
     merged = merge_spec_files(root, environ, policy)
     diagnostics.extend(merged.diagnostics)

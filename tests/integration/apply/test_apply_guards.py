@@ -14,6 +14,7 @@ from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.azure.clients import Clients
 from reconciler.azure.target import resolve_target
 from reconciler.plan.saved import save_plan
+from reconciler.workflow import prepare
 
 from .apply_support import (
     BASE,
@@ -48,7 +49,7 @@ def test_a_saved_plan_is_refused_when_azure_changed_since(
     planned = fresh_plan(spec)
     assert [c.action.value for c in planned.changes if c.is_change] == ["update"]
     plan_file = tmp_path / "stale.plan.json"
-    save_plan(plan_file, planned, spec, frozenset())
+    save_plan(plan_file, planned, spec, frozenset(), prepare(spec).desired)
 
     # someone scales it in the portal meanwhile (here: through the Azure SDK)
     clients = Clients(resolve_target())
@@ -66,7 +67,8 @@ def test_a_saved_plan_is_refused_when_azure_changed_since(
     result = apply(plan_file)
 
     assert result.code == 1
-    assert "plan is stale" in result.err
+    assert "plan is stale: Azure has changed since the plan was made" in result.err
+    assert "the spec has not" in result.err  # the plan file says what the spec asked for
     assert admin.mutations() == []
     assert _capacity(admin, "aoai-swc/stale-a") == 3
 
