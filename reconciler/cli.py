@@ -75,7 +75,7 @@ class _UsageError(click.UsageError):
     def of(error: click.UsageError) -> click.UsageError:
         if isinstance(error, _UsageError):
             return error
-        return _UsageError(error.message, error.ctx)
+        return _UsageError(error.format_message(), error.ctx)
 
 
 def _verbosity_options(*, on_group: bool) -> list[click.Option]:

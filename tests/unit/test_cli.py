@@ -75,3 +75,9 @@ def test_a_usage_error_exits_1_never_2_which_means_changes_or_drift(args: list[s
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
     assert "Usage:" in result.output or "Error:" in result.output
+
+
+def test_a_usage_error_keeps_click_s_suggestion() -> None:
+    result = CliRunner().invoke(cli, ["plan", "--formt", "json"])
+    assert result.exit_code == 1
+    assert "Did you mean" in result.output and "--format" in result.output
