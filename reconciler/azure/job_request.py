@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.catalog import api_training_type
+from reconciler.plan.fingerprint import explicit_hyperparameters
 
 #: the data-plane api-version whose documentation carries trainingType and prompt_loss_weight
 AZURE_FIELDS_API_VERSION = "2025-04-01-preview"
@@ -51,18 +52,9 @@ class JobRequest:
         return "v1" if self.api_version is None else f"api-version {self.api_version}"
 
 
-def _explicit(hyperparameters: Mapping[str, Any]) -> dict[str, int | float]:
-    """The hyperparameters written as numbers (`auto` and unset left to the service)."""
-    return {
-        k: v
-        for k, v in hyperparameters.items()
-        if v is not None and not isinstance(v, bool) and isinstance(v, int | float)
-    }
-
-
 def needs_azure_surface(training_type: str, hyperparameters: Mapping[str, Any]) -> bool:
     return training_type != "standard" or bool(
-        AZURE_ONLY_HYPERPARAMETERS & _explicit(hyperparameters).keys()
+        AZURE_ONLY_HYPERPARAMETERS & explicit_hyperparameters(hyperparameters).keys()
     )
 
 
@@ -107,7 +99,7 @@ def job_request(
         )
     numbers: JSON = {
         k: int(v) if k in _INTEGER_HYPERPARAMETERS else v
-        for k, v in _explicit(hyperparameters).items()
+        for k, v in explicit_hyperparameters(hyperparameters).items()
     }
     body: JSON = {**common, "trainingType": api_training_type(training_type)}
     if method == "supervised":
