@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from reconciler.plan import DriftItem, DriftKind, drift
+from reconciler.plan import DriftCause, DriftItem, DriftKind, drift, drift_report
 
 from .plan_builders import BASE, deployment, desired, observed, tagged
 
 
-def test_missing_base_deployment_is_drift_only_where_the_stack_was_applied() -> None:
+def test_without_the_activity_log_a_missing_base_deployment_is_drift_where_applied() -> None:
     spec = desired(jobs={}, deployments={"chat": deployment("chat", model=BASE)})
-    assert drift(spec, observed()) == []  # never applied: a plan change, not drift
+    report = drift_report(spec, observed())
+    assert report.items == ()  # never applied, as far as can be told: not drift
+    assert report.activity_wanted == {"swc"}  # the Activity Log would tell
     applied = observed(swc={"deployments": (tagged("other", model_name="gpt-4.1-mini"),)})
     items = [i for i in drift(spec, applied) if i.address == "deployment.chat"]
-    assert [(i.kind, i.cause) for i in items] == [
-        (DriftKind.MISSING, "chat in aoai-swc is missing (deleted outside reconciler)")
+    assert [(i.kind, i.cause, i.message) for i in items] == [
+        (
+            DriftKind.MISSING,
+            DriftCause.UNKNOWN,
+            "chat in aoai-swc is missing (deleted outside reconciler)",
+        )
     ]
     assert items[0].before is not None and items[0].before["sku"] == {
         "name": "Standard",
