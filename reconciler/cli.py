@@ -394,24 +394,26 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     Drift is what changed outside reconciler: a deployment deleted or edited in the
     portal, capacity changed, tags removed, an idle fine-tuned deployment removed by
     Azure after 15 days, a file deleted, a job cancelled. Work still under way (a job
-    training) is not drift.
+    training) is not drift, nor is a spec entry never applied (listed as pending). For a
+    missing deployment the Activity Log says who deleted it and when.
     """
-    from reconciler.plan import drift as find_drift
+    from reconciler.drift_run import run_drift
     from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
     from reconciler.workflow import Session, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
-        observation = session.observe(prepared)
-    items = find_drift(prepared.desired, observation.observed)
+        observation, report = run_drift(prepared, session)
+    for warning in report.warnings:
+        _warn(f"warning: {warning}")
     if fmt == "json":
         digest = observation.observed.digest()
-        click.echo(render_drift_json(prepared.desired.stack, items, digest), nl=False)
+        click.echo(render_drift_json(report, digest), nl=False)
     elif fmt == "markdown":
-        click.echo(render_drift_markdown(prepared.desired.stack, items), nl=False)
+        click.echo(render_drift_markdown(report), nl=False)
     else:
-        click.echo(render_drift_text(items, color=use_color(sys.stdout)), nl=False)
-    if items:
+        click.echo(render_drift_text(report, color=use_color(sys.stdout)), nl=False)
+    if report.has_drift:
         sys.exit(EXIT_CHANGES)
 
 

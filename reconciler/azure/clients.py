@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from azure.mgmt.monitor import MonitorManagementClient
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
 from reconciler.azure.target import Target
@@ -32,6 +33,7 @@ class Clients:
         self.wire_log = wire_log
         self._lock = threading.Lock()
         self._arm: dict[tuple[str, str | None], CognitiveServicesManagementClient] = {}
+        self._monitor: dict[tuple[str, str | None], MonitorManagementClient] = {}
         self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
         self._versioned: dict[tuple[str, str, str | None, str | None], openai.AzureOpenAI] = {}
         self._polling_interval = (
@@ -59,6 +61,27 @@ class Clients:
                     arm_credential(self.target, tenant_id), subscription_id, **kwargs
                 )
                 self._arm[key] = client
+            return client
+
+    def monitor(
+        self, subscription_id: str, tenant_id: str | None = None
+    ) -> MonitorManagementClient:
+        """The Azure Monitor management client of a subscription (the Activity Log)."""
+        key = (subscription_id, tenant_id)
+        with self._lock:
+            client = self._monitor.get(key)
+            if client is None:
+                kwargs: dict[str, Any] = {
+                    "base_url": self.target.arm_endpoint,
+                    "retry_total": 0,
+                    **arm_policies(self.wire_log),
+                }
+                if self.target.ca_file:
+                    kwargs["connection_verify"] = self.target.ca_file
+                client = MonitorManagementClient(
+                    arm_credential(self.target, tenant_id), subscription_id, **kwargs
+                )
+                self._monitor[key] = client
             return client
 
     def _http_client(self) -> openai.DefaultHttpxClient | None:
@@ -129,10 +152,13 @@ class Clients:
         with self._lock:
             for arm in self._arm.values():
                 arm.close()
+            for monitor in self._monitor.values():
+                monitor.close()
             for oa in self._openai.values():
                 oa.close()
             for versioned in self._versioned.values():
                 versioned.close()
             self._arm.clear()
+            self._monitor.clear()
             self._openai.clear()
             self._versioned.clear()

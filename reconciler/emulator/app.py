@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.emulator.admin import admin_routes
 from reconciler.emulator.arm import arm_routes
+from reconciler.emulator.arm_activity import activity_routes
 from reconciler.emulator.dataplane import dataplane_routes
 from reconciler.emulator.faults import DroppedConnection, FaultMiddleware, FaultTable
 from reconciler.emulator.state import EmulatorState
@@ -78,6 +79,7 @@ def build_app(state: EmulatorState, faults: FaultTable | None = None) -> Starlet
     routes = [
         Mount("/_emulator", routes=admin_routes(state, faults)),
         Mount("/dp/{account}", app=AccountGuard(Router(routes=dataplane_routes(state)), state)),
+        *activity_routes(state),
         *arm_routes(state),
     ]
     return Starlette(

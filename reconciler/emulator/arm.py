@@ -11,7 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reconciler.emulator import api_versions, arm_deployments, arm_listings, json_input, lro
+from reconciler.emulator import (
+    activity_log,
+    api_versions,
+    arm_deployments,
+    arm_listings,
+    json_input,
+    lro,
+)
 from reconciler.emulator.arm_errors import (
     ArmError,
     account_not_found,
@@ -19,7 +26,7 @@ from reconciler.emulator.arm_errors import (
     resource_group_not_found,
     subscription_not_found,
 )
-from reconciler.emulator.auth import check_arm_token, check_linked_tenants
+from reconciler.emulator.auth import bearer_token, check_arm_token, check_linked_tenants
 from reconciler.emulator.seed import normalize_location
 from reconciler.emulator.state import PROVIDER, EmulatorState, SeedAccount
 
@@ -77,6 +84,20 @@ class ArmCall:
 
     def location(self) -> str:
         return normalize_location(self.params["location"])
+
+    def log(self, account: SeedAccount, operation: str, status_code: int) -> None:
+        """Record a deployment write or delete in the Activity Log, by the token's identity."""
+        token = self.state.identities.token(bearer_token(self.request) or "")
+        assert token is not None  # check_arm_token let the request in
+        activity_log.record_request(
+            self.state,
+            account,
+            self.params["deployment"],
+            operation,
+            tenant=token.tenant,
+            method=self.request.method,
+            status_code=status_code,
+        )
 
 
 def _page(call: ArmCall, items: list[dict[str, Any]]) -> JSONResponse:
@@ -157,6 +178,7 @@ def put_deployment(call: ArmCall) -> Response:
     created, doc, op = arm_deployments.create_or_update(
         call.state, account, call.params["deployment"], request
     )
+    call.log(account, activity_log.WRITE, 201 if created else 200)
     return JSONResponse(
         doc,
         status_code=201 if created else 200,
@@ -168,6 +190,7 @@ def patch_deployment(call: ArmCall) -> Response:
     account = call.account()
     request = arm_deployments.parse_patch_body(call.body)
     doc, op = arm_deployments.patch(call.state, account, call.params["deployment"], request)
+    call.log(account, activity_log.WRITE, 200 if op is None else 202)
     if op is None:
         return JSONResponse(doc)
     return Response(status_code=202, headers=_lro_headers(call, account, op, location=True))
@@ -176,6 +199,7 @@ def patch_deployment(call: ArmCall) -> Response:
 def delete_deployment(call: ArmCall) -> Response:
     account = call.account()
     op = arm_deployments.delete(call.state, account, call.params["deployment"])
+    call.log(account, activity_log.DELETE, 204 if op is None else 202)
     if op is None:
         return Response(status_code=204)
     return Response(status_code=202, headers=_lro_headers(call, account, op, location=True))

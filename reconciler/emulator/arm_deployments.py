@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.catalog import Capacity, CatalogError, ModelInfo
-from reconciler.emulator import arm_schema, lro
+from reconciler.emulator import activity_log, arm_schema, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
     bad_request,
@@ -458,23 +458,25 @@ def settle(state: EmulatorState, account: SeedAccount) -> None:
                 state.store.put(KIND, doc_key, doc)
             lro.finish(state, op)
         for doc_key, doc in state.store.items(KIND, f"{account.name}/"):
-            if _expired(state, doc_key, doc, now):
+            removed_at = _removal_time(state, doc_key, doc)
+            if removed_at is not None and removed_at <= now:
                 state.store.delete(KIND, doc_key)
                 state.store.delete(INFERENCE, doc_key)
+                activity_log.record_removal(state, account, str(doc["name"]), removed_at)
 
 
-def _expired(state: EmulatorState, doc_key: str, doc: dict[str, Any], now: float) -> bool:
-    """Whether the service has removed this deployment by ``now``: a DeveloperTier deployment
-    24 hours after its creation, any other fine-tuned deployment after 15 days without a chat
-    completion (both from Azure's fine-tuning deploy docs)."""
+def _removal_time(state: EmulatorState, doc_key: str, doc: dict[str, Any]) -> float | None:
+    """When the service removes this deployment unless something changes: a DeveloperTier
+    deployment 24 hours after its creation, any other fine-tuned deployment after 15 days
+    without a chat completion (both from Azure's fine-tuning deploy docs); None: never."""
     if not is_fine_tuned_name(state, str(doc["properties"]["model"]["name"])):
-        return False
+        return None
     created = lro.parse_iso(doc["systemData"]["createdAt"])
     if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER.lower():
-        return now - created >= DEVELOPER_TIER_LIFETIME_SECONDS
+        return created + DEVELOPER_TIER_LIFETIME_SECONDS
     used = state.store.get(INFERENCE, doc_key) or {}
     last = max(created, float(used.get("at", 0.0)))
-    return now - last >= IDLE_LIMIT_SECONDS
+    return last + IDLE_LIMIT_SECONDS
 
 
 def busy_with(state: EmulatorState, account: SeedAccount) -> dict[str, Any] | None:

@@ -14,7 +14,15 @@ from reconciler.plan.desired import (
     DesiredJob,
     JobRef,
 )
-from reconciler.plan.drift import DriftItem, DriftKind, drift, drift_json
+from reconciler.plan.drift import (
+    DriftCause,
+    DriftItem,
+    DriftKind,
+    DriftReport,
+    drift,
+    drift_json,
+    drift_report,
+)
 from reconciler.plan.model import Action, Change, FieldChange, Plan, PlanIssue, ResourceType
 from reconciler.plan.observed import (
     JobProgress,
@@ -31,9 +39,10 @@ from reconciler.plan.observed import (
     normalize_job_status,
 )
 from reconciler.plan.planner import plan
-from reconciler.plan.render_json import render_drift_json, render_json
-from reconciler.plan.render_markdown import render_drift_markdown, render_markdown
-from reconciler.plan.render_text import render_drift_text, render_text
+from reconciler.plan.render_drift import render_drift_json, render_drift_markdown, render_drift_text
+from reconciler.plan.render_json import render_json
+from reconciler.plan.render_markdown import render_markdown
+from reconciler.plan.render_text import render_text
 
 __all__ = [
     "Action",
@@ -45,8 +54,10 @@ __all__ = [
     "DesiredDeployment",
     "DesiredFile",
     "DesiredJob",
+    "DriftCause",
     "DriftItem",
     "DriftKind",
+    "DriftReport",
     "FieldChange",
     "JobProgress",
     "JobRef",
@@ -65,6 +76,7 @@ __all__ = [
     "Usage",
     "drift",
     "drift_json",
+    "drift_report",
     "normalize_job_status",
     "plan",
     "render_drift_json",

@@ -8,12 +8,19 @@ stack's tag, jobs carrying (or matching) a fingerprint of the spec. The rule:
   drift: capacity, sku name, model version, the stack's tags, or provisioning that failed.
   Its model name counts too, unless Azure still serves the model of an earlier run of the same
   spec job (that is the tool's own pending rollout, shown by `plan`).
-* A deployment of the spec that is missing is drift when the tool would have made it already:
-  its model exists (a base model, or its job succeeded) and either it serves a job's model or
-  another deployment of the stack exists in that account (so the stack was applied there).
-  The cause cannot be known from a missing resource: it was deleted outside reconciler, or Azure
-  removed it: a DeveloperTier deployment 24 hours after its creation, any other fine-tuned
-  deployment after 15 days without inference. The message names the likely one.
+* A deployment of the spec that is missing, whose model exists (a base model, or its job
+  succeeded), is judged on the account's ARM Activity Log (`ObservedAccount.activity`, read by
+  reconciler/azure/activity.py only when something is missing), by the last write or delete of
+  it in the log's window:
+  - deleted by someone: drift, cause deleted-by-user, naming the caller and the time;
+  - deleted by the service itself, or written long enough ago that the service's rule applies
+    with no delete since (DeveloperTier: 24 hours; another fine-tuned deployment: 15 days
+    without inference): drift, cause removed-by-service, saying what Azure does;
+  - written, no delete, and no rule of the service explains it: drift, cause unknown;
+  - neither written nor deleted in the window: never created, so *pending apply*, not drift.
+  Without the log (not read, or unreadable: a warning says why), the rule of old holds: missing
+  is drift with cause unknown where the tool would have made it already (its job's model
+  exists, or another deployment of the stack exists in that account).
 * A deployment whose name the spec uses but without the stack's tag is drift (the tag was
   removed, or someone else made it): reconciler will not touch it.
 * A deployment with the stack's tag that the spec no longer has is drift (removed from the spec
@@ -27,11 +34,13 @@ uploads and jobs the spec asks for that were never made (those are `plan` change
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from reconciler.plan.activity import ActivityEvent, ActivityLog, Operation, parse_time
 from reconciler.plan.deployments import deployment_json, same_sku, wanted_tags
 from reconciler.plan.desired import Desired, DesiredDeployment, JobRef, file_address
 from reconciler.plan.jobs import job_json
@@ -45,8 +54,11 @@ from reconciler.plan.observed import (
     ObservedDeployment,
 )
 from reconciler.plan.resolve import JobState, Resolver, Target, TargetState
+from reconciler.quoting import quote
 
 DEVELOPER_SKU = "DeveloperTier"  # the service removes these deployments 24 hours after creation
+DEVELOPER_LIFETIME = timedelta(hours=24)
+IDLE_LIMIT = timedelta(days=15)  # fine-tuned deployments without inference are then removed
 
 
 class DriftKind(StrEnum):
@@ -63,11 +75,27 @@ class DriftKind(StrEnum):
     FILE_MISSING = "file-missing"
 
 
+class DriftCause(StrEnum):
+    """Why Azure differs: a closed set a workflow may branch on (docs/drift.md)."""
+
+    DELETED_BY_USER = "deleted-by-user"
+    REMOVED_BY_SERVICE = "removed-by-service"
+    CHANGED = "changed"
+    NOT_OWNED = "not-owned"
+    EXTRA = "extra"
+    JOB_FAILED = "job-failed"
+    JOB_CANCELLED = "job-cancelled"
+    FILE_DELETED = "file-deleted"
+    UNKNOWN = "unknown"
+    NEVER_APPLIED = "never-applied"  # pending apply: listed apart, never counted as drift
+
+
 @dataclass(frozen=True)
 class DriftItem:
     address: str
     kind: DriftKind
-    cause: str
+    cause: DriftCause
+    message: str
     before: JsonObject | None  # what the tool made (or would have): the spec's side
     after: JsonObject | None  # what Azure holds now (None: nothing)
 
@@ -75,7 +103,8 @@ class DriftItem:
         return {
             "address": self.address,
             "kind": self.kind.value,
-            "cause": self.cause,
+            "cause": self.cause.value,
+            "message": self.message,
             "before": self.before,
             "after": self.after,
         }
@@ -85,28 +114,101 @@ class DriftItem:
         return DriftItem(
             address=str(data["address"]),
             kind=DriftKind(data["kind"]),
-            cause=str(data["cause"]),
+            cause=DriftCause(data["cause"]),
+            message=str(data["message"]),
             before=data.get("before"),
             after=data.get("after"),
         )
 
 
-def drift_json(stack: str, items: list[DriftItem], observed_digest: str = "") -> JsonObject:
-    return {
-        "format_version": FORMAT_VERSION,
-        "stack": stack,
-        "drift": [item.to_json() for item in sorted_items(items)],
-        "observed_digest": observed_digest,
-    }
+@dataclass(frozen=True)
+class DriftReport:
+    """Drift, the spec's entries still waiting for apply, and what could not be known.
+
+    ``activity_wanted``: accounts where a deployment is missing and the Activity Log was not
+    read yet; the caller reads it (reconciler/azure/activity.py) and asks again."""
+
+    stack: str
+    items: tuple[DriftItem, ...] = ()
+    pending: tuple[DriftItem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    activity_wanted: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.items)
+
+    def counts(self) -> JsonObject:
+        by_kind: dict[str, int] = {}
+        by_cause: dict[str, int] = {}
+        for item in self.items:
+            by_kind[item.kind.value] = by_kind.get(item.kind.value, 0) + 1
+            by_cause[item.cause.value] = by_cause.get(item.cause.value, 0) + 1
+        return {
+            "drift": len(self.items),
+            "pending": len(self.pending),
+            "by_kind": dict(sorted(by_kind.items())),
+            "by_cause": dict(sorted(by_cause.items())),
+        }
+
+    def to_json(self, observed_digest: str = "") -> JsonObject:
+        return {
+            "format_version": FORMAT_VERSION,
+            "stack": self.stack,
+            "has_drift": self.has_drift,
+            "counts": self.counts(),
+            "drift": [item.to_json() for item in sorted_items(list(self.items))],
+            "pending": [item.to_json() for item in sorted_items(list(self.pending))],
+            "warnings": list(self.warnings),
+            "observed_digest": observed_digest,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> DriftReport:
+        return DriftReport(
+            stack=str(data["stack"]),
+            items=tuple(DriftItem.from_json(i) for i in data.get("drift") or ()),
+            pending=tuple(DriftItem.from_json(i) for i in data.get("pending") or ()),
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        )
+
+
+def drift_json(
+    stack: str,
+    items: Sequence[DriftItem],
+    observed_digest: str = "",
+    *,
+    pending: Sequence[DriftItem] = (),
+    warnings: Sequence[str] = (),
+) -> JsonObject:
+    report = DriftReport(stack, tuple(items), tuple(pending), tuple(warnings))
+    return report.to_json(observed_digest)
 
 
 def sorted_items(items: list[DriftItem]) -> list[DriftItem]:
-    return sorted(items, key=lambda i: (i.address, i.kind.value, i.cause))
+    return sorted(items, key=lambda i: (i.address, i.kind.value, i.message))
 
 
 def drift(desired: Desired, observed: Observed) -> list[DriftItem]:
+    """The drift only (see ``drift_report`` for what is pending and what could not be known)."""
+    return list(drift_report(desired, observed).items)
+
+
+@dataclass
+class _Found:
+    items: list[DriftItem] = field(default_factory=list)
+    pending: list[DriftItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    activity_wanted: set[str] = field(default_factory=set)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+def drift_report(desired: Desired, observed: Observed) -> DriftReport:
     resolver = Resolver(desired, observed, frozenset())
-    items: list[DriftItem] = []
+    found = _Found()
     claimed: set[tuple[str, str]] = set()
     for key in sorted(desired.deployments):
         deployment = desired.deployments[key]
@@ -114,7 +216,7 @@ def drift(desired: Desired, observed: Observed) -> list[DriftItem]:
         if account is None:
             continue
         claimed.add((deployment.account, deployment.azure_name))
-        items.extend(_deployment_drift(resolver, deployment, account))
+        _deployment_drift(resolver, deployment, account, found)
     addresses = {d.address for d in desired.deployments.values()}
     for account_key in sorted(observed.accounts):
         if account_key not in desired.accounts:
@@ -129,18 +231,25 @@ def drift(desired: Desired, observed: Observed) -> list[DriftItem]:
             if address in addresses:
                 address = f"deployment.{existing.name}@{account_key}"
             addresses.add(address)
-            items.append(
+            found.items.append(
                 DriftItem(
                     address,
                     DriftKind.EXTRA,
+                    DriftCause.EXTRA,
                     f"carries {TAG_STACK}: {desired.stack} in {account.name} but is not in the "
                     "spec (removed from the spec and not applied yet, or made outside reconciler)",
                     None,
                     deployment_json(account, existing),
                 )
             )
-    items.extend(_job_drift(resolver))
-    return sorted_items(items)
+    found.items.extend(_job_drift(resolver))
+    return DriftReport(
+        stack=desired.stack,
+        items=tuple(sorted_items(found.items)),
+        pending=tuple(sorted_items(found.pending)),
+        warnings=tuple(found.warnings),
+        activity_wanted=frozenset(found.activity_wanted),
+    )
 
 
 def _stack_applied(stack: str, account: ObservedAccount) -> bool:
@@ -164,60 +273,44 @@ def _expected(
 
 
 def _deployment_drift(
-    resolver: Resolver, deployment: DesiredDeployment, account: ObservedAccount
-) -> list[DriftItem]:
+    resolver: Resolver, deployment: DesiredDeployment, account: ObservedAccount, found: _Found
+) -> None:
     stack = resolver.desired.stack
     address = deployment.address
     existing = account.deployment(deployment.azure_name)
     target = resolver.target(deployment)
     if existing is None:
         if target.state is not TargetState.READY:
-            return []  # its job has no model yet: the tool's own pending work
-        from_job = isinstance(deployment.model, JobRef)
-        if not from_job and not _stack_applied(stack, account):
-            return []  # never applied in this account
-        assert target.model is not None
-        fine_tuned = from_job or is_fine_tuned(target.model["name"])
-        if same_sku(deployment.sku_name, DEVELOPER_SKU):
-            cause = (
-                "missing: Azure removes DeveloperTier deployments 24 hours after they are "
-                "created (or it was deleted outside reconciler); apply deploys it again"
-            )
-        elif fine_tuned:
-            cause = (
-                "missing (deleted outside reconciler, or removed by Azure after 15 days "
-                "without inference for fine-tuned deployments)"
-            )
-        else:
-            cause = "missing (deleted outside reconciler)"
-        return [
-            DriftItem(
-                address,
-                DriftKind.MISSING,
-                f"{deployment.azure_name} in {account.name} is {cause}",
-                _expected(resolver, deployment, account, target),
-                None,
-            )
-        ]
+            return  # its job has no model yet: the tool's own pending work
+        _missing(resolver, deployment, account, target, found)
+        return
     now = deployment_json(account, existing)
     owner = existing.tags.get(TAG_STACK)
     if owner != stack:
         whose = f"belongs to stack {owner}" if owner else f"does not carry {TAG_STACK}: {stack}"
-        return [
+        found.items.append(
             DriftItem(
                 address,
                 DriftKind.NOT_OWNED,
+                DriftCause.NOT_OWNED,
                 f"{existing.name} in {account.name} {whose} (the tag was changed outside "
                 "reconciler, or someone else made it); reconciler will not change it",
                 {"tags": {TAG_STACK: stack}},
                 {"tags": dict(sorted(existing.tags.items()))},
             )
-        ]
-    items: list[DriftItem] = []
+        )
+        return
 
-    def item(kind: DriftKind, cause: str, before: JsonObject, after: JsonObject) -> None:
-        items.append(
-            DriftItem(address, kind, f"{existing.name} in {account.name}: {cause}", before, after)
+    def item(kind: DriftKind, message: str, before: JsonObject, after: JsonObject) -> None:
+        found.items.append(
+            DriftItem(
+                address,
+                kind,
+                DriftCause.CHANGED,
+                f"{existing.name} in {account.name}: {message}",
+                before,
+                after,
+            )
         )
 
     if existing.provisioning_failed:
@@ -271,7 +364,115 @@ def _deployment_drift(
             {"tags": {k: v for k, v in ours.items() if v is not None}},
             {"tags": {k: v for k, v in theirs.items() if v is not None}},
         )
-    return items
+
+
+def _missing(
+    resolver: Resolver,
+    deployment: DesiredDeployment,
+    account: ObservedAccount,
+    target: Target,
+    found: _Found,
+) -> None:
+    """A spec deployment Azure does not hold, whose model exists: drift with its cause, or
+    pending apply when the Activity Log shows it was never created."""
+    assert target.model is not None
+    from_job = isinstance(deployment.model, JobRef)
+    fine_tuned = from_job or is_fine_tuned(target.model["name"])
+    developer = same_sku(deployment.sku_name, DEVELOPER_SKU)
+    name = f"{deployment.azure_name} in {account.name}"
+    expected = _expected(resolver, deployment, account, target)
+
+    def add(cause: DriftCause, message: str) -> None:
+        item = DriftItem(deployment.address, DriftKind.MISSING, cause, message, expected, None)
+        (found.pending if cause is DriftCause.NEVER_APPLIED else found.items).append(item)
+
+    log = account.activity
+    if log is None or log.unreadable is not None:
+        if log is None:
+            found.activity_wanted.add(account.key)
+        else:
+            found.warn(
+                f"{log.unreadable}; without it drift cannot tell who deleted a missing "
+                "deployment, or whether it was ever applied: missing deployments are reported "
+                "as drift with cause unknown"
+            )
+        if not from_job and not _stack_applied(resolver.desired.stack, account):
+            return  # never applied in this account, as far as can be told without the log
+        add(DriftCause.UNKNOWN, f"{name} is missing ({_likely(developer, fine_tuned)})")
+        return
+
+    history = log.of(f"{account.arm_id}/deployments/{deployment.azure_name}")
+    last = history[-1] if history else None
+    if last is None:
+        add(
+            DriftCause.NEVER_APPLIED,
+            f"{name} was never created (no write or delete of it in the Activity Log since "
+            f"{_when(log.since)}): pending apply; `reconciler apply` creates it",
+        )
+        return
+    again = "apply deploys it again" if fine_tuned else "apply creates it again"
+    if last.operation is Operation.DELETE and last.by_service:
+        add(
+            DriftCause.REMOVED_BY_SERVICE,
+            f"{name} was removed by Azure at {_when(last.at)}: "
+            f"{_service_rule(developer, fine_tuned)}; {again}",
+        )
+        return
+    if last.operation is Operation.DELETE:
+        add(
+            DriftCause.DELETED_BY_USER,
+            f"{name} was deleted by {quote(last.caller)} at {_when(last.at)}, outside "
+            f"reconciler; {again}",
+        )
+        return
+    age = _now(log, last) - last.moment
+    if fine_tuned and (age >= IDLE_LIMIT or (developer and age >= DEVELOPER_LIFETIME)):
+        add(
+            DriftCause.REMOVED_BY_SERVICE,
+            f"{name} is gone with no deletion in the Activity Log since it was written at "
+            f"{_when(last.at)}: {_service_rule(developer, fine_tuned)}; {again}",
+        )
+        return
+    add(
+        DriftCause.UNKNOWN,
+        f"{name} is missing: the Activity Log shows it written by {quote(last.caller)} at "
+        f"{_when(last.at)} and no deletion since (cause unknown); {again}",
+    )
+
+
+def _likely(developer: bool, fine_tuned: bool) -> str:
+    if developer:
+        return (
+            "Azure removes DeveloperTier deployments 24 hours after they are created, or it "
+            "was deleted outside reconciler; apply deploys it again"
+        )
+    if fine_tuned:
+        return (
+            "deleted outside reconciler, or removed by Azure after 15 days without inference "
+            "for fine-tuned deployments"
+        )
+    return "deleted outside reconciler"
+
+
+def _service_rule(developer: bool, fine_tuned: bool) -> str:
+    if developer:
+        return "Azure removes DeveloperTier deployments 24 hours after they are created"
+    if fine_tuned:
+        return "Azure removes a fine-tuned deployment after 15 days without inference"
+    return "the service removed it"
+
+
+def _now(log: ActivityLog, event: ActivityEvent) -> datetime:
+    """When the log was read (never before its newest event: clocks differ)."""
+    return max(parse_time(log.until), event.moment)
+
+
+def _when(stamp: str) -> str:
+    """A timestamp for people: UTC to the second."""
+    try:
+        return parse_time(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return quote(stamp)
 
 
 def _earlier_run(
@@ -307,6 +508,7 @@ def _job_drift(resolver: Resolver) -> list[DriftItem]:
                 DriftItem(
                     job.address,
                     DriftKind.JOB_CANCELLED if cancelled else DriftKind.JOB_FAILED,
+                    DriftCause.JOB_CANCELLED if cancelled else DriftCause.JOB_FAILED,
                     f"{match.id} in {account.name} was cancelled outside reconciler"
                     if cancelled
                     else f"{match.id} in {account.name} failed: {resolution.note}",
@@ -329,6 +531,7 @@ def _job_drift(resolver: Resolver) -> list[DriftItem]:
                 DriftItem(
                     file_address(dataset, job.account),
                     DriftKind.FILE_MISSING,
+                    DriftCause.FILE_DELETED,
                     f"{file_id} ({dataset}) in {account.name} was deleted outside reconciler "
                     f"while {match.id} is still {match.status.value}",
                     {"id": file_id, "sha256": resolver.desired.datasets[dataset].sha256},

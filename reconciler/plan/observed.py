@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.catalog.model import off_step
+from reconciler.plan.activity import ActivityLog
 from reconciler.plan.naming import canonical_json, sha256_hex
 
 
@@ -448,6 +449,7 @@ class ObservedAccount:
     deployments: tuple[ObservedDeployment, ...] = ()
     catalog: tuple[OfferedModel, ...] | None = None  # None: not read, checks skipped
     usages: Mapping[str, Usage] | None = None  # usage name -> use; None: not read
+    activity: ActivityLog | None = None  # deployment events; None: not read (only drift does)
 
     @property
     def subscription_id(self) -> str:
@@ -473,7 +475,9 @@ class ObservedAccount:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        activity = {} if self.activity is None else {"activity": self.activity.to_json()}
         return {
+            **activity,
             "arm_id": self.arm_id,
             "name": self.name,
             "location": self.location,
@@ -506,6 +510,7 @@ class ObservedAccount:
             usages=None
             if usages is None
             else {str(k): Usage.from_json(v) for k, v in usages.items()},
+            activity=ActivityLog.from_json(data["activity"]) if data.get("activity") else None,
         )
 
 
@@ -528,6 +533,7 @@ class Observed:
         fact the plan depends on changes, not while a job merely advances."""
         stable = self.to_json()
         for account in stable["accounts"].values():
+            account.pop("activity", None)  # history, read for drift only: no fact a plan uses
             # the order a list API answers in is no fact about Azure
             account["files"].sort(key=lambda f: f["id"])
             account["jobs"].sort(key=lambda j: j["id"])

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from reconciler.errors import Diagnostic, Severity
-from reconciler.plan.drift import DriftItem, drift_json
 from reconciler.plan.model import Plan, PlanIssue
 
 
@@ -28,7 +27,3 @@ def render_spec_errors_json(diagnostics: Iterable[Diagnostic], stack: str = "") 
         if d.severity is Severity.ERROR
     )
     return render_json(Plan(stack=stack, changes=(), errors=issues))
-
-
-def render_drift_json(stack: str, items: list[DriftItem], observed_digest: str = "") -> str:
-    return dump(drift_json(stack, items, observed_digest))

@@ -17,7 +17,6 @@ from typing import Any
 
 from reconciler.errors import Diagnostic
 from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
-from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.plan.render_text import (
     NO_INPUT_CHANGED,
@@ -311,21 +310,3 @@ def render_markdown(
     a pull request never shows).
     """
     return _fit(_render(plan, warnings), limit)
-
-
-def render_drift_markdown(stack: str, items: list[DriftItem]) -> str:
-    lines = [f"## reconciler drift: stack `{stack}`", ""]
-    if not items:
-        lines.append("No drift: Azure matches what reconciler made.")
-        return "\n".join(lines) + "\n"
-    count = len(items)
-    lines += [
-        f"{count} {'difference' if count == 1 else 'differences'} between Azure and what "
-        "reconciler made:",
-        "",
-        "| address | kind | cause |",
-        "|---|---|---|",
-    ]
-    for item in sorted_items(items):
-        lines.append(f"| `{item.address}` | {item.kind.value} | {_cell(item.cause)} |")
-    return "\n".join(lines) + "\n"

@@ -12,7 +12,6 @@ from typing import Any
 
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.desired import JobRef
-from reconciler.plan.drift import DriftItem, sorted_items
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
 
 SYMBOLS = {
@@ -172,17 +171,4 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append(
             _paint(f"The plan has {count} {noun}: nothing can be applied until fixed.", "31", color)
         )
-    return "\n".join(lines) + "\n"
-
-
-def render_drift_text(items: list[DriftItem], color: bool = False) -> str:
-    if not items:
-        return "No drift: Azure matches what reconciler made.\n"
-    lines = []
-    for item in sorted_items(items):
-        head = f"{item.address} [{item.kind.value}]"
-        lines.append(f"{_paint(head, '33', color)}: {short(item.cause)}")
-    count = len(items)
-    lines.append("")
-    lines.append(f"Drift: {count} {'difference' if count == 1 else 'differences'} found.")
     return "\n".join(lines) + "\n"

@@ -35,6 +35,9 @@ from .published_schema import JSON, Document, Normalizer, value_schema
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 ARM = "ARM"
+# Azure Monitor's ARM operations (the Activity Log): another provider, its own api-versions.
+INSIGHTS = "ARM Microsoft.Insights"
+INSIGHTS_VERSIONS = frozenset({"2015-04-01"})  # ActivityLogs_List is published in this one only
 V1 = "v1"
 # The one ARM api-version whose request schemas are vendored: azure-mgmt-cognitiveservices
 # 14.1.0's default (its _configuration.py).
@@ -170,7 +173,7 @@ def _operation(
         for overlay in overlays:
             if _targets(overlay, surface, method, template):
                 _add_properties(body, overlay["add_properties"])
-    ignore_case = surface == ARM
+    ignore_case = surface in (ARM, INSIGHTS)
     return Operation(
         surface=surface,
         operation_id=str(op["operationId"]),
@@ -260,7 +263,18 @@ def contract() -> Contract:
         for name in ("openai/v1-generated.json", "openai/v1-uploads.openai-openapi.json")
         for op in _operations(V1, Document(_load(name)), data_normalizer, extras, relaxations)
     ]
-    operations: dict[str, tuple[Operation, ...]] = {ARM: tuple(arm_ops), V1: tuple(v1_ops)}
+    insights_ops = _operations(
+        INSIGHTS,
+        Document(_load("monitor/activitylogs-2015-04-01.json")),
+        arm_normalizer,
+        (),
+        (),
+    )
+    operations: dict[str, tuple[Operation, ...]] = {
+        ARM: tuple(arm_ops),
+        INSIGHTS: tuple(insights_ops),
+        V1: tuple(v1_ops),
+    }
     for version in ("2024-10-21", "2025-04-01-preview"):
         doc = Document(_load(f"openai/authoring-{version}.json"))
         operations[version] = tuple(_operations(version, doc, data_normalizer, extras, relaxations))
@@ -315,6 +329,8 @@ class _Route:
 
 def _route(request: _Request, c: Contract) -> _Route:
     versions = request.query_values("api-version")
+    if "/providers/microsoft.insights/" in request.path.lower():
+        return _Route(INSIGHTS, request.path, tuple(_insights_version_problems(versions)))
     if request.path.lower().startswith("/subscriptions/"):
         return _Route(ARM, request.path, tuple(_arm_version_problems(versions, c)))
     at = request.path.find("/openai/")
@@ -330,7 +346,7 @@ def _route(request: _Request, c: Contract) -> _Route:
     if version not in c.authoring_versions:
         return _Route(None, relative, (f"api-version {version!r} is not a published one",))
     if version not in c.operations:
-        vendored = ", ".join(sorted(k for k in c.operations if k not in (ARM, V1)))
+        vendored = ", ".join(sorted(k for k in c.operations if k not in (ARM, INSIGHTS, V1)))
         problem = f"api-version {version!r} is published but not vendored here ({vendored})"
         return _Route(None, relative, (problem,))
     return _Route(version, relative, ())
@@ -343,6 +359,13 @@ def _arm_version_problems(versions: list[str], c: Contract) -> Iterator[str]:
         yield f"api-version {versions[0]!r} is not a published Microsoft.CognitiveServices one"
     elif versions[0] != ARM_VENDORED:
         yield f"api-version {versions[0]!r} is published but only {ARM_VENDORED} is vendored here"
+
+
+def _insights_version_problems(versions: list[str]) -> Iterator[str]:
+    if len(versions) != 1:
+        yield f"api-version {'missing' if not versions else 'given more than once'}"
+    elif versions[0] not in INSIGHTS_VERSIONS:
+        yield f"api-version {versions[0]!r} is not the one publishing ActivityLogs_List"
 
 
 def _v1_version_problems(versions: list[str], c: Contract) -> Iterator[str]:

@@ -11,6 +11,7 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -672,3 +673,42 @@ def test_a_wrong_content_type_for_a_json_body_is_refused() -> None:
         "v1 createFineTuningJob: header content-type: 'text/plain' is not one of "
         "['application/json']"
     ]
+
+
+# --- the Activity Log (Microsoft.Insights ActivityLogs_List, api-version 2015-04-01) ----------
+
+ACTIVITY = f"/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values"
+
+
+def activity(query: str) -> dict[str, Any]:
+    return request("GET", f"{ARM_HOST}{ACTIVITY}?{query}")
+
+
+def test_the_published_activity_log_example_request_is_accepted() -> None:
+    parameters = example("monitor/2015-04-01.GetActivityLogsFiltered.json")["parameters"]
+    path = ACTIVITY.replace(SUB, parameters["subscriptionId"])
+    query = urlencode({"api-version": parameters["api-version"], "$filter": parameters["$filter"]})
+    record = request("GET", f"{ARM_HOST}{path}?{query}")
+    assert operation_of(record) == "ARM Microsoft.Insights ActivityLogs_List"
+    assert check_request(record) == []
+
+
+def test_the_activity_log_query_the_tool_sends_and_its_next_page_are_accepted() -> None:
+    query = "eventTimestamp ge '2026-11-01T00:00:00Z' and resourceGroupName eq 'rg-ft'"
+    assert check_request(activity(urlencode({"api-version": "2015-04-01", "$filter": query}))) == []
+    page = urlencode({"api-version": "2015-04-01", "$filter": query, "$skipToken": "100"})
+    assert check_request(activity(page)) == []
+
+
+def test_the_activity_log_is_held_to_its_own_api_version_and_parameters() -> None:
+    wrong = check_request(activity("api-version=2025-09-01&$filter=x"))
+    assert wrong == [
+        "ARM Microsoft.Insights ActivityLogs_List: api-version '2025-09-01' is not the one "
+        "publishing ActivityLogs_List"
+    ]
+    unknown = check_request(activity("api-version=2015-04-01&$filter=x&$top=5"))
+    assert unknown == [
+        "ARM Microsoft.Insights ActivityLogs_List: query $top: not a parameter of this operation"
+    ]
+    posted = check_request(request("POST", f"{ARM_HOST}{ACTIVITY}?api-version=2015-04-01", {}))
+    assert posted and "POST is not published" in posted[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -256,6 +257,32 @@ def test_finetuned_deployment_idle_15_days_is_removed(
     present = names(arm, "aoai-swc")
     assert "idle-b" not in present
     assert "idle-base" in present  # base-model deployments are never removed for idleness
+
+    # The Activity Log holds each removal as the service's own delete, at the time it was due.
+    now = float(admin.get("/_emulator/clock").json()["now"])
+    start = datetime.fromtimestamp(now - 60 * DAY, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    removals = {}
+    for name in ("idle-a", "idle-b", "idle-base"):
+        query = f"eventTimestamp ge '{start}' and resourceUri eq '{SWC_ID}/deployments/{name}'"
+        answer = admin.get(
+            f"/subscriptions/{SUB1}/providers/Microsoft.Insights/eventtypes/management/values",
+            params={"api-version": "2015-04-01", "$filter": query},
+        )
+        assert answer.status_code == 200, answer.text
+        removals[name] = [
+            e
+            for e in answer.json()["value"]
+            if e["caller"] == "Microsoft.CognitiveServices"
+            and e["operationName"]["value"].endswith("/deployments/delete")
+        ]
+    assert removals["idle-base"] == []
+    for name in ("idle-a", "idle-b"):
+        (event,) = removals[name]
+        assert event["claims"] == {} and "httpRequest" not in event
+        assert event["status"]["value"] == "Succeeded"
+    # idle-a went 15 days after its creation; idle-b 15 days after its last chat, later
+    a_at, b_at = (removals[n][0]["eventTimestamp"] for n in ("idle-a", "idle-b"))
+    assert a_at < b_at
 
 
 def test_account_models_list_the_fine_tuned_model_with_its_base(

@@ -19,15 +19,14 @@ from reconciler.plan import (
     Desired,
     Observed,
     Plan,
-    drift,
-    drift_json,
+    drift_report,
     plan,
     render_drift_markdown,
     render_drift_text,
     render_markdown,
     render_text,
 )
-from reconciler.plan.drift import DriftItem
+from reconciler.plan.drift import DriftReport
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -49,11 +48,11 @@ def _run(case: Path) -> tuple[dict[str, Any], str, str]:
     desired = Desired.from_json(_load(case / "desired.json"))
     observed = Observed.from_json(_load(case / "observed.json"))
     if case.name.startswith("drift-"):
-        items = drift(desired, observed)
+        report = drift_report(desired, observed)
         return (
-            drift_json(desired.stack, items, observed.digest()),
-            render_drift_text(items),
-            render_drift_markdown(desired.stack, items),
+            report.to_json(observed.digest()),
+            render_drift_text(report),
+            render_drift_markdown(report),
         )
     replace_file = case / "replace.txt"
     replace = frozenset(
@@ -111,7 +110,7 @@ def test_inputs_round_trip(case: Path) -> None:
 def test_expected_output_parses_back(case: Path) -> None:
     expected = _load(case / "expected.json")
     if case.name.startswith("drift-"):
-        items = [DriftItem.from_json(i) for i in expected["drift"]]
-        assert drift_json(expected["stack"], items, expected["observed_digest"]) == expected
+        report = DriftReport.from_json(expected)
+        assert report.to_json(expected["observed_digest"]) == expected
     else:
         assert Plan.from_json(expected).to_json() == expected

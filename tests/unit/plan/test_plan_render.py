@@ -9,8 +9,9 @@ from pathlib import Path
 from reconciler.errors import Diagnostic, Location
 from reconciler.plan import (
     Desired,
+    DriftReport,
     Observed,
-    drift,
+    drift_report,
     plan,
     render_drift_json,
     render_drift_markdown,
@@ -115,15 +116,21 @@ def test_drift_renderers() -> None:
     folder = CASES / "drift-capacity-and-tags"
     desired = Desired.from_json(json.loads((folder / "desired.json").read_text()))
     observed = Observed.from_json(json.loads((folder / "observed.json").read_text()))
-    items = drift(desired, observed)
-    assert json.loads(render_drift_json("clippy", items))["drift"][0]["kind"] == "tags"
-    text = render_drift_text(items)
+    report = drift_report(desired, observed)
+    doc = json.loads(render_drift_json(report))
+    assert doc["drift"][0]["kind"] == "tags" and doc["drift"][0]["cause"] == "changed"
+    assert doc["has_drift"] is True and doc["counts"]["by_kind"] == {"capacity": 1, "tags": 1}
+    text = render_drift_text(report)
     assert text.splitlines()[-1] == "Drift: 2 differences found."
-    markdown = render_drift_markdown("clippy", items)
+    markdown = render_drift_markdown(report)
+    assert markdown.splitlines()[0] == "## Drift in stack `clippy`"
     assert (
-        "| `deployment.clippy-swc` | capacity | clippy-swc in aoai-swc: capacity is 3" in markdown
+        "| `deployment.clippy-swc` | capacity | changed | clippy-swc in aoai-swc: capacity is 3"
+        in markdown
     )
     assert render_drift_text([]) == "No drift: Azure matches what reconciler made.\n"
+    clean = render_drift_markdown(DriftReport("clippy"))
+    assert clean.splitlines()[0] == "## No drift in stack `clippy`"
 
 
 def _nothing_changed_since(result: Plan) -> Plan:
