@@ -16,7 +16,7 @@ import click
 
 from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
-from reconciler.catalog.command import catalog as catalog_command
+from reconciler.commands.catalog import catalog as catalog_command
 from reconciler.console import use_color
 from reconciler.errors import NotBuiltError, ReconcilerError, SpecError, capped
 from reconciler.verbosity import Verbosity, current, set_verbosity
@@ -200,8 +200,8 @@ def validate(spec_dir: Path, fmt: str, allow_env: tuple[str, ...]) -> None:
     with the official tokenizer. Every problem is printed as path:line:col. Needs no
     credentials and no variable values: an unset ${env:NAME} is a note (plan needs it).
     """
-    from reconciler.validate import render_validation_json
-    from reconciler.validate import validate as run_validation
+    from reconciler.commands.validate import render_validation_json
+    from reconciler.commands.validate import validate as run_validation
 
     result = run_validation(spec_dir, allow_env=allow_env)
     if fmt == "json":
@@ -273,10 +273,10 @@ def plan(
     only the fields the spec declares, and checks the region's catalog and quota, so a
     plan that would fail at apply fails here, at the spec line.
     """
+    from reconciler.commands.pipeline import Session, plan_with_history, prepare
     from reconciler.plan import render_json, render_markdown, render_text
     from reconciler.plan.render_json import render_spec_errors_json
     from reconciler.plan.saved import save_plan
-    from reconciler.workflow import Session, plan_with_history, prepare
 
     try:
         prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
@@ -356,7 +356,7 @@ def apply(
     trainings and exits; a later apply continues.
     """
     try:
-        from reconciler.apply.command import run_apply
+        from reconciler.commands.apply import run_apply
     except ImportError:
         _not_built("apply", "issue 6")
     code = run_apply(
@@ -396,9 +396,9 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     Azure after 15 days, a file deleted, a job cancelled. Work still under way (a job
     training) is not drift.
     """
+    from reconciler.commands.pipeline import Session, prepare
     from reconciler.plan import drift as find_drift
     from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
-    from reconciler.workflow import Session, prepare
 
     prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
     with Session.open(log_http) as session:
@@ -438,8 +438,8 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, 
     and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
     from reconciler.azure import read
     from reconciler.azure.lookup import data_plane_for
-    from reconciler.plan.saved import saved_plan_of
-    from reconciler.show import (
+    from reconciler.commands.pipeline import Session, compute_plan, prepare
+    from reconciler.commands.show import (
         deployment_views,
         job_views,
         loss_curve,
@@ -447,7 +447,7 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, 
         render_show_json,
         render_show_text,
     )
-    from reconciler.workflow import Session, compute_plan, prepare
+    from reconciler.plan.saved import saved_plan_of
 
     saved = saved_plan_of(spec_dir)
     if saved is not None:

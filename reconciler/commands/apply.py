@@ -27,6 +27,7 @@ from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import Progress, make_progress
 from reconciler.apply.summary import done_symbols, render_summary
 from reconciler.azure.observe import Observation
+from reconciler.commands.pipeline import Prepared, Session, compute_plan, prepare
 from reconciler.confined import RootedPath
 from reconciler.console import use_color
 from reconciler.errors import Diagnostic, ReconcilerError
@@ -34,7 +35,6 @@ from reconciler.plan import Plan, render_text
 from reconciler.plan.attention import nothing_to_do_line
 from reconciler.plan.saved import check_current, saved_plan_of, spec_digest
 from reconciler.verbosity import Verbosity
-from reconciler.workflow import Prepared, Session, compute_plan, prepare
 
 EXIT_OK = 0
 EXIT_ERROR = 1

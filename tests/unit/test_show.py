@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.show import SPARK, loss_curve, sparkline
+from reconciler.commands.show import SPARK, loss_curve, sparkline
 
 COLUMNS = (
     "step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,"
