@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reconciler.azure.observe import Observation  # noqa: E402
-from reconciler.commands.apply import run_apply  # noqa: E402
+from reconciler.cli import run_apply  # noqa: E402
 from reconciler.commands.pipeline import Prepared, Session, compute_plan, prepare  # noqa: E402
 from reconciler.emulator.connection import EmulatorConnection  # noqa: E402
 from reconciler.emulator.process import start_emulator  # noqa: E402

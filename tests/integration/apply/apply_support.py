@@ -24,7 +24,7 @@ import yaml
 
 from reconciler.azure.clients import Clients
 from reconciler.azure.target import resolve_target
-from reconciler.commands.apply import run_apply
+from reconciler.cli import run_apply
 from reconciler.commands.pipeline import Session, compute_plan, prepare
 from reconciler.emulator.process import RunningEmulator
 from reconciler.plan import Plan
