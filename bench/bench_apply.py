@@ -31,7 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reconciler.apply.command import run_apply
+from reconciler.cli import run_apply
 from reconciler.emulator.process import start_emulator
 
 ACCOUNTS = 8

@@ -10,20 +10,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
 from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
-from reconciler.catalog.command import catalog as catalog_command
 from reconciler.console import use_color
-from reconciler.errors import NotBuiltError, ReconcilerError, SpecError, capped
+from reconciler.errors import ReconcilerError, SpecError
 from reconciler.verbosity import Verbosity, current, set_verbosity
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -62,10 +62,6 @@ ALLOW_ENV = click.option(
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_ERROR)
-
-
-def _not_built(command: str, issue: str) -> NoReturn:
-    raise NotBuiltError(f"error: `reconciler {command}` is not built yet ({issue}).")
 
 
 class _UsageError(click.UsageError):
@@ -145,7 +141,7 @@ class _Group(click.Group):
             _fail(str(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:  # a bug of ours: say so plainly, trace only when asked
@@ -200,35 +196,28 @@ def validate(spec_dir: Path, fmt: str, allow_env: tuple[str, ...]) -> None:
     with the official tokenizer. Every problem is printed as path:line:col. Needs no
     credentials and no variable values: an unset ${env:NAME} is a note (plan needs it).
     """
-    from reconciler.validate import render_validation_json
-    from reconciler.validate import validate as run_validation
+    from reconciler.commands.validate import validate as run_validation
+    from reconciler.render.validation import (
+        render_dataset_lines,
+        render_problems,
+        render_validation_json,
+        render_verdict,
+    )
 
     result = run_validation(spec_dir, allow_env=allow_env)
     if fmt == "json":
         click.echo(render_validation_json(result), nl=False)
-        if result.diagnostics.has_errors:
-            _fail("\n".join(str(d) for d in capped(result.diagnostics.errors)))
+        if not result.ok:
+            click.echo(render_problems(result, errors_only=True), err=True, nl=False)
+            sys.exit(EXIT_ERROR)
         return
     quiet = current() == Verbosity.QUIET
-    for diagnostic in capped(result.diagnostics.errors if quiet else result.diagnostics):
-        click.echo(str(diagnostic), err=True)
-    errors, warnings = len(result.diagnostics.errors), len(result.diagnostics.warnings)
-    notes = len(result.diagnostics.notes)
+    click.echo(render_problems(result, errors_only=quiet), err=True, nl=False)
     if result.spec is not None and not quiet:
-        for name, report in sorted(result.datasets.items()):
-            s = report.stats
-            click.echo(
-                f"dataset {name}: {s.examples} examples, {s.total_tokens} tokens "
-                f"({s.trained_tokens} trained; per example {s.min_tokens}/{s.mean_tokens:.0f}/"
-                f"{s.max_tokens} min/mean/max), sha256 {report.sha256[:12]}"
-            )
-    if errors:
-        click.echo(f"{spec_dir}: {errors} error(s), {warnings} warning(s)", err=True)
+        click.echo(render_dataset_lines(result), nl=False)
+    click.echo(render_verdict(spec_dir, result), err=not result.ok, nl=False)
+    if not result.ok:
         sys.exit(EXIT_ERROR)
-    click.echo(
-        f"{spec_dir}: valid ({warnings} warning(s)"
-        + (f", {notes} note(s): values not known offline)" if notes else ")")
-    )
 
 
 @cli.command()
@@ -273,25 +262,28 @@ def plan(
     only the fields the spec declares, and checks the region's catalog and quota, so a
     plan that would fail at apply fails here, at the spec line.
     """
+    from reconciler.commands.plan import make_plan, save
     from reconciler.plan import render_json, render_markdown, render_text
     from reconciler.plan.render_json import render_spec_errors_json
-    from reconciler.plan.saved import save_plan
-    from reconciler.workflow import Session, plan_with_history, prepare
 
     try:
-        prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
+        outcome = make_plan(
+            spec_dir,
+            replace=frozenset(replace),
+            log_http=log_http,
+            allow_env=allow_env,
+            on_warning=_warn,
+        )
     except SpecError as exc:
         if fmt != "json":
             raise
         click.echo(render_spec_errors_json(exc.diagnostics), nl=False)
         _fail(str(exc))
-    with Session.open(log_http) as session:
-        observation = session.observe(prepared, frozenset(replace))
-        result = plan_with_history(prepared, observation, frozenset(replace), session.clients)
+    result = outcome.plan
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result, prepared.warnings), nl=False)
+        click.echo(render_markdown(result, outcome.warnings), nl=False)
     else:
         click.echo(render_text(result, color=use_color(sys.stdout)), nl=False)
     if result.errors:
@@ -300,7 +292,7 @@ def plan(
                 click.echo(str(issue), err=True)
         sys.exit(EXIT_ERROR)
     if out is not None:
-        save_plan(out, result, spec_dir, frozenset(replace), prepared.desired)
+        save(outcome, out)
         if current() > Verbosity.QUIET:
             saved = f"Saved the plan to {out}; apply it with: reconciler apply {out}"
             click.echo(saved, err=True)
@@ -355,10 +347,6 @@ def apply(
     not changed since, then carries out exactly that plan. Without --wait it starts the
     trainings and exits; a later apply continues.
     """
-    try:
-        from reconciler.apply.command import run_apply
-    except ImportError:
-        _not_built("apply", "issue 6")
     code = run_apply(
         target,
         auto_approve=auto_approve,
@@ -375,6 +363,73 @@ def apply(
         verbosity=current(),
     )
     sys.exit(code)
+
+
+def run_apply(
+    target: Path,
+    *,
+    auto_approve: bool,
+    wait: bool,
+    timeout: float | None,
+    lock_timeout: float,
+    replace: frozenset[str] = frozenset(),
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin_isatty: bool = False,
+    confirm: Callable[[str], bool] = lambda _prompt: False,
+    log_http: Path | None = None,
+    allow_env: tuple[str, ...] = (),
+    verbosity: Verbosity = Verbosity.NORMAL,
+) -> int:
+    """``apply`` as the CLI runs it, printing to ``out`` (default: stdout: the plan and the
+    summary) and ``err`` (default: stderr: progress, warnings, errors); returns the exit code.
+
+    0 when everything was done, or what remains is pending on training that a later apply (or
+    `apply --wait`) continues; 1 on any error, failed or blocked change, a refusal, or when
+    `--wait` ran out of `--timeout` with work still pending (the user asked to wait for it);
+    130 after Ctrl-C (the summary of what was done, and that started jobs keep running in
+    Azure). ``confirm(prompt)`` asks the person at the terminal, only when ``stdin_isatty``
+    and not ``auto_approve``. ``verbosity``: ``QUIET`` prints only errors and the summary (the
+    plan too when asking for confirmation), ``VERBOSE`` adds a line for every retry.
+    """
+    from reconciler.commands.apply import apply as carry_out
+    from reconciler.render.apply import INTERRUPTED, ConsoleApply, render_apply_end
+
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    console = ConsoleApply(out, err, verbosity=verbosity, confirm=confirm)
+    try:
+        outcome = carry_out(
+            target,
+            console,
+            auto_approve=auto_approve,
+            wait=wait,
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+            replace=replace,
+            interactive=stdin_isatty,
+            log_http=log_http,
+            allow_env=allow_env,
+            show_retries=verbosity >= Verbosity.VERBOSE,
+        )
+    except ReconcilerError as exc:
+        err.write(f"{exc}\n")
+        err.flush()
+        return EXIT_ERROR
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before the run began
+        err.write("\n" + INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
+    out.write(render_apply_end(outcome))
+    execution = outcome.execution
+    if execution is None:
+        return EXIT_ERROR if outcome.plan.has_errors else EXIT_OK
+    out.flush()
+    if execution.report.cancelled:
+        err.write(INTERRUPTED)
+        err.flush()
+        return EXIT_INTERRUPTED
+    return EXIT_OK if execution.ok else EXIT_ERROR
 
 
 @cli.command()
@@ -397,18 +452,15 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     training) is not drift, nor is a spec entry never applied (listed as pending). For a
     missing deployment the Activity Log says who deleted it and when.
     """
-    from reconciler.drift_run import run_drift
+    from reconciler.commands.drift import find
     from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
-    from reconciler.workflow import Session, prepare
 
-    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
-    with Session.open(log_http) as session:
-        observation, report = run_drift(prepared, session)
+    run = find(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
+    report = run.report
     for warning in report.warnings:
         _warn(f"warning: {warning}")
     if fmt == "json":
-        digest = observation.observed.digest()
-        click.echo(render_drift_json(report, digest), nl=False)
+        click.echo(render_drift_json(report, run.observed_digest), nl=False)
     elif fmt == "markdown":
         click.echo(render_drift_markdown(report), nl=False)
     else:
@@ -438,44 +490,20 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
 def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity
     and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
-    from reconciler.azure import read
-    from reconciler.azure.lookup import data_plane_for
-    from reconciler.plan.saved import saved_plan_of
-    from reconciler.show import (
-        deployment_views,
-        job_views,
-        loss_curve,
-        render_saved_plan,
-        render_show_json,
-        render_show_text,
-    )
-    from reconciler.workflow import Session, compute_plan, prepare
+    from reconciler.commands.show import saved_plan, show_state
+    from reconciler.render.show import render_saved_plan, render_show_json, render_show_text
 
-    saved = saved_plan_of(spec_dir)
+    saved = saved_plan(spec_dir)
     if saved is not None:
-        click.echo(render_saved_plan(saved.plan, fmt, color=use_color(sys.stdout)), nl=False)
+        click.echo(render_saved_plan(saved, fmt, color=use_color(sys.stdout)), nl=False)
         return
     if fmt == "markdown":
         _fail(f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory")
-    prepared = prepare(spec_dir, on_warning=_warn, allow_env=allow_env)
-    with Session.open(log_http) as session:
-        observation = session.observe(prepared)
-        result = compute_plan(prepared, observation)
-        owners = {name: job.account for name, job in prepared.desired.jobs.items()}
-        jobs = job_views(result, observation.observed, owners)
-        for view in jobs:
-            if view.job is None or view.job.status.value != "succeeded":
-                continue
-            access = observation.access[view.account]
-            client = data_plane_for(session.clients, access)
-            text = read.job_results_csv(client, access.name, view.job.id)
-            view.losses = loss_curve(text) if text else []
-    endpoints = {key: access.endpoint for key, access in observation.access.items()}
-    deployments = deployment_views(result, endpoints)
+    state = show_state(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
     if fmt == "json":
-        click.echo(render_show_json(prepared.desired.stack, jobs, deployments), nl=False)
+        click.echo(render_show_json(state.stack, state.jobs, state.deployments), nl=False)
     else:
-        click.echo(render_show_text(jobs, deployments), nl=False)
+        click.echo(render_show_text(state.jobs, state.deployments), nl=False)
 
 
 @cli.command()
@@ -492,12 +520,12 @@ def schema(out: Path | None) -> None:
     Editors with the YAML language server check specs against it through the
     `# yaml-language-server: $schema=...` line at the top of each file.
     """
-    from reconciler.spec.schema import schema_text, write_schema
+    from reconciler.commands.schema import schema as make_schema
 
-    if out is None:
-        click.echo(schema_text(), nl=False)
+    text = make_schema(out)
+    if text is not None:
+        click.echo(text, nl=False)
     else:
-        write_schema(out)
         click.echo(f"wrote {out}", err=True)
 
 
@@ -549,14 +577,8 @@ def serve(
     provision_seconds: float,
 ) -> None:
     """Serve the emulator over HTTPS; prints `ready https://HOST:PORT` once it answers."""
-    try:
-        from reconciler.emulator.server import serve as run_server
-    except ImportError as exc:
-        raise NotBuiltError(
-            f"error: the emulator is not available: {exc} (install the `emulator` extra)"
-        ) from exc
-    if data_dir is None:
-        data_dir = _default_emulator_dir()
+    from reconciler.commands.emulator import serve as run_server
+
     run_server(
         host=host,
         port=port,
@@ -568,17 +590,29 @@ def serve(
     )
 
 
-def _default_emulator_dir() -> Path:
-    """``.reconciler/emulator`` in the project root of the working directory, made without
-    following a symlink (UnsafePathError naming it otherwise)."""
-    from reconciler.project import STATE_DIR, project_root
-    from reconciler.state_dir import ensure_dir
+@cli.command("catalog")
+@click.option("--region", default=None, metavar="REGION", help="Only what is offered there.")
+@click.option("--model", default=None, metavar="MODEL", help="Only this base model id.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def catalog(region: str | None, model: str | None, fmt: str) -> None:
+    """List base models with their fine-tuning methods, training types and regions, and the
+    deployment skus (with allowed capacities) per region: the values a spec may use.
 
-    project = project_root(Path.cwd())
-    return ensure_dir(project, project / STATE_DIR / "emulator")
+    Offline: read from the bundled model catalog (RECONCILER_CATALOG=FILE overrides it), the
+    same one `validate` and `plan` check specs against.
+    """
+    # Imported here: every CLI start loads this module, and the listing pulls in the spec models.
+    from reconciler.catalog.listing import render_json, render_text
+    from reconciler.commands.catalog import catalog as listing
 
-
-cli.add_command(catalog_command)
+    data = listing(region, model)
+    click.echo(render_json(data) if fmt == "json" else render_text(data), nl=False)
 
 
 def main() -> None:

@@ -35,9 +35,9 @@ import pytest
 import yaml
 
 from reconciler.cli import cli
+from reconciler.commands.validate import validate
 from reconciler.datasets import inspect_dataset
 from reconciler.emulator.seed import load_seed
-from reconciler.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

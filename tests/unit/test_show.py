@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.show import SPARK, loss_curve, sparkline
+from reconciler.commands.show import loss_curve
+from reconciler.render.show import SPARK, sparkline
 
 COLUMNS = (
     "step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,"

@@ -22,12 +22,12 @@ import httpx2
 import openai
 import yaml
 
-from reconciler.apply.command import run_apply
 from reconciler.azure.clients import Clients
 from reconciler.azure.target import resolve_target
+from reconciler.cli import run_apply
+from reconciler.commands.pipeline import Session, compute_plan, prepare
 from reconciler.emulator.process import RunningEmulator
 from reconciler.plan import Plan
-from reconciler.workflow import Session, compute_plan, prepare
 
 ROOT = Path(__file__).resolve().parents[3]
 SUB1 = "00000000-0000-0000-0000-000000000001"

@@ -13,8 +13,8 @@ from azure.mgmt.cognitiveservices.models import PatchResourceTagsAndSku, Sku
 from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.azure.clients import Clients
 from reconciler.azure.target import resolve_target
+from reconciler.commands.pipeline import prepare
 from reconciler.plan.saved import save_plan
-from reconciler.workflow import prepare
 
 from .apply_support import (
     BASE,

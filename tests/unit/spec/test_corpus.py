@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.commands.validate import validate
 from reconciler.errors import Severity
-from reconciler.validate import validate
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "specs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())

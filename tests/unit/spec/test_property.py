@@ -11,9 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.commands.validate import ValidationResult, validate
 from reconciler.errors import Diagnostic, SpecError
 from reconciler.spec import Spec, load_spec
-from reconciler.validate import ValidationResult, validate
 
 from .support import CATALOG, ENV, chat_lines
 

@@ -10,7 +10,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from reconciler.validate import validate
+from reconciler.commands.validate import validate
 
 from .support import CATALOG, ENV, HEAD, MINI, chat_lines, has, messages, place, write_tree
 

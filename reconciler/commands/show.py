@@ -1,38 +1,27 @@
-"""`reconciler show`: each resource's state, for people (text) and scripts (json).
+"""`reconciler show`: each resource's state (``show_state``), or a saved plan (``saved_plan``).
 
-Jobs: status, progress, latest metrics and the loss curve from the job's results.csv (as a
-terminal sparkline); deployments: sku, capacity, model, provisioning state and the endpoint
-that serves them. `show PLANFILE` renders a saved plan instead (``render_saved_plan``).
+Jobs: status, progress, latest metrics and the loss curve from the job's results.csv;
+deployments: sku, capacity, model, provisioning state and the endpoint that serves them.
+``reconciler.render.show`` renders them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from reconciler.plan import Plan, render_json, render_markdown, render_text
+from reconciler.azure import read
+from reconciler.azure.lookup import data_plane_for
+from reconciler.commands.pipeline import Session, compute_plan, prepare
+from reconciler.errors import Diagnostic
+from reconciler.plan import Plan
 from reconciler.plan.model import ResourceType
 from reconciler.plan.observed import Observed, ObservedJob
-
-SPARK = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float], width: int = 40) -> str:
-    """The values, resampled to at most `width` points, as block characters (low to high)."""
-    if not values:
-        return ""
-    if len(values) > width:
-        step = len(values) / width
-        values = [values[int(i * step)] for i in range(width)]
-    low, high = min(values), max(values)
-    span = high - low or 1.0
-    return "".join(
-        SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in values
-    )
+from reconciler.plan.saved import saved_plan_of
 
 
 def loss_curve(results_csv: str) -> list[float]:
@@ -145,59 +134,40 @@ def deployment_views(
     return views
 
 
-def render_show_text(jobs: list[JobView], deployments: list[DeploymentView]) -> str:
-    lines = ["Jobs:"] if jobs else []
-    for view in jobs:
-        job = view.job
-        if job is None:
-            lines.append(f"  {view.name} ({view.account}): not in Azure yet (plan: {view.planned})")
-            continue
-        head = f"  {view.name} ({view.account}): {job.id} {job.status.value}"
-        if job.progress is not None and job.progress.describe():
-            head += f", {job.progress.describe()}"
-        lines.append(head)
-        if job.fine_tuned_model:
-            lines.append(f"      model: {job.fine_tuned_model}")
-        if job.error_message:
-            lines.append(f"      error: {job.error_message}")
-        if job.checkpoints:
-            metrics = job.checkpoints[-1].metrics
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in sorted(metrics.items()) if "loss" in k)
-            if shown:
-                lines.append(f"      latest: {shown}")
-        if view.losses:
-            first, last = view.losses[0], view.losses[-1]
-            lines.append(f"      train loss {first:.3f} {sparkline(view.losses)} {last:.3f}")
-    if deployments:
-        lines.append("Deployments:")
-    for d in deployments:
-        if d.state is None:
-            lines.append(f"  {d.name} ({d.account}): not deployed (plan: {d.planned})")
-            continue
-        sku = d.state.get("sku") or {}
-        model = (d.state.get("model") or {}).get("name", "")
-        state = d.state.get("provisioning_state", "")
-        lines.append(
-            f"  {d.name} ({d.account}/{d.azure_name}): {sku.get('name')} x{sku.get('capacity')}, "
-            f"{state}, model {model}" + ("" if d.planned == "no-op" else f" (plan: {d.planned})")
-        )
-    return "\n".join(lines) + "\n"
+@dataclass
+class ShowResult:
+    stack: str
+    jobs: list[JobView]
+    deployments: list[DeploymentView]
 
 
-def render_show_json(stack: str, jobs: list[JobView], deployments: list[DeploymentView]) -> str:
-    doc = {
-        "stack": stack,
-        "jobs": [j.to_json() for j in jobs],
-        "deployments": [d.to_json() for d in deployments],
-    }
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+def saved_plan(target: Path) -> Plan | None:
+    """The plan saved in ``target`` (a file from ``plan --out``); None for a spec directory."""
+    saved = saved_plan_of(target)
+    return saved.plan if saved is not None else None
 
 
-def render_saved_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:
-    """``show PLANFILE``: a plan saved by ``plan --out``, as ``plan`` printed it (text, json
-    without the saving details, or markdown for a pull request)."""
-    if fmt == "json":
-        return render_json(plan)
-    if fmt == "markdown":
-        return render_markdown(plan)
-    return render_text(plan, color=color)
+def show_state(
+    spec_dir: Path,
+    *,
+    log_http: Path | None = None,
+    allow_env: Iterable[str] = (),
+    on_warning: Callable[[Diagnostic], None] | None = None,
+) -> ShowResult:
+    """Each job and deployment of the spec as Azure has it now, with the plan's action for it;
+    a succeeded job's train_loss curve read from its results.csv."""
+    prepared = prepare(spec_dir, on_warning=on_warning, allow_env=allow_env)
+    with Session.open(log_http) as session:
+        observation = session.observe(prepared)
+        result = compute_plan(prepared, observation)
+        owners = {name: job.account for name, job in prepared.desired.jobs.items()}
+        jobs = job_views(result, observation.observed, owners)
+        for view in jobs:
+            if view.job is None or view.job.status.value != "succeeded":
+                continue
+            access = observation.access[view.account]
+            client = data_plane_for(session.clients, access)
+            text = read.job_results_csv(client, access.name, view.job.id)
+            view.losses = loss_curve(text) if text else []
+    endpoints = {key: access.endpoint for key, access in observation.access.items()}
+    return ShowResult(prepared.desired.stack, jobs, deployment_views(result, endpoints))

@@ -8,7 +8,6 @@ job's training and validation data. Every problem ends up in one ``Diagnostics``
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -267,46 +266,3 @@ class _DatasetChecks:
                     )
                 ]
             )
-
-
-def diagnostic_json(diagnostic: Diagnostic) -> dict[str, object]:
-    """One problem for scripts: its place (``path:line:col``, also split up) and message."""
-    where = diagnostic.location
-    return {
-        "place": str(where) if where is not None else None,
-        "path": where.path if where is not None else None,
-        "line": where.line if where is not None else 0,
-        "col": where.col if where is not None else 0,
-        "severity": diagnostic.severity.value,
-        "message": diagnostic.message,
-    }
-
-
-def dataset_json(report: DatasetReport) -> dict[str, object]:
-    s = report.stats
-    return {
-        "path": relpath(report.path),
-        "format": report.format,
-        "sha256": report.sha256,
-        "bytes": report.bytes,
-        "examples": s.examples,
-        "tokens": s.total_tokens,
-        "trained_tokens": s.trained_tokens,
-        "min_tokens": s.min_tokens,
-        "mean_tokens": s.mean_tokens,
-        "max_tokens": s.max_tokens,
-    }
-
-
-def render_validation_json(result: ValidationResult) -> str:
-    """``validate --format json`` (SPEC.md §5.2): errors, warnings, notes (values not known
-    offline) and each dataset's statistics, by name (a split's parts as ``NAME:train``)."""
-    diagnostics = result.diagnostics
-    doc = {
-        "valid": result.ok,
-        "errors": [diagnostic_json(d) for d in diagnostics.errors],
-        "warnings": [diagnostic_json(d) for d in diagnostics.warnings],
-        "notes": [diagnostic_json(d) for d in diagnostics.notes],
-        "datasets": {name: dataset_json(r) for name, r in sorted(result.datasets.items())},
-    }
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"

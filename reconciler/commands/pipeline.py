@@ -22,13 +22,13 @@ from reconciler.azure.target import (
     resolve_target,
 )
 from reconciler.azure.wire_log import WireLog
+from reconciler.commands.validate import ValidationResult, validate
 from reconciler.datasets.digest import example_digest
 from reconciler.errors import AzureError, Diagnostic, SpecError
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
 from reconciler.plan.naming import sha256_in_filename
 from reconciler.spec import Spec
-from reconciler.validate import ValidationResult, validate
 
 
 @dataclass

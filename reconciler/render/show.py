@@ -1,0 +1,84 @@
+"""``reconciler show``'s output: each job (status, progress, latest metrics, the loss curve as a
+terminal sparkline) and deployment (sku, capacity, model, provisioning state), as text or JSON;
+and ``show PLANFILE``: a saved plan, as ``plan`` printed it."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.commands.show import DeploymentView, JobView
+from reconciler.plan import Plan, render_json, render_markdown, render_text
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 40) -> str:
+    """The values, resampled to at most `width` points, as block characters (low to high)."""
+    if not values:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [values[int(i * step)] for i in range(width)]
+    low, high = min(values), max(values)
+    span = high - low or 1.0
+    return "".join(
+        SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in values
+    )
+
+
+def render_show_text(jobs: list[JobView], deployments: list[DeploymentView]) -> str:
+    lines = ["Jobs:"] if jobs else []
+    for view in jobs:
+        job = view.job
+        if job is None:
+            lines.append(f"  {view.name} ({view.account}): not in Azure yet (plan: {view.planned})")
+            continue
+        head = f"  {view.name} ({view.account}): {job.id} {job.status.value}"
+        if job.progress is not None and job.progress.describe():
+            head += f", {job.progress.describe()}"
+        lines.append(head)
+        if job.fine_tuned_model:
+            lines.append(f"      model: {job.fine_tuned_model}")
+        if job.error_message:
+            lines.append(f"      error: {job.error_message}")
+        if job.checkpoints:
+            metrics = job.checkpoints[-1].metrics
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in sorted(metrics.items()) if "loss" in k)
+            if shown:
+                lines.append(f"      latest: {shown}")
+        if view.losses:
+            first, last = view.losses[0], view.losses[-1]
+            lines.append(f"      train loss {first:.3f} {sparkline(view.losses)} {last:.3f}")
+    if deployments:
+        lines.append("Deployments:")
+    for d in deployments:
+        if d.state is None:
+            lines.append(f"  {d.name} ({d.account}): not deployed (plan: {d.planned})")
+            continue
+        sku = d.state.get("sku") or {}
+        model = (d.state.get("model") or {}).get("name", "")
+        state = d.state.get("provisioning_state", "")
+        lines.append(
+            f"  {d.name} ({d.account}/{d.azure_name}): {sku.get('name')} x{sku.get('capacity')}, "
+            f"{state}, model {model}" + ("" if d.planned == "no-op" else f" (plan: {d.planned})")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_show_json(stack: str, jobs: list[JobView], deployments: list[DeploymentView]) -> str:
+    doc = {
+        "stack": stack,
+        "jobs": [j.to_json() for j in jobs],
+        "deployments": [d.to_json() for d in deployments],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def render_saved_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:
+    """``show PLANFILE``: a plan saved by ``plan --out``, as ``plan`` printed it (text, json
+    without the saving details, or markdown for a pull request)."""
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)
