@@ -20,6 +20,7 @@ from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, ModelInfo, load_catalog
 from reconciler.errors import AzureError, NotFoundError
+from reconciler.model_ids import suffix_of
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -321,11 +322,7 @@ def observed_job(
 
 
 def _suffix_of(model: object) -> str | None:
-    """The suffix a fine-tuned model id carries ("<base>.ft-<32 hex>-<suffix>")."""
-    if not isinstance(model, str) or ".ft-" not in model:
-        return None
-    tail = model.split(".ft-", 1)[1]
-    return tail[33:] or None if len(tail) > 33 and tail[32] == "-" else None
+    return suffix_of(model) if isinstance(model, str) else None
 
 
 def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], frozenset[str]]:

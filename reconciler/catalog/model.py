@@ -6,18 +6,14 @@ emulator and the offline checks ask, so both agree on Azure's rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconciler.errors import ReconcilerError
+from reconciler.model_ids import base_of_fine_tuned, parse_fine_tuned
 
 TRAINING_TYPES = ("standard", "globalstandard", "developer")
 METHODS = ("supervised", "dpo", "reinforcement")
-
-# Azure names a fine-tuned model "<base-id>.ft-<32 hex>", optionally followed by "-<suffix>";
-# checkpoints deployed by name may add ":ckpt-step-N" (OpenAI style), hence "[-:]".
-_AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-f]{32}(?:[-:].*)?$")
 
 
 class CatalogError(ReconcilerError):
@@ -111,15 +107,13 @@ class ModelInfo:
 
 
 def _is_fine_tuned(model: str) -> bool:
-    return model.startswith("ft:") or _AZURE_FT.match(model) is not None
+    """A fine-tuned model id that names its base (a checkpoint id does not: callers that
+    resolved one to its base pass ``fine_tuned=True``)."""
+    return parse_fine_tuned(model) is not None
 
 
 def _base_id(model: str) -> str:
-    if model.startswith("ft:"):
-        # OpenAI style "ft:<base>:<org>:<suffix>:<id>"
-        return model.split(":")[1]
-    found = _AZURE_FT.match(model)
-    return found.group("base") if found else model
+    return base_of_fine_tuned(model) or model
 
 
 @dataclass(frozen=True)
@@ -137,9 +131,6 @@ class Catalog:
 
     def base_of(self, model: str) -> ModelInfo | None:
         return self.models.get(_base_id(model))
-
-    def is_fine_tuned(self, model: str) -> bool:
-        return _is_fine_tuned(model)
 
     def finetune_problem(
         self, model_id: str, region: str, method: str, training_type: str

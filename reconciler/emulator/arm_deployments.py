@@ -26,6 +26,7 @@ from reconciler.emulator.arm_errors import (
 )
 from reconciler.emulator.dataplane.queries import account_models
 from reconciler.emulator.state import EmulatorState, SeedAccount
+from reconciler.model_ids import is_fine_tuned
 
 KIND = "deployment"
 INFERENCE = "inference"
@@ -245,11 +246,6 @@ class ResolvedModel:
     skus: Mapping[str, Capacity]  # offered in the deployment's region
 
 
-def is_fine_tuned_name(state: EmulatorState, name: str) -> bool:
-    """A deployed model name that is not a base model's name: a fine-tuned model or checkpoint."""
-    return all(info.name != name for info in state.catalog.models.values())
-
-
 def _model_label(fmt: str, name: str, version: str | None) -> str:
     return f"Format:{fmt},Name:{name},Version:{version or ''}"
 
@@ -286,8 +282,7 @@ def resolve_model(state: EmulatorState, account: SeedAccount, model: ModelReques
             fine_tuned=False,
             skus=chosen.base_skus.get(region, {}),
         )
-    looks_tuned = state.catalog.is_fine_tuned(model.name) or model.name.startswith("ftchkpt-")
-    if not looks_tuned:
+    if not is_fine_tuned(model.name):
         raise ArmError(
             400,
             "DeploymentModelNotSupported",
@@ -376,7 +371,7 @@ def usage_of(state: EmulatorState, doc: dict[str, Any]) -> str | None:
     model = doc.get("properties", {}).get("model", {})
     name = str(model.get("name", ""))
     sku = str(doc.get("sku", {}).get("name", ""))
-    if not is_fine_tuned_name(state, name):
+    if not is_fine_tuned(name):
         base = next(
             (
                 m
@@ -467,7 +462,7 @@ def _expired(state: EmulatorState, doc_key: str, doc: dict[str, Any], now: float
     """Whether the service has removed this deployment by ``now``: a DeveloperTier deployment
     24 hours after its creation, any other fine-tuned deployment after 15 days without a chat
     completion (both from Azure's fine-tuning deploy docs)."""
-    if not is_fine_tuned_name(state, str(doc["properties"]["model"]["name"])):
+    if not is_fine_tuned(str(doc["properties"]["model"]["name"])):
         return False
     created = lro.parse_iso(doc["systemData"]["createdAt"])
     if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER.lower():

@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from reconciler.model_ids import is_fine_tuned
 from reconciler.plan.deployments import deployment_json, same_sku, wanted_tags
 from reconciler.plan.desired import Desired, DesiredDeployment, JobRef, file_address
 from reconciler.plan.jobs import job_json
 from reconciler.plan.model import FORMAT_VERSION, JsonObject
-from reconciler.plan.naming import META_JOB, OUR_TAGS, TAG_STACK, is_fine_tuned
+from reconciler.plan.naming import META_JOB, OUR_TAGS, TAG_STACK
 from reconciler.plan.observed import (
     FileState,
     JobStatus,

@@ -16,16 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
+from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned, split_model_id
 from reconciler.plan.desired import Desired, DesiredDeployment, DesiredJob, JobRef
 from reconciler.plan.fingerprint import explicit_hyperparameters
-from reconciler.plan.naming import (
-    META_FINGERPRINT,
-    MODEL_FORMAT,
-    base_of_fine_tuned,
-    is_fine_tuned,
-    sha256_in_filename,
-    split_model_id,
-)
+from reconciler.plan.naming import META_FINGERPRINT, MODEL_FORMAT, sha256_in_filename
 from reconciler.plan.observed import (
     JobStatus,
     Observed,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.catalog import Capacity, Catalog, ModelInfo
 from reconciler.errors import Diagnostic
+from reconciler.model_ids import is_checkpoint_id, is_fine_tuned
 from reconciler.quoting import quote
 from reconciler.spec.errors import did_you_mean
 from reconciler.spec.models import ModelRef
@@ -20,8 +21,6 @@ from reconciler.spec.models import ModelRef
 if TYPE_CHECKING:
     from reconciler.spec.load import Spec
 
-# A checkpoint id deployed by name: its base model is known only to the account holding it.
-CHECKPOINT_PREFIX = "ftchkpt-"
 TRAINING_TYPE_ORDER = ("standard", "globalstandard", "developer")
 
 
@@ -104,7 +103,7 @@ def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
         fine_tuned = True
     else:
         model = deployment.model
-        if model.startswith(CHECKPOINT_PREFIX):
+        if is_checkpoint_id(model):  # its base model is known only to the account holding it
             return []
         info = catalog.base_of(model)
         if info is None:
@@ -114,7 +113,7 @@ def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
                     spec.location("deployments", name, "model"),
                 )
             ]
-        fine_tuned = catalog.is_fine_tuned(model)
+        fine_tuned = is_fine_tuned(model)
     kind = f"a fine-tuned {info.name}" if fine_tuned else info.id
     table = info.finetuned_skus if fine_tuned else info.base_skus
     offered: dict[str, list[tuple[str, Capacity]]] = {}
@@ -198,7 +197,7 @@ def check_regions(spec: Spec, catalog: Catalog, regions: Mapping[str, str]) -> l
             fine_tuned = True
         else:
             model = deployment.model
-            fine_tuned = catalog.is_fine_tuned(model)
+            fine_tuned = is_fine_tuned(model)
         if model is None or catalog.base_of(model) is None:
             continue
         sku = deployment.sku

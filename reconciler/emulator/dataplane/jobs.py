@@ -12,7 +12,6 @@ and hyperparameters are well formed.
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -40,13 +39,13 @@ from reconciler.emulator.dataplane.ids import new_hex, new_id
 from reconciler.emulator.dataplane.jsonl_check import iter_examples
 from reconciler.emulator.dataplane.screening import failure_message
 from reconciler.emulator.state import EmulatorState
+from reconciler.model_ids import fine_tuned_model_id, is_fine_tuned, is_valid_suffix
 
 if TYPE_CHECKING:
     from reconciler.catalog import ModelInfo
 
 STYLE_EXAMPLES = 200
 STYLE_TEXT_CHARS = 1_000
-SUFFIX = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_SEED = 2_147_483_647
 # api value (any case) -> (catalog training type, api value as reported)
 TRAINING_TYPES = {
@@ -152,7 +151,7 @@ def _resolve_model(call: Call, model: str) -> ModelInfo:
         base = catalog.model(held[model])
         if base is not None:
             return base
-    elif catalog.is_fine_tuned(model) or model.startswith("ftchkpt-"):
+    elif is_fine_tuned(model):
         raise bad_request(
             f"The fine-tuned model '{model}' was not found in this resource.", param="model"
         )
@@ -215,7 +214,7 @@ async def create(call: Call) -> Reply:
     training_file = req_str(body, "training_file")
     validation_file = opt_str(body, "validation_file")
     suffix = opt_str(body, "suffix")
-    if suffix is not None and not SUFFIX.match(suffix):
+    if suffix is not None and not is_valid_suffix(suffix):
         raise bad_request(
             "'suffix' must be 1 to 40 characters from a-z, A-Z, 0-9, '-' and '_'", param="suffix"
         )
@@ -242,7 +241,7 @@ async def create(call: Call) -> Reply:
     resolved = resolve(method, int(train_check["examples"]))
     failure = _validation_failure(info, train_check, valid_doc["check"] if valid_doc else None)
     job_id = new_id("ftjob-")
-    fine_tuned = f"{info.id}.ft-{new_hex()}" + (f"-{suffix}" if suffix else "")
+    fine_tuned = fine_tuned_model_id(info.id, new_hex(), suffix)
     now = call.now()
     doc: dict[str, Any] = {
         "id": job_id,

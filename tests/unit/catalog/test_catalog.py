@@ -196,8 +196,6 @@ def test_base_of_fine_tuned_ids(catalog: Catalog) -> None:
     )
     assert catalog.base_of("gpt-4.1-mini-2025-04-14.ft-123") is None  # not 32 hex
     assert catalog.base_of("nope-2020-01-01.ft-0123456789abcdef0123456789abcdef") is None
-    assert catalog.is_fine_tuned(FT_MINI)
-    assert not catalog.is_fine_tuned("gpt-4.1-mini-2025-04-14")
 
 
 def test_finetune_problem(catalog: Catalog) -> None:
