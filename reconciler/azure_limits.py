@@ -41,6 +41,16 @@ MAX_IMAGE_EXAMPLES = 50_000
 MAX_IMAGES_PER_EXAMPLE = 64
 MAX_IMAGE_BYTES = 10 * MIB
 
+# --- fine-tuned deployments -----------------------------------------------------------------
+
+#: The service removes a fine-tuned deployment of this sku 24 hours after it is created, and any
+#: other fine-tuned deployment after 15 days without inference (../shared/AZURE-API.md, from the
+#: fine-tuning docs' deployment-deletion note, azure-ai-docs articles/ai-foundry/openai/includes/
+#: fine-tune.md; the Developer Tier section of how-to/fine-tuning-deploy.md).
+DEVELOPER_TIER_SKU = "DeveloperTier"
+DEVELOPER_TIER_LIFETIME_SECONDS = 24 * 3600.0
+FINE_TUNED_IDLE_LIMIT_SECONDS = 15 * 24 * 3600.0
+
 
 def size_text(size: int) -> str:
     """A byte count as the docs write limits: "512 MB", "8 GB", "1.5 MB"."""

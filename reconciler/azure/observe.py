@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
-from reconciler.catalog import Catalog, ModelInfo, load_catalog
+from reconciler.catalog import Catalog, ModelInfo, load_catalog, spec_training_type
 from reconciler.errors import AzureError, NotFoundError
 from reconciler.model_ids import suffix_of
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
@@ -279,8 +279,8 @@ def observed_job(
     method = raw.get("method") or {}
     error = raw.get("error") or {}
     training_type = raw.get("trainingType") or raw.get("training_type")
-    if training_type == "developerTier":
-        training_type = "developer"
+    if isinstance(training_type, str):
+        training_type = spec_training_type(training_type)
     steps: list[ObservedCheckpoint] = []
     for c in sorted(checkpoints or (), key=lambda c: int(c.get("step_number") or 0)):
         steps.append(

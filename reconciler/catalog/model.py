@@ -25,6 +25,13 @@ def api_training_type(training_type: str) -> str:
     return "developerTier" if training_type == "developer" else training_type
 
 
+def spec_training_type(api_value: str) -> str:
+    """The spec's (and the catalog's) name for a ``trainingType`` the API reports, any case:
+    ``developerTier`` is ``developer``."""
+    lowered = api_value.lower()
+    return "developer" if lowered in ("developertier", "developer") else lowered
+
+
 def _listing(values: Iterable[object]) -> str:
     items = sorted(str(v) for v in values)
     return ", ".join(items) if items else "none"

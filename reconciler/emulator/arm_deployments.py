@@ -15,6 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.azure_limits import (
+    DEVELOPER_TIER_LIFETIME_SECONDS,
+    DEVELOPER_TIER_SKU,
+    FINE_TUNED_IDLE_LIMIT_SECONDS,
+)
 from reconciler.catalog import Capacity, CatalogError, ModelInfo
 from reconciler.emulator import arm_schema, lro
 from reconciler.emulator.arm_errors import (
@@ -33,9 +38,6 @@ INFERENCE = "inference"
 DEPLOYMENT_TYPE = "Microsoft.CognitiveServices/accounts/deployments"
 DEFAULT_RAI_POLICY = "Microsoft.DefaultV2"
 UPGRADE_OPTIONS = ("OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade")
-IDLE_LIMIT_SECONDS = 15 * 24 * 3600.0
-DEVELOPER_TIER = "DeveloperTier"
-DEVELOPER_TIER_LIFETIME_SECONDS = 24 * 3600.0
 _INT32_MAX = 2**31 - 1
 _MAX_TAGS = 50
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -465,11 +467,11 @@ def _expired(state: EmulatorState, doc_key: str, doc: dict[str, Any], now: float
     if not is_fine_tuned(str(doc["properties"]["model"]["name"])):
         return False
     created = lro.parse_iso(doc["systemData"]["createdAt"])
-    if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER.lower():
+    if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER_SKU.lower():
         return now - created >= DEVELOPER_TIER_LIFETIME_SECONDS
     used = state.store.get(INFERENCE, doc_key) or {}
     last = max(created, float(used.get("at", 0.0)))
-    return now - last >= IDLE_LIMIT_SECONDS
+    return now - last >= FINE_TUNED_IDLE_LIMIT_SECONDS
 
 
 def busy_with(state: EmulatorState, account: SeedAccount) -> dict[str, Any] | None:

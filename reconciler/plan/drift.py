@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from reconciler.azure_limits import DEVELOPER_TIER_SKU as DEVELOPER_SKU
 from reconciler.model_ids import is_fine_tuned
 from reconciler.plan.deployments import deployment_json, same_sku, wanted_tags
 from reconciler.plan.desired import Desired, DesiredDeployment, JobRef, file_address
@@ -46,8 +47,6 @@ from reconciler.plan.observed import (
     ObservedDeployment,
 )
 from reconciler.plan.resolve import JobState, Resolver, Target, TargetState
-
-DEVELOPER_SKU = "DeveloperTier"  # the service removes these deployments 24 hours after creation
 
 
 class DriftKind(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from reconciler.catalog import Capacity, Catalog, ModelInfo
+from reconciler.catalog import TRAINING_TYPES, Capacity, Catalog, ModelInfo
 from reconciler.errors import Diagnostic
 from reconciler.model_ids import is_checkpoint_id, is_fine_tuned
 from reconciler.quoting import quote
@@ -20,8 +20,6 @@ from reconciler.spec.models import ModelRef
 
 if TYPE_CHECKING:
     from reconciler.spec.load import Spec
-
-TRAINING_TYPE_ORDER = ("standard", "globalstandard", "developer")
 
 
 def check_catalog(spec: Spec, catalog: Catalog) -> list[Diagnostic]:
@@ -81,7 +79,7 @@ def _job(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
             )
         )
     if not info.training_regions.get(job.training_type):
-        offered = [t for t in TRAINING_TYPE_ORDER if info.training_regions.get(t)]
+        offered = [t for t in TRAINING_TYPES if info.training_regions.get(t)]
         out.append(
             Diagnostic.error(
                 f"jobs.{name}.training_type: model {info.id} does not offer "

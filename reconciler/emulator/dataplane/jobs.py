@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from reconciler.catalog import TRAINING_TYPES, api_training_type, spec_training_type
 from reconciler.emulator.dataplane import file_records, job_records, job_schemas, queries
 from reconciler.emulator.dataplane.chat_style import example_pair
 from reconciler.emulator.dataplane.errors import bad_request, conflict, not_found, wrong_state
@@ -47,13 +48,6 @@ if TYPE_CHECKING:
 STYLE_EXAMPLES = 200
 STYLE_TEXT_CHARS = 1_000
 MAX_SEED = 2_147_483_647
-# api value (any case) -> (catalog training type, api value as reported)
-TRAINING_TYPES = {
-    "standard": ("standard", "standard"),
-    "globalstandard": ("globalstandard", "globalstandard"),
-    "developertier": ("developer", "developerTier"),
-    "developer": ("developer", "developerTier"),
-}
 FORMATS = {  # method -> file formats it trains on
     "supervised": ("chat",),
     "dpo": ("preference",),
@@ -75,15 +69,18 @@ def get_doc(call: Call, job_id: str) -> dict[str, Any]:
 
 
 def _training_type(body: dict[str, Any]) -> tuple[str, str]:
+    """(catalog training type, the api value as the job reports it); any case is accepted."""
     raw = body.get("trainingType")
     if raw is None:
-        return TRAINING_TYPES["standard"]
-    if not isinstance(raw, str) or raw.lower() not in TRAINING_TYPES:
+        raw = "standard"
+    catalog_type = spec_training_type(raw) if isinstance(raw, str) else ""
+    if catalog_type not in TRAINING_TYPES:
         raise bad_request(
-            "'trainingType' must be one of standard, globalstandard, developerTier",
+            "'trainingType' must be one of "
+            + ", ".join(api_training_type(t) for t in TRAINING_TYPES),
             param="trainingType",
         )
-    return TRAINING_TYPES[raw.lower()]
+    return catalog_type, api_training_type(catalog_type)
 
 
 def _metadata(body: dict[str, Any]) -> dict[str, str] | None:

@@ -379,3 +379,26 @@ def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="must be a mapping"):
         parse_catalog("- just\n- a list\n", tmp_path / "list.yaml")
+
+
+def test_the_spec_offers_the_catalogs_training_types_and_methods() -> None:
+    """The spec's pydantic literals (needed for its JSON Schema) restate no catalog fact: they
+    are the catalog's own lists (the spec leaves out the reinforcement method on purpose)."""
+    from typing import get_args
+
+    from reconciler.catalog import METHODS, TRAINING_TYPES
+    from reconciler.spec.models import Method, TrainingType
+
+    assert get_args(TrainingType) == TRAINING_TYPES
+    assert set(get_args(Method)) <= set(METHODS)
+
+
+@pytest.mark.parametrize(
+    ("api", "spec"),
+    [("developerTier", "developer"), ("DeveloperTier", "developer"), ("Standard", "standard")],
+)
+def test_api_and_spec_training_types_translate_both_ways(api: str, spec: str) -> None:
+    from reconciler.catalog import api_training_type, spec_training_type
+
+    assert spec_training_type(api) == spec
+    assert spec_training_type(api_training_type(spec)) == spec
