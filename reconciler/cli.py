@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
@@ -24,8 +23,6 @@ from reconciler.verbosity import Verbosity, current, set_verbosity
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
-
-F = TypeVar("F", bound=Callable[..., object])
 
 SPEC_DIR = click.argument(
     "spec_dir",
