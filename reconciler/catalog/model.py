@@ -232,6 +232,18 @@ class Catalog:
             raise CatalogError(f"no usage name for sku {sku} of {kind} models in the catalog")
         return template.replace("{name}", info.name)
 
+    def usage_name_or_general(self, model: str, sku: str, *, fine_tuned: bool | None = None) -> str:
+        """``usage_name``, or for a sku the table does not list ARM's general form for
+        token-based skus, ``OpenAI.<sku>.<model name>[-finetune]`` (see catalog.yaml)."""
+        try:
+            return self.usage_name(model, sku, fine_tuned=fine_tuned)
+        except CatalogError:
+            info = self.base_of(model)
+            if info is None:
+                raise
+            tuned = _is_fine_tuned(model) if fine_tuned is None else fine_tuned
+            return f"OpenAI.{sku}.{info.name}" + ("-finetune" if tuned else "")
+
     def models_in_region(self, region: str) -> list[ModelInfo]:
         """Models deployable or trainable in ``region``, in catalog order (ARM model listing)."""
         return [

@@ -20,7 +20,7 @@ from reconciler.azure_limits import (
     DEVELOPER_TIER_SKU,
     FINE_TUNED_IDLE_LIMIT_SECONDS,
 )
-from reconciler.catalog import Capacity, CatalogError, ModelInfo
+from reconciler.catalog import Capacity, ModelInfo
 from reconciler.emulator import arm_schema, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
@@ -362,10 +362,7 @@ def _check_capacity(capacity: int, limits: Capacity) -> None:
 
 
 def usage_name(state: EmulatorState, base: ModelInfo, sku: str, fine_tuned: bool) -> str:
-    try:
-        return state.catalog.usage_name(base.id, sku, fine_tuned=fine_tuned)
-    except CatalogError:
-        return f"OpenAI.{sku}.{base.name}" + ("-finetune" if fine_tuned else "")
+    return state.catalog.usage_name_or_general(base.id, sku, fine_tuned=fine_tuned)
 
 
 def usage_of(state: EmulatorState, doc: dict[str, Any]) -> str | None:

@@ -402,3 +402,15 @@ def test_api_and_spec_training_types_translate_both_ways(api: str, spec: str) ->
 
     assert spec_training_type(api) == spec
     assert spec_training_type(api_training_type(spec)) == spec
+
+
+def test_usage_name_falls_back_to_arms_general_form(catalog: Catalog) -> None:
+    mini = "gpt-4.1-mini-2025-04-14"
+    assert catalog.usage_name_or_general(mini, "Standard") == "OpenAI.Standard.gpt-4.1-mini"
+    assert catalog.usage_name_or_general(mini, "GlobalBatch") == "OpenAI.GlobalBatch.gpt-4.1-mini"
+    assert (
+        catalog.usage_name_or_general(mini, "GlobalBatch", fine_tuned=True)
+        == "OpenAI.GlobalBatch.gpt-4.1-mini-finetune"
+    )
+    with pytest.raises(ReconcilerError):
+        catalog.usage_name_or_general("nope-2020-01-01", "Standard")
