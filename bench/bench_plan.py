@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT))
 from reconciler.azure.observe import Observation  # noqa: E402
 from reconciler.cli import run_apply  # noqa: E402
 from reconciler.commands.pipeline import Prepared, Session, compute_plan, prepare  # noqa: E402
-from reconciler.emulator.connection import EmulatorConnection  # noqa: E402
 from reconciler.emulator.process import start_emulator  # noqa: E402
+from reconciler.emulator_connection import EmulatorConnection  # noqa: E402
 from reconciler.plan import Plan  # noqa: E402
 from reconciler.plan.naming import FINE_TUNE_PURPOSE  # noqa: E402
 

@@ -12,7 +12,6 @@ prints its message and exits 1, never a traceback)::
     │   ├── ThrottledError   429
     │   ├── AuthError        401 / 403 / no credential
     │   └── TransientError   5xx, timeouts, dropped connections (possibly ambiguous)
-    ├── PlanError            a plan that cannot be carried out (prevent_destroy, quota, ...)
     ├── StalePlanError       a saved plan whose observed state has changed
     └── LockError            another apply holds the stack's lock
 """
@@ -223,13 +222,6 @@ class TransientError(AzureError):
             message, operation=operation, status=status, code=code, retry_after=retry_after
         )
         self.ambiguous = ambiguous
-
-
-class PlanError(ReconcilerError):
-    def __init__(self, message: str, location: Location | None = None) -> None:
-        self.location = location
-        where = f"{location}: " if location is not None else ""
-        super().__init__(f"{where}error: {message}")
 
 
 class StalePlanError(ReconcilerError):

@@ -23,6 +23,7 @@ from reconciler.azure import lookup, write
 from reconciler.azure.credentials import auxiliary_token
 from reconciler.azure.observe import AccountAccess, observed_deployment
 from reconciler.errors import NotFoundError
+from reconciler.model_ids import split_model_id
 from reconciler.plan.deployments import same_sku, wanted_tags
 from reconciler.plan.model import Action, Change
 from reconciler.plan.naming import (
@@ -32,7 +33,6 @@ from reconciler.plan.naming import (
     TAG_STACK,
     has_prevent_destroy_tag,
     is_protected,
-    split_model_id,
 )
 from reconciler.plan.observed import ObservedDeployment
 from reconciler.plan.resolve import Resolver

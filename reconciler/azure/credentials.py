@@ -19,7 +19,7 @@ from typing import Any
 from azure.core.credentials import AccessToken, TokenCredential
 
 from reconciler.azure.target import ARM_SCOPE, DATA_PLANE_SCOPE, Target
-from reconciler.emulator.connection import EmulatorConnection, UnknownIdentity
+from reconciler.emulator_connection import EmulatorConnection, UnknownIdentity
 from reconciler.errors import AuthError
 from reconciler.quoting import quote
 

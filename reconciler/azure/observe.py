@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
-from reconciler.catalog import Catalog, ModelInfo, load_catalog
+from reconciler.catalog import Catalog, ModelInfo, load_catalog, spec_training_type
 from reconciler.errors import AzureError, NotFoundError
+from reconciler.model_ids import suffix_of
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -278,8 +279,8 @@ def observed_job(
     method = raw.get("method") or {}
     error = raw.get("error") or {}
     training_type = raw.get("trainingType") or raw.get("training_type")
-    if training_type == "developerTier":
-        training_type = "developer"
+    if isinstance(training_type, str):
+        training_type = spec_training_type(training_type)
     steps: list[ObservedCheckpoint] = []
     for c in sorted(checkpoints or (), key=lambda c: int(c.get("step_number") or 0)):
         steps.append(
@@ -321,11 +322,7 @@ def observed_job(
 
 
 def _suffix_of(model: object) -> str | None:
-    """The suffix a fine-tuned model id carries ("<base>.ft-<32 hex>-<suffix>")."""
-    if not isinstance(model, str) or ".ft-" not in model:
-        return None
-    tail = model.split(".ft-", 1)[1]
-    return tail[33:] or None if len(tail) > 33 and tail[32] == "-" else None
+    return suffix_of(model) if isinstance(model, str) else None
 
 
 def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], frozenset[str]]:

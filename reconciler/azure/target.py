@@ -1,8 +1,8 @@
 """Where the tool sends its calls: Azure itself, or a local emulator named by RECONCILER_EMULATOR.
 
-The emulator's ``connection.json`` is read with the standard library only (through
-``reconciler.emulator.connection``, which imports nothing else), so the CLI reaches an emulator
-without the emulator's server dependencies installed.
+The emulator's ``connection.json`` is read through ``reconciler.emulator_connection`` (the
+format's one home, standard library only), so the CLI reaches an emulator without the
+emulator's server dependencies installed.
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reconciler.emulator.connection import (
-    CONNECTION_FILE,
-    EmulatorConnection,
-    parse_connection,
-    read_connection_document,
-)
+from reconciler.emulator_connection import CONNECTION_FILE, EmulatorConnection, load_connection
 from reconciler.errors import ReconcilerError
 
 ARM_ENDPOINT = "https://management.azure.com"
@@ -59,7 +54,7 @@ def resolve_target(environ: dict[str, str] | None = None) -> Target:
 def emulator_target(data_dir: Path) -> Target:
     path = data_dir / CONNECTION_FILE
     try:
-        connection = parse_connection(read_connection_document(data_dir), data_dir, where=str(path))
+        connection = load_connection(data_dir)
     except FileNotFoundError:
         raise ReconcilerError(
             f"error: {ENV_EMULATOR}={data_dir}: no {path.name} there; "

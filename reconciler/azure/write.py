@@ -25,13 +25,12 @@ from reconciler.azure.errors import mapped
 from reconciler.azure.job_request import JobRequest
 from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.read import JSON, _dump
+from reconciler.azure_limits import FILES_API_MAX_BYTES, UPLOAD_PART_MAX_BYTES
 from reconciler.confined import RootedPath
 from reconciler.datasets.canonical import CanonicalReader
 
-#: above this, the files API refuses an upload and the uploads API (parts) is used
-FILES_API_MAX_BYTES = 512 * 1024 * 1024
-UPLOADS_API_MAX_BYTES = 8 * 1024 * 1024 * 1024
-PART_BYTES = 64 * 1024 * 1024
+# above FILES_API_MAX_BYTES the files API refuses an upload and the uploads API (parts) is used
+PART_BYTES = UPLOAD_PART_MAX_BYTES
 
 Progress = Callable[[int, int], None]  # (bytes sent so far, total)
 

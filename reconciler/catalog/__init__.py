@@ -9,6 +9,7 @@ from reconciler.catalog.model import (
     CatalogError,
     ModelInfo,
     api_training_type,
+    spec_training_type,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "catalog_path",
     "load_catalog",
     "parse_catalog",
+    "spec_training_type",
 ]

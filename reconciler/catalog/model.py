@@ -6,18 +6,14 @@ emulator and the offline checks ask, so both agree on Azure's rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from reconciler.errors import ReconcilerError
+from reconciler.model_ids import base_of_fine_tuned, parse_fine_tuned
 
 TRAINING_TYPES = ("standard", "globalstandard", "developer")
 METHODS = ("supervised", "dpo", "reinforcement")
-
-# Azure names a fine-tuned model "<base-id>.ft-<32 hex>", optionally followed by "-<suffix>";
-# checkpoints deployed by name may add ":ckpt-step-N" (OpenAI style), hence "[-:]".
-_AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-f]{32}(?:[-:].*)?$")
 
 
 class CatalogError(ReconcilerError):
@@ -27,6 +23,13 @@ class CatalogError(ReconcilerError):
 def api_training_type(training_type: str) -> str:
     """The ``trainingType`` value the fine-tuning API expects for a spec training type."""
     return "developerTier" if training_type == "developer" else training_type
+
+
+def spec_training_type(api_value: str) -> str:
+    """The spec's (and the catalog's) name for a ``trainingType`` the API reports, any case:
+    ``developerTier`` is ``developer``."""
+    lowered = api_value.lower()
+    return "developer" if lowered in ("developertier", "developer") else lowered
 
 
 def _listing(values: Iterable[object]) -> str:
@@ -111,15 +114,13 @@ class ModelInfo:
 
 
 def _is_fine_tuned(model: str) -> bool:
-    return model.startswith("ft:") or _AZURE_FT.match(model) is not None
+    """A fine-tuned model id that names its base (a checkpoint id does not: callers that
+    resolved one to its base pass ``fine_tuned=True``)."""
+    return parse_fine_tuned(model) is not None
 
 
 def _base_id(model: str) -> str:
-    if model.startswith("ft:"):
-        # OpenAI style "ft:<base>:<org>:<suffix>:<id>"
-        return model.split(":")[1]
-    found = _AZURE_FT.match(model)
-    return found.group("base") if found else model
+    return base_of_fine_tuned(model) or model
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,6 @@ class Catalog:
 
     def base_of(self, model: str) -> ModelInfo | None:
         return self.models.get(_base_id(model))
-
-    def is_fine_tuned(self, model: str) -> bool:
-        return _is_fine_tuned(model)
 
     def finetune_problem(
         self, model_id: str, region: str, method: str, training_type: str
@@ -233,6 +231,18 @@ class Catalog:
             kind = "fine-tuned" if tuned else "base"
             raise CatalogError(f"no usage name for sku {sku} of {kind} models in the catalog")
         return template.replace("{name}", info.name)
+
+    def usage_name_or_general(self, model: str, sku: str, *, fine_tuned: bool | None = None) -> str:
+        """``usage_name``, or for a sku the table does not list ARM's general form for
+        token-based skus, ``OpenAI.<sku>.<model name>[-finetune]`` (see catalog.yaml)."""
+        try:
+            return self.usage_name(model, sku, fine_tuned=fine_tuned)
+        except CatalogError:
+            info = self.base_of(model)
+            if info is None:
+                raise
+            tuned = _is_fine_tuned(model) if fine_tuned is None else fine_tuned
+            return f"OpenAI.{sku}.{info.name}" + ("-finetune" if tuned else "")
 
     def models_in_region(self, region: str) -> list[ModelInfo]:
         """Models deployable or trainable in ``region``, in catalog order (ARM model listing)."""

@@ -12,11 +12,12 @@ import io
 import warnings
 from urllib.parse import urlsplit
 
+from reconciler.azure_limits import MAX_IMAGE_BYTES, size_text
 from reconciler.datasets.jsonline import json_type
 from reconciler.errors import Severity
 from reconciler.quoting import quote
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
+_AT_MOST = f"at most {size_text(MAX_IMAGE_BYTES)} allowed"
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MEDIA_TYPES = {"image/jpeg", "image/jpg", "image/png", "image/webp"}
 MODES = ("RGB", "RGBA")
@@ -71,13 +72,13 @@ class ImageChecker:
         # Checked before decoding so that a huge payload is not decoded for nothing.
         if len(payload) // 4 * 3 > MAX_IMAGE_BYTES + 3:
             size = len(payload) // 4 * 3
-            return [(Severity.ERROR, f"{where}: image is {_mb(size)}; at most 10 MB allowed")]
+            return [(Severity.ERROR, f"{where}: image is {_mb(size)}; {_AT_MOST}")]
         try:
             data = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError) as exc:
             return [(Severity.ERROR, f"{where}: invalid base64 data ({exc})")]
         if len(data) > MAX_IMAGE_BYTES:
-            return [(Severity.ERROR, f"{where}: image is {_mb(len(data))}; at most 10 MB allowed")]
+            return [(Severity.ERROR, f"{where}: image is {_mb(len(data))}; {_AT_MOST}")]
         return self._pixels(data, media_type, where)
 
     def _pixels(self, data: bytes, media_type: str, where: str) -> list[ImageProblem]:

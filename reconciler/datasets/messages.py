@@ -22,6 +22,7 @@ import difflib
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from reconciler.azure_limits import MAX_IMAGES_PER_EXAMPLE
 from reconciler.datasets.images import ImageChecker
 from reconciler.datasets.jsonline import json_type
 from reconciler.datasets.problems import ProblemCollector
@@ -32,7 +33,6 @@ ROLES = ("system", "user", "assistant", "tool")
 MESSAGE_KEYS = frozenset(
     {"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call"}
 )
-MAX_IMAGES_PER_EXAMPLE = 64
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3

@@ -139,8 +139,3 @@ class LineReader:
             yield line_no + 1, TOO_LONG
         elif pending:
             yield line_no + 1, b"".join(pending)
-
-    def drain(self) -> None:
-        """Hash whatever has not been read (after stopping early)."""
-        for _ in self._blocks():
-            pass

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.azure_limits import (
+    FILES_API_MAX_BYTES,
+    MAX_IMAGE_EXAMPLES,
+    MIN_TRAINING_EXAMPLES,
+    UPLOADS_API_MAX_BYTES,
+    size_text,
+)
 from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets import reader as reader_module
 from reconciler.datasets.chat import check_chat
@@ -24,12 +31,8 @@ from reconciler.datasets.stats import StatsAccumulator
 from reconciler.datasets.tokens import counter_for, load_encoding
 from reconciler.errors import Diagnostic, Location, Severity, SpecError
 
-MIN_EXAMPLES = 10
 RECOMMENDED_MIN = 50
 RECOMMENDED = 100
-MAX_IMAGE_EXAMPLES = 50_000
-FILES_API_LIMIT = 512 * 1024 * 1024
-UPLOADS_API_LIMIT = 8 * 1024 * 1024 * 1024
 
 Checker = Callable[[dict[str, Any], LineChecker], Recipe | None]
 _CHECKERS: dict[Format, Checker] = {"chat": check_chat, "preference": check_preference}
@@ -182,16 +185,21 @@ class _Scan:
         for blank in self.blank_lines[:-1]:  # the very last line may be blank, no other
             self.problems.error("blank line; one JSON object per line", blank)
         size = reader.size
-        if size > UPLOADS_API_LIMIT:
+        if size > UPLOADS_API_MAX_BYTES:
             found.append(
-                Problem(Severity.ERROR, f"the file is {_size(size)}; uploads take at most 8 GB")
+                Problem(
+                    Severity.ERROR,
+                    f"the file is {_size(size)}; uploads take at most "
+                    f"{size_text(UPLOADS_API_MAX_BYTES)}",
+                )
             )
-        elif size > FILES_API_LIMIT:
+        elif size > FILES_API_MAX_BYTES:
             found.append(
                 Problem(
                     Severity.WARNING,
-                    f"the file is {_size(size)}, over the 512 MB a single upload takes; "
-                    "it will be uploaded in parts through the uploads API (up to 8 GB)",
+                    f"the file is {_size(size)}, over the {size_text(FILES_API_MAX_BYTES)} a "
+                    "single upload takes; it will be uploaded in parts through the uploads API "
+                    f"(up to {size_text(UPLOADS_API_MAX_BYTES)})",
                 )
             )
         found.extend(self._count_problems())
@@ -216,12 +224,12 @@ class _Scan:
 
     def _count_problems(self) -> list[Problem]:
         n = self.lines
-        if n < MIN_EXAMPLES:
+        if n < MIN_TRAINING_EXAMPLES:
             noun = "example" if n == 1 else "examples"
             return [
                 Problem(
                     Severity.ERROR,
-                    f"{n} {noun}; fine-tuning needs at least {MIN_EXAMPLES}",
+                    f"{n} {noun}; fine-tuning needs at least {MIN_TRAINING_EXAMPLES}",
                 )
             ]
         if n < RECOMMENDED_MIN:

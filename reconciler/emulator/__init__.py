@@ -7,6 +7,6 @@ shares), ``connection`` (how clients find it), ``server`` (``serve``), ``app`` (
 ``process`` (start one in a subprocess, for tests and demos).
 """
 
-from reconciler.emulator.connection import EmulatorConnection, load_connection
+from reconciler.emulator_connection import EmulatorConnection, load_connection
 
 __all__ = ["EmulatorConnection", "load_connection"]

@@ -15,7 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.catalog import Capacity, CatalogError, ModelInfo
+from reconciler.azure_limits import (
+    DEVELOPER_TIER_LIFETIME_SECONDS,
+    DEVELOPER_TIER_SKU,
+    FINE_TUNED_IDLE_LIMIT_SECONDS,
+)
+from reconciler.catalog import Capacity, ModelInfo
 from reconciler.emulator import activity_log, arm_schema, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
@@ -26,15 +31,13 @@ from reconciler.emulator.arm_errors import (
 )
 from reconciler.emulator.dataplane.queries import account_models
 from reconciler.emulator.state import EmulatorState, SeedAccount
+from reconciler.model_ids import is_fine_tuned
 
 KIND = "deployment"
 INFERENCE = "inference"
 DEPLOYMENT_TYPE = "Microsoft.CognitiveServices/accounts/deployments"
 DEFAULT_RAI_POLICY = "Microsoft.DefaultV2"
 UPGRADE_OPTIONS = ("OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade")
-IDLE_LIMIT_SECONDS = 15 * 24 * 3600.0
-DEVELOPER_TIER = "DeveloperTier"
-DEVELOPER_TIER_LIFETIME_SECONDS = 24 * 3600.0
 _INT32_MAX = 2**31 - 1
 _MAX_TAGS = 50
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -245,11 +248,6 @@ class ResolvedModel:
     skus: Mapping[str, Capacity]  # offered in the deployment's region
 
 
-def is_fine_tuned_name(state: EmulatorState, name: str) -> bool:
-    """A deployed model name that is not a base model's name: a fine-tuned model or checkpoint."""
-    return all(info.name != name for info in state.catalog.models.values())
-
-
 def _model_label(fmt: str, name: str, version: str | None) -> str:
     return f"Format:{fmt},Name:{name},Version:{version or ''}"
 
@@ -286,8 +284,7 @@ def resolve_model(state: EmulatorState, account: SeedAccount, model: ModelReques
             fine_tuned=False,
             skus=chosen.base_skus.get(region, {}),
         )
-    looks_tuned = state.catalog.is_fine_tuned(model.name) or model.name.startswith("ftchkpt-")
-    if not looks_tuned:
+    if not is_fine_tuned(model.name):
         raise ArmError(
             400,
             "DeploymentModelNotSupported",
@@ -365,10 +362,7 @@ def _check_capacity(capacity: int, limits: Capacity) -> None:
 
 
 def usage_name(state: EmulatorState, base: ModelInfo, sku: str, fine_tuned: bool) -> str:
-    try:
-        return state.catalog.usage_name(base.id, sku, fine_tuned=fine_tuned)
-    except CatalogError:
-        return f"OpenAI.{sku}.{base.name}" + ("-finetune" if fine_tuned else "")
+    return state.catalog.usage_name_or_general(base.id, sku, fine_tuned=fine_tuned)
 
 
 def usage_of(state: EmulatorState, doc: dict[str, Any]) -> str | None:
@@ -376,7 +370,7 @@ def usage_of(state: EmulatorState, doc: dict[str, Any]) -> str | None:
     model = doc.get("properties", {}).get("model", {})
     name = str(model.get("name", ""))
     sku = str(doc.get("sku", {}).get("name", ""))
-    if not is_fine_tuned_name(state, name):
+    if not is_fine_tuned(name):
         base = next(
             (
                 m
@@ -469,14 +463,14 @@ def _removal_time(state: EmulatorState, doc_key: str, doc: dict[str, Any]) -> fl
     """When the service removes this deployment unless something changes: a DeveloperTier
     deployment 24 hours after its creation, any other fine-tuned deployment after 15 days
     without a chat completion (both from Azure's fine-tuning deploy docs); None: never."""
-    if not is_fine_tuned_name(state, str(doc["properties"]["model"]["name"])):
+    if not is_fine_tuned(str(doc["properties"]["model"]["name"])):
         return None
     created = lro.parse_iso(doc["systemData"]["createdAt"])
-    if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER.lower():
+    if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER_SKU.lower():
         return created + DEVELOPER_TIER_LIFETIME_SECONDS
     used = state.store.get(INFERENCE, doc_key) or {}
     last = max(created, float(used.get("at", 0.0)))
-    return last + IDLE_LIMIT_SECONDS
+    return last + FINE_TUNED_IDLE_LIMIT_SECONDS
 
 
 def busy_with(state: EmulatorState, account: SeedAccount) -> dict[str, Any] | None:

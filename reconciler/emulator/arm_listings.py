@@ -12,6 +12,7 @@ from reconciler.catalog import CatalogError, ModelInfo
 from reconciler.emulator import arm_deployments, lro
 from reconciler.emulator.dataplane.holdings import holdings
 from reconciler.emulator.state import EmulatorState, SeedAccount
+from reconciler.model_ids import is_fine_tuned
 
 ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
 
@@ -182,7 +183,7 @@ def deployment_skus(state: EmulatorState, account: SeedAccount, name: str) -> li
     doc = arm_deployments.get(state, account, name)
     model = doc["properties"]["model"]
     model_name = str(model["name"])
-    if arm_deployments.is_fine_tuned_name(state, model_name):
+    if is_fine_tuned(model_name):
         stored = state.store.get(arm_deployments.KIND, arm_deployments.key(account.name, name))
         base_id = str((stored or {}).get("_base", ""))
         base = state.catalog.model(base_id) or state.catalog.base_of(model_name)

@@ -15,9 +15,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
-from reconciler.emulator.connection import COGNITIVE, MANAGEMENT, TenantTokens
+from reconciler.emulator_connection import EmulatorConnection, TenantTokens
 
 
 class Audience(Enum):
@@ -57,50 +56,34 @@ class Identities:
         """The (lower-cased) account whose key this is; None when it is no account's key."""
         return self._key_owner.get(presented)
 
-    def document(self) -> dict[str, Any]:
-        """The identity part of ``connection.json``."""
-        return {
-            "default_tenant": self.default_tenant,
-            "tenants": {
-                tenant: {MANAGEMENT: pair.management_token, COGNITIVE: pair.cognitive_token}
-                for tenant, pair in sorted(self.tenants.items())
-            },
-            "api_keys": dict(sorted(self.api_keys.items())),
-        }
+    def connection(
+        self, endpoint: str, ca_file: str, data_dir: str, pid: int | None
+    ) -> EmulatorConnection:
+        """What ``connection.json`` tells a client: where the server is, and these identities."""
+        return EmulatorConnection(
+            endpoint=endpoint,
+            ca_file=ca_file,
+            default_tenant=self.default_tenant,
+            tenants=dict(self.tenants),
+            api_keys=dict(self.api_keys),
+            data_dir=data_dir,
+            pid=pid,
+        )
 
     def __repr__(self) -> str:
         return f"Identities({len(self.tenants)} tenants, {len(self.api_keys)} keys)"
-
-
-def _previous_tokens(previous: Mapping[str, Any]) -> dict[str, TenantTokens]:
-    tenants = previous.get("tenants")
-    if not isinstance(tenants, dict):
-        return {}
-    found: dict[str, TenantTokens] = {}
-    for tenant, pair in tenants.items():
-        tokens = (pair.get(MANAGEMENT), pair.get(COGNITIVE)) if isinstance(pair, dict) else ()
-        if len(tokens) == 2 and all(isinstance(t, str) and t for t in tokens):
-            found[str(tenant).lower()] = TenantTokens(str(tokens[0]), str(tokens[1]))
-    return found
-
-
-def _previous_keys(previous: Mapping[str, Any]) -> dict[str, str]:
-    keys = previous.get("api_keys")
-    if not isinstance(keys, dict):
-        return {}
-    return {str(a).lower(): k for a, k in keys.items() if isinstance(k, str) and k}
 
 
 def issue(
     default_tenant: str,
     tenants: Iterable[str],
     accounts: Iterable[str],
-    previous: Mapping[str, Any] | None = None,
+    previous: EmulatorConnection | None = None,
 ) -> Identities:
     """Tokens for every tenant (and the default one) and a key for every account, reusing what
     ``previous`` (the last ``connection.json``) held for them."""
-    old_tokens = _previous_tokens(previous or {})
-    old_keys = _previous_keys(previous or {})
+    old_tokens = {t.lower(): pair for t, pair in previous.tenants.items()} if previous else {}
+    old_keys = {a.lower(): key for a, key in previous.api_keys.items()} if previous else {}
     pairs: dict[str, TenantTokens] = {}
     for tenant in sorted({default_tenant, *tenants}):
         pairs[tenant] = old_tokens.get(tenant.lower()) or TenantTokens(

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.emulator.connection import EmulatorConnection, load_connection
+from reconciler.emulator_connection import EmulatorConnection, load_connection
 
 _START_TIMEOUT = 20.0
 

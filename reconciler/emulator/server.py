@@ -9,13 +9,11 @@ every account; mode 0600; made once and kept across restarts, see ``identities``
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 import trustme
 import uvicorn
@@ -23,7 +21,6 @@ import uvicorn
 from reconciler.catalog import load_catalog
 from reconciler.emulator.app import build_app
 from reconciler.emulator.clock import Clock
-from reconciler.emulator.connection import CONNECTION_FILE, read_connection_document
 from reconciler.emulator.faults import FaultTable, quiet_dropped_connections
 from reconciler.emulator.identities import Identities, issue
 from reconciler.emulator.seed import Seed, load_seed, save_seed, stored_seed
@@ -36,6 +33,7 @@ from reconciler.emulator.state import (
     EmulatorState,
 )
 from reconciler.emulator.store import Store
+from reconciler.emulator_connection import EmulatorConnection, load_connection, write_connection
 from reconciler.errors import ReconcilerError
 from reconciler.state_dir import write_atomic
 
@@ -68,8 +66,8 @@ def _certificates(data_dir: Path) -> tuple[Path, Path, Path]:
 def _identities(data_dir: Path, seed: Seed) -> Identities:
     """Tokens per tenant and keys per account: those of the last start where they still apply."""
     try:
-        previous: dict[str, Any] | None = read_connection_document(data_dir)
-    except (OSError, ValueError):
+        previous: EmulatorConnection | None = load_connection(data_dir)
+    except (OSError, ValueError):  # none yet, or unusable: every token and key is new
         previous = None
     return issue(
         DEFAULT_TENANT,
@@ -117,8 +115,8 @@ def prepare(
     provision_seconds: float,
     port: int,
     store: Store,
-) -> tuple[EmulatorState, dict[str, Any]]:
-    """The shared state and the connection document for a server on ``port``."""
+) -> tuple[EmulatorState, EmulatorConnection]:
+    """The shared state and the connection file's content for a server on ``port``."""
     # The admin API's bounds hold for the command line too (NaN fails every comparison).
     if not 0 < speed <= MAX_SPEED:
         raise EmulatorSetupError(f"--speed must be a positive number up to {MAX_SPEED:g}")
@@ -141,13 +139,12 @@ def prepare(
         identities=identities,
         base_url=base_url,
     )
-    connection = {
-        "endpoint": base_url,
-        "ca": str((data_dir / "ca.pem").resolve()),
-        **identities.document(),
-        "data_dir": str(data_dir.resolve()),
-        "pid": os.getpid(),
-    }
+    connection = identities.connection(
+        endpoint=base_url,
+        ca_file=str((data_dir / "ca.pem").resolve()),
+        data_dir=str(data_dir.resolve()),
+        pid=os.getpid(),
+    )
     return state, connection
 
 
@@ -179,9 +176,7 @@ def serve(
             store=store,
         )
         _, cert, key = _certificates(data_dir)
-        _write_private(
-            data_dir / CONNECTION_FILE, (json.dumps(connection, indent=2) + "\n").encode()
-        )
+        write_connection(data_dir, connection)
         app = build_app(state, FaultTable())
         quiet_dropped_connections()
         config = uvicorn.Config(
@@ -194,7 +189,7 @@ def serve(
             timeout_graceful_shutdown=2,
         )
         server = _Server(config)
-        _run(server, sock, connection["endpoint"])
+        _run(server, sock, connection.endpoint)
     finally:
         if sock is not None:
             sock.close()

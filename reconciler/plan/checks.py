@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned
 from reconciler.plan.deployments import DeploymentPlan, same_sku
 from reconciler.plan.model import Action, PlanIssue
-from reconciler.plan.naming import base_of_fine_tuned, is_fine_tuned
 from reconciler.plan.observed import ObservedAccount, ObservedDeployment, OfferedSku
 from reconciler.plan.resolve import JobState, Resolver, translate_training_type
 

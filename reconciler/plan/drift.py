@@ -40,12 +40,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from reconciler.azure_limits import (
+    DEVELOPER_TIER_LIFETIME_SECONDS,
+    FINE_TUNED_IDLE_LIMIT_SECONDS,
+)
+from reconciler.azure_limits import DEVELOPER_TIER_SKU as DEVELOPER_SKU
+from reconciler.model_ids import is_fine_tuned
 from reconciler.plan.activity import ActivityEvent, ActivityLog, Operation, parse_time
 from reconciler.plan.deployments import deployment_json, same_sku, wanted_tags
 from reconciler.plan.desired import Desired, DesiredDeployment, JobRef, file_address
 from reconciler.plan.jobs import job_json
 from reconciler.plan.model import FORMAT_VERSION, JsonObject
-from reconciler.plan.naming import META_JOB, OUR_TAGS, TAG_STACK, is_fine_tuned
+from reconciler.plan.naming import META_JOB, OUR_TAGS, TAG_STACK
 from reconciler.plan.observed import (
     FileState,
     JobStatus,
@@ -56,9 +62,8 @@ from reconciler.plan.observed import (
 from reconciler.plan.resolve import JobState, Resolver, Target, TargetState
 from reconciler.quoting import quote
 
-DEVELOPER_SKU = "DeveloperTier"  # the service removes these deployments 24 hours after creation
-DEVELOPER_LIFETIME = timedelta(hours=24)
-IDLE_LIMIT = timedelta(days=15)  # fine-tuned deployments without inference are then removed
+DEVELOPER_LIFETIME = timedelta(seconds=DEVELOPER_TIER_LIFETIME_SECONDS)
+IDLE_LIMIT = timedelta(seconds=FINE_TUNED_IDLE_LIMIT_SECONDS)
 
 
 class DriftKind(StrEnum):

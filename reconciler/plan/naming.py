@@ -1,8 +1,8 @@
-"""Names shared with Azure: upload file names, tags, job metadata, model ids, canonical JSON.
+"""Names shared with Azure: upload file names, tags, job metadata, canonical JSON.
 
 These conventions are how the tool recognises what it made without a state file (DESIGN.md
 principle 1): a file by the sha256 in its name, a deployment by the stack's tag, a job by the
-fingerprint in its metadata.
+fingerprint in its metadata. Model ids have their own module, ``reconciler.model_ids``.
 """
 
 from __future__ import annotations
@@ -26,15 +26,9 @@ META_JOB = "reconciler-job"
 META_FINGERPRINT = "reconciler-fingerprint"
 
 FINE_TUNE_PURPOSE = "fine-tune"
-FINE_TUNED_MODEL_VERSION = (
-    "1"  # Azure deploys every fine-tuned model (and checkpoint) as version "1"
-)
 MODEL_FORMAT = "OpenAI"
 
 _SHA256 = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{64})(?![0-9a-fA-F])")
-# Base model ids end in a version: a date (gpt-4.1-mini-2025-04-14) or 4 digits (gpt-35-turbo-0125).
-_DATED = re.compile(r"^(?P<name>.+)-(?P<version>\d{4}-\d{2}-\d{2})$")
-_SHORT_VERSION = re.compile(r"^(?P<name>.+)-(?P<version>\d{4})$")
 
 
 def upload_filename(dataset: str, sha256: str) -> str:
@@ -65,38 +59,6 @@ def is_protected(observed_tags: Mapping[str, str], prevent_destroy: bool = False
     cannot also destroy what the tag still protects; the flag counts before the tag is written.
     """
     return prevent_destroy or has_prevent_destroy_tag(observed_tags)
-
-
-def is_fine_tuned(model_id: str) -> bool:
-    """A fine-tuned model id (`<base>.ft-<hex>[-suffix]`) or a checkpoint id."""
-    return ".ft-" in model_id or model_id.startswith(("ftchkpt-", "ftckpt"))
-
-
-def base_of_fine_tuned(model_id: str) -> str | None:
-    """The base model id of `<base>.ft-…` (also `…:ckpt-step-N`); None for a bare checkpoint id."""
-    if ".ft-" in model_id:
-        return model_id.split(".ft-", 1)[0]
-    return None
-
-
-def split_model_id(
-    model_id: str, known: dict[str, tuple[str, str]] | None = None
-) -> tuple[str, str]:
-    """(name, version) of a model id as a deployment names it.
-
-    A fine-tuned model or checkpoint is deployed under its whole id, version "1". A base model id
-    is split by the catalog when it knows the id (`known`: id -> (name, version)), else by its
-    trailing date or four-digit version.
-    """
-    if is_fine_tuned(model_id):
-        return model_id, FINE_TUNED_MODEL_VERSION
-    if known and model_id in known:
-        return known[model_id]
-    for pattern in (_DATED, _SHORT_VERSION):
-        match = pattern.match(model_id)
-        if match:
-            return match.group("name"), match.group("version")
-    return model_id, ""
 
 
 def canonical_json(value: Any) -> str:

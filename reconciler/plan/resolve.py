@@ -16,16 +16,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
+from reconciler.catalog import spec_training_type
+from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned, split_model_id
 from reconciler.plan.desired import Desired, DesiredDeployment, DesiredJob, JobRef
 from reconciler.plan.fingerprint import explicit_hyperparameters
-from reconciler.plan.naming import (
-    META_FINGERPRINT,
-    MODEL_FORMAT,
-    base_of_fine_tuned,
-    is_fine_tuned,
-    sha256_in_filename,
-    split_model_id,
-)
+from reconciler.plan.naming import META_FINGERPRINT, MODEL_FORMAT, sha256_in_filename
 from reconciler.plan.observed import (
     JobStatus,
     Observed,
@@ -63,10 +58,7 @@ class JobResolution:
 
 def translate_training_type(value: str | None) -> str | None:
     """The API's `developerTier` is the spec's `developer`."""
-    if value is None:
-        return None
-    lowered = value.lower()
-    return "developer" if lowered in ("developertier", "developer") else lowered
+    return None if value is None else spec_training_type(value)
 
 
 def same_number(a: object, b: object) -> bool:

@@ -11,18 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from reconciler.catalog import Capacity, Catalog, ModelInfo
+from reconciler.catalog import TRAINING_TYPES, Capacity, Catalog, ModelInfo
 from reconciler.errors import Diagnostic
+from reconciler.model_ids import is_checkpoint_id, is_fine_tuned
 from reconciler.quoting import quote
 from reconciler.spec.errors import did_you_mean
 from reconciler.spec.models import ModelRef
 
 if TYPE_CHECKING:
     from reconciler.spec.load import Spec
-
-# A checkpoint id deployed by name: its base model is known only to the account holding it.
-CHECKPOINT_PREFIX = "ftchkpt-"
-TRAINING_TYPE_ORDER = ("standard", "globalstandard", "developer")
 
 
 def check_catalog(spec: Spec, catalog: Catalog) -> list[Diagnostic]:
@@ -82,7 +79,7 @@ def _job(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
             )
         )
     if not info.training_regions.get(job.training_type):
-        offered = [t for t in TRAINING_TYPE_ORDER if info.training_regions.get(t)]
+        offered = [t for t in TRAINING_TYPES if info.training_regions.get(t)]
         out.append(
             Diagnostic.error(
                 f"jobs.{name}.training_type: model {info.id} does not offer "
@@ -104,7 +101,7 @@ def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
         fine_tuned = True
     else:
         model = deployment.model
-        if model.startswith(CHECKPOINT_PREFIX):
+        if is_checkpoint_id(model):  # its base model is known only to the account holding it
             return []
         info = catalog.base_of(model)
         if info is None:
@@ -114,7 +111,7 @@ def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
                     spec.location("deployments", name, "model"),
                 )
             ]
-        fine_tuned = catalog.is_fine_tuned(model)
+        fine_tuned = is_fine_tuned(model)
     kind = f"a fine-tuned {info.name}" if fine_tuned else info.id
     table = info.finetuned_skus if fine_tuned else info.base_skus
     offered: dict[str, list[tuple[str, Capacity]]] = {}
@@ -198,7 +195,7 @@ def check_regions(spec: Spec, catalog: Catalog, regions: Mapping[str, str]) -> l
             fine_tuned = True
         else:
             model = deployment.model
-            fine_tuned = catalog.is_fine_tuned(model)
+            fine_tuned = is_fine_tuned(model)
         if model is None or catalog.base_of(model) is None:
             continue
         sku = deployment.sku

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.model_ids import SUFFIX_PATTERN, SUFFIX_RULE
 from reconciler.quoting import quote
 
 # Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
@@ -57,8 +58,6 @@ NAME_RULE = "1 to 64 of A-Z a-z 0-9 _ . - starting with a letter or digit"
 # The stack name is a tag value and part of names: kept to lower-case DNS-label characters.
 STACK_PATTERN = r"^[a-z0-9-]{1,63}$"
 STACK_RULE = "1 to 63 of a-z 0-9 -"
-SUFFIX_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
-SUFFIX_RULE = "1 to 40 of A-Z a-z 0-9 _ -"
 # Names that go into ARM URL paths (…/resourceGroups/G/…/accounts/A/deployments/D) follow
 # Azure's published rules, so no name can be a dot-segment (`.`, `..`) that a URL normaliser
 # folds onto another resource, nor carry `/`, `?`, `#` or `%`.

@@ -24,8 +24,8 @@ from azure.core.credentials import AccessToken
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 from azure.mgmt.cognitiveservices import models as arm_models
 
-from reconciler.emulator.connection import EmulatorConnection
 from reconciler.emulator.process import RunningEmulator, start_emulator
+from reconciler.emulator_connection import EmulatorConnection
 from tests.contract.checker import check_request
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

@@ -22,6 +22,7 @@ from reconciler.emulator.dataplane.holdings import style_pairs
 from reconciler.emulator.dataplane.http import Call, Reply, Style, req_str, route
 from reconciler.emulator.dataplane.ids import new_hex
 from reconciler.emulator.state import EmulatorState
+from reconciler.model_ids import is_fine_tuned
 
 INFERENCE = "inference"
 
@@ -58,7 +59,7 @@ def _answer(call: Call, doc: dict[str, Any], prompt: str) -> tuple[str, str]:
     name = str(model["name"])
     # ARM names a base model by name and version ("gpt-4.1-mini" + "2025-04-14"); anything
     # else deployable is a fine-tuned model or a checkpoint.
-    if not (call.state.catalog.is_fine_tuned(name) or name.startswith("ftchkpt-")):
+    if not is_fine_tuned(name):
         return name, base_reply(name)
     holder = call.name
     source = model.get("source") or model.get("sourceAccount")

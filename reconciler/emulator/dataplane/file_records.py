@@ -18,7 +18,6 @@ KIND = "file"
 FINE_TUNE = "fine-tune"
 RESULTS = "fine-tune-results"
 PURPOSES = frozenset({"fine-tune", "assistants", "batch", "vision", "user_data", "evals"})
-MAX_FILE_BYTES = 512 * 1024 * 1024  # through POST /files; larger files go through /uploads
 PROCESS_BASE_SECONDS = 2.0
 PROCESS_BYTES_PER_SECOND = 20e6
 

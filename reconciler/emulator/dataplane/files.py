@@ -9,6 +9,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import StreamingResponse
 from starlette.routing import BaseRoute
 
+from reconciler.azure_limits import FILES_API_MAX_BYTES, size_text
 from reconciler.emulator.dataplane import file_records
 from reconciler.emulator.dataplane.errors import bad_request, not_found
 from reconciler.emulator.dataplane.http import Call, Created, Deleted, Reply, both, list_body, page
@@ -35,8 +36,9 @@ async def upload(call: Call) -> Reply:
         call.request.stream(),
         file_field="file",
         dest=dest,
-        max_file_bytes=file_records.MAX_FILE_BYTES,
-        too_large="The file is larger than 512 MB; upload it in parts with the uploads API.",
+        max_file_bytes=FILES_API_MAX_BYTES,
+        too_large=f"The file is larger than {size_text(FILES_API_MAX_BYTES)}; upload it in "
+        "parts with the uploads API.",
     )
     purpose = form.fields.get("purpose")
     if purpose not in file_records.PURPOSES:

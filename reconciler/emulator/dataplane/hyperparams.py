@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.catalog import METHODS
 from reconciler.emulator.dataplane.errors import bad_request
 
-METHODS = ("supervised", "dpo", "reinforcement")
 _LIMITS: dict[str, tuple[float, float, bool]] = {  # name -> (min, max, integer)
     "n_epochs": (1, 50, True),
     "batch_size": (1, 256, True),

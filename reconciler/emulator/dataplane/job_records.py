@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler import model_ids
 from reconciler.emulator.dataplane import file_records, job_schemas
 from reconciler.emulator.dataplane.ids import derived_hex
 from reconciler.emulator.dataplane.job_events import Event, JobFacts, job_events
@@ -39,7 +40,7 @@ def key(account: str, job_id: str) -> str:
 
 
 def checkpoint_id(job_id: str, step: int) -> str:
-    return f"ftchkpt-{derived_hex(job_id, 'checkpoint', step)}"
+    return model_ids.checkpoint_id(derived_hex(job_id, "checkpoint", step))
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class JobView:
         return [
             Checkpoint(
                 checkpoint_id(self.id, step),
-                f"{self.fine_tuned_model}:ckpt-step-{step}",
+                model_ids.checkpoint_model_name(self.fine_tuned_model, step),
                 step,
                 at,
             )

@@ -12,13 +12,13 @@ and hyperparameters are well formed.
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from reconciler.catalog import TRAINING_TYPES, api_training_type, spec_training_type
 from reconciler.emulator.dataplane import file_records, job_records, job_schemas, queries
 from reconciler.emulator.dataplane.chat_style import example_pair
 from reconciler.emulator.dataplane.errors import bad_request, conflict, not_found, wrong_state
@@ -40,21 +40,14 @@ from reconciler.emulator.dataplane.ids import new_hex, new_id
 from reconciler.emulator.dataplane.jsonl_check import iter_examples
 from reconciler.emulator.dataplane.screening import failure_message
 from reconciler.emulator.state import EmulatorState
+from reconciler.model_ids import fine_tuned_model_id, is_fine_tuned, is_valid_suffix
 
 if TYPE_CHECKING:
     from reconciler.catalog import ModelInfo
 
 STYLE_EXAMPLES = 200
 STYLE_TEXT_CHARS = 1_000
-SUFFIX = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_SEED = 2_147_483_647
-# api value (any case) -> (catalog training type, api value as reported)
-TRAINING_TYPES = {
-    "standard": ("standard", "standard"),
-    "globalstandard": ("globalstandard", "globalstandard"),
-    "developertier": ("developer", "developerTier"),
-    "developer": ("developer", "developerTier"),
-}
 FORMATS = {  # method -> file formats it trains on
     "supervised": ("chat",),
     "dpo": ("preference",),
@@ -76,15 +69,18 @@ def get_doc(call: Call, job_id: str) -> dict[str, Any]:
 
 
 def _training_type(body: dict[str, Any]) -> tuple[str, str]:
+    """(catalog training type, the api value as the job reports it); any case is accepted."""
     raw = body.get("trainingType")
     if raw is None:
-        return TRAINING_TYPES["standard"]
-    if not isinstance(raw, str) or raw.lower() not in TRAINING_TYPES:
+        raw = "standard"
+    catalog_type = spec_training_type(raw) if isinstance(raw, str) else ""
+    if catalog_type not in TRAINING_TYPES:
         raise bad_request(
-            "'trainingType' must be one of standard, globalstandard, developerTier",
+            "'trainingType' must be one of "
+            + ", ".join(api_training_type(t) for t in TRAINING_TYPES),
             param="trainingType",
         )
-    return TRAINING_TYPES[raw.lower()]
+    return catalog_type, api_training_type(catalog_type)
 
 
 def _metadata(body: dict[str, Any]) -> dict[str, str] | None:
@@ -152,7 +148,7 @@ def _resolve_model(call: Call, model: str) -> ModelInfo:
         base = catalog.model(held[model])
         if base is not None:
             return base
-    elif catalog.is_fine_tuned(model) or model.startswith("ftchkpt-"):
+    elif is_fine_tuned(model):
         raise bad_request(
             f"The fine-tuned model '{model}' was not found in this resource.", param="model"
         )
@@ -215,7 +211,7 @@ async def create(call: Call) -> Reply:
     training_file = req_str(body, "training_file")
     validation_file = opt_str(body, "validation_file")
     suffix = opt_str(body, "suffix")
-    if suffix is not None and not SUFFIX.match(suffix):
+    if suffix is not None and not is_valid_suffix(suffix):
         raise bad_request(
             "'suffix' must be 1 to 40 characters from a-z, A-Z, 0-9, '-' and '_'", param="suffix"
         )
@@ -242,7 +238,7 @@ async def create(call: Call) -> Reply:
     resolved = resolve(method, int(train_check["examples"]))
     failure = _validation_failure(info, train_check, valid_doc["check"] if valid_doc else None)
     job_id = new_id("ftjob-")
-    fine_tuned = f"{info.id}.ft-{new_hex()}" + (f"-{suffix}" if suffix else "")
+    fine_tuned = fine_tuned_model_id(info.id, new_hex(), suffix)
     now = call.now()
     doc: dict[str, Any] = {
         "id": job_id,

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from reconciler.azure_limits import MIN_TRAINING_EXAMPLES
 from reconciler.emulator import json_input
 from reconciler.emulator.dataplane.screening import harm_types_in
 
-MIN_EXAMPLES = 10
 MAX_LINE_BYTES = 64 * 1024 * 1024
 CHAT_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _BOM = b"\xef\xbb\xbf"
@@ -227,10 +227,10 @@ def check_lines(lines: Iterable[tuple[int, bytes]]) -> FileCheck:
     except LineTooLong as exc:
         result.error = f"Invalid file format. {exc}."
         return result
-    if result.examples < MIN_EXAMPLES:
+    if result.examples < MIN_TRAINING_EXAMPLES:
         result.error = (
             f"Invalid file format. The file has {result.examples} example(s); "
-            f"at least {MIN_EXAMPLES} are required."
+            f"at least {MIN_TRAINING_EXAMPLES} are required."
         )
     return result
 

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from reconciler.azure_limits import UPLOAD_PART_MAX_BYTES, UPLOADS_API_MAX_BYTES, size_text
 from reconciler.emulator.dataplane import file_records
 from reconciler.emulator.dataplane.errors import bad_request, not_found, wrong_state
 from reconciler.emulator.dataplane.http import Call, Created, Reply, both, opt_str, req_str
@@ -24,8 +25,6 @@ from reconciler.emulator.dataplane.multipart_stream import read_multipart
 from reconciler.emulator.state import EmulatorState
 
 KIND = "upload"
-MAX_UPLOAD_BYTES = 8 * 1024**3
-MAX_PART_BYTES = 64 * 1024**2
 EXPIRY_SECONDS = 3600
 
 
@@ -87,8 +86,10 @@ async def create(call: Call) -> Reply:
     size = body.get("bytes")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise bad_request("'bytes' is required and must be a non-negative integer", param="bytes")
-    if size > MAX_UPLOAD_BYTES:
-        raise bad_request("An upload can hold at most 8 GB.", param="bytes")
+    if size > UPLOADS_API_MAX_BYTES:
+        raise bad_request(
+            f"An upload can hold at most {size_text(UPLOADS_API_MAX_BYTES)}.", param="bytes"
+        )
     mime_type = req_str(body, "mime_type")
     now = call.now()
     upload_id = new_id("upload_")
@@ -119,7 +120,7 @@ async def add_part(call: Call) -> Reply:
         call.request.stream(),
         file_field="data",
         dest=dest,
-        max_file_bytes=MAX_PART_BYTES,
+        max_file_bytes=UPLOAD_PART_MAX_BYTES,
         too_large="A part can hold at most 64 MB.",
     )
     now = call.now()
@@ -127,7 +128,7 @@ async def add_part(call: Call) -> Reply:
         doc = _get(call)
         try:
             _require_pending(doc, now)
-            if sum(p["bytes"] for p in doc["parts"].values()) + form.size > MAX_UPLOAD_BYTES:
+            if sum(p["bytes"] for p in doc["parts"].values()) + form.size > UPLOADS_API_MAX_BYTES:
                 raise bad_request("The parts of an upload can hold at most 8 GB in total.")
         except Exception:
             dest.unlink(missing_ok=True)

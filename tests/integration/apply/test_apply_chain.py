@@ -5,7 +5,6 @@ model; without --wait what waits for a training job is pending, never failed."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -22,14 +21,13 @@ from .apply_support import (
     deployment,
     fresh_plan,
     job,
-    make_stack,
     no_duplicates,
 )
+from .conftest import NewStack
 
 
-def _chain(root: Path, name: str) -> Stack:
-    return make_stack(
-        root,
+def _chain(new_stack: NewStack, name: str) -> Stack:
+    return new_stack(
         name,
         datasets={
             f"{name}-root": chat_lines(f"{name} keels"),
@@ -83,9 +81,9 @@ def _converged(stack: Stack, admin: Admin, emulator: RunningEmulator) -> None:
 
 
 def test_one_apply_with_wait_trains_and_deploys_a_chain_whose_children_sort_first(
-    env: dict[str, str], admin: Admin, emulator: RunningEmulator, tmp_path: Path
+    env: dict[str, str], admin: Admin, emulator: RunningEmulator, new_stack: NewStack
 ) -> None:
-    stack = _chain(tmp_path / "spec", "ordered")
+    stack = _chain(new_stack, "ordered")
     planned = {c.address: c for c in fresh_plan(stack.root).changes}
     assert "job.z-root" in planned["job.m-mid"].depends_on
     assert "job.m-mid" in planned["job.a-leaf"].depends_on
@@ -99,9 +97,9 @@ def test_one_apply_with_wait_trains_and_deploys_a_chain_whose_children_sort_firs
 
 
 def test_new_root_data_retrains_the_whole_chain_in_one_apply(
-    env: dict[str, str], admin: Admin, emulator: RunningEmulator, tmp_path: Path
+    env: dict[str, str], admin: Admin, emulator: RunningEmulator, new_stack: NewStack
 ) -> None:
-    stack = _chain(tmp_path / "spec", "redo")
+    stack = _chain(new_stack, "redo")
     assert apply(stack.root, wait=True).code == 0
     before = _jobs(admin, "redo")
     stack.datasets["redo-root"] = chat_lines("redo keels", 14)
@@ -129,9 +127,9 @@ def test_new_root_data_retrains_the_whole_chain_in_one_apply(
 
 
 def test_without_wait_the_chain_is_pending_and_a_later_apply_converges(
-    env: dict[str, str], admin: Admin, emulator: RunningEmulator, tmp_path: Path
+    env: dict[str, str], admin: Admin, emulator: RunningEmulator, new_stack: NewStack
 ) -> None:
-    stack = _chain(tmp_path / "spec", "later")
+    stack = _chain(new_stack, "later")
 
     started = apply(stack.root, wait=False)
 

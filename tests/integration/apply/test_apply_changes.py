@@ -5,8 +5,6 @@ deployments take the model of the job they depend on once it has trained."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .apply_support import (
     BASE,
     Admin,
@@ -15,16 +13,14 @@ from .apply_support import (
     deployment,
     fresh_plan,
     job,
-    make_stack,
-    no_duplicates,
 )
+from .conftest import Converged, NewStack
 
 
 def test_update_in_place_replace_and_delete(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "edits",
         deployments={
             "edits-a": deployment("swc", BASE),
@@ -59,10 +55,9 @@ def test_update_in_place_replace_and_delete(
 
 
 def test_a_failed_job_stops_only_what_depends_on_it(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "mixed",
         datasets={
             "mixed-good": chat_lines("mixed gulls"),
@@ -85,10 +80,9 @@ def test_a_failed_job_stops_only_what_depends_on_it(
 
 
 def test_continuous_training_and_checkpoint_deployments(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack, converged: Converged
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "chain",
         datasets={"chain-one": chat_lines("chain anchors"), "chain-two": chat_lines("chain ropes")},
         jobs={
@@ -112,15 +106,13 @@ def test_continuous_training_and_checkpoint_deployments(
         == jobs["second"]["fine_tuned_model"]
     )
     assert found["aoai-swc/chain-epoch2"]["properties"]["model"]["name"].startswith("ftchkpt-")
-    no_duplicates(admin, "chain")
-    assert not fresh_plan(stack.root).has_changes
+    converged("chain", stack.root)
 
 
 def test_new_data_trains_a_new_job_and_its_deployments_are_replaced(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack, converged: Converged
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "retrain",
         datasets={"retrain-data": chat_lines("retrain knots")},
         jobs={"knots": job("retrain-data")},
@@ -142,5 +134,4 @@ def test_new_data_trains_a_new_job_and_its_deployments_are_replaced(
     assert newest != first
     serving = admin.deployments("retrain")["aoai-swc/retrain-swc"]
     assert serving["properties"]["model"]["name"] == newest
-    no_duplicates(admin, "retrain")
-    assert not fresh_plan(stack.root).has_changes
+    converged("retrain", stack.root)

@@ -10,28 +10,22 @@ from pathlib import Path
 from .apply_support import (
     Admin,
     apply,
-    chat_lines,
     deployment,
     fresh_plan,
-    job,
-    make_stack,
     no_duplicates,
 )
+from .conftest import Converged, TrainedStack
 
 FILES = r"/openai/v1/files$"
 JOBS = r"/openai/v1/fine_tuning/jobs$"
 DEPLOYMENT = r"/deployments/[^/]+$"
 
 
-def _stack(root: Path, name: str) -> Path:
-    return make_stack(
-        root,
+def _stack(trained_stack: TrainedStack, name: str) -> Path:
+    return trained_stack(
         name,
-        datasets={
-            f"{name}-train": chat_lines(f"{name} storms"),
-            f"{name}-valid": chat_lines(f"{name} calm", 10),
-        },
-        jobs={name: job(f"{name}-train", validation=f"{name}-valid")},
+        "storms",
+        validation="calm",
         deployments={
             f"{name}-swc": deployment("swc", {"job": name}),
             f"{name}-ncus": deployment("ncus", {"job": name}),
@@ -45,9 +39,9 @@ def _count(requests: list[tuple[str, str]], method: str, suffix: str) -> int:
 
 
 def test_storms_of_409_429_500_are_retried_until_done(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack, converged: Converged
 ) -> None:
-    spec = _stack(tmp_path / "spec", "storm")
+    spec = _stack(trained_stack, "storm")
     admin.faults(
         [
             {"method": "POST", "path": FILES, "status": 429, "count": 3, "retry_after": 0.1},
@@ -69,14 +63,13 @@ def test_storms_of_409_429_500_are_retried_until_done(
     assert puts == 3 + 4 + 2
     assert len(admin.jobs("storm")) == 1
     assert len(admin.deployments("storm")) == 3
-    no_duplicates(admin, "storm")
-    assert not fresh_plan(spec).has_changes
+    converged("storm", spec)
 
 
 def test_failures_after_the_request_took_effect_never_duplicate(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack, converged: Converged
 ) -> None:
-    spec = _stack(tmp_path / "spec", "after")
+    spec = _stack(trained_stack, "after")
     admin.faults(
         [
             {"method": "POST", "path": FILES, "status": 500, "count": 2, "when": "after"},
@@ -93,8 +86,7 @@ def test_failures_after_the_request_took_effect_never_duplicate(
     assert sorted(f["filename"].split(".")[0] for f in files) == ["after-train", "after-valid"]
     assert len(admin.jobs("after")) == 1
     assert len(admin.deployments("after")) == 3
-    no_duplicates(admin, "after")
-    assert not fresh_plan(spec).has_changes
+    converged("after", spec)
 
     # A deployment that leaves the spec is deleted, even when the DELETE fails after the fact.
     stack_file = spec / "stack.yaml"
@@ -122,9 +114,9 @@ def test_failures_after_the_request_took_effect_never_duplicate(
 
 
 def test_dropped_connections_on_creates_never_duplicate(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack
 ) -> None:
-    spec = _stack(tmp_path / "spec", "drop")
+    spec = _stack(trained_stack, "drop")
     admin.faults(
         [
             {"method": "POST", "path": FILES, "drop": True, "count": 1, "when": "after"},

@@ -4,26 +4,21 @@ sends not one mutating request."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .apply_support import (
     SWC_ID,
     Admin,
     apply,
     chat_lines,
     deployment,
-    fresh_plan,
     job,
-    make_stack,
-    no_duplicates,
 )
+from .conftest import Converged, NewStack
 
 
 def test_fresh_apply_creates_everything_and_converges(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack, converged: Converged
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "fresh",
         datasets={
             "fresh-train": chat_lines("fresh parrots"),
@@ -64,10 +59,8 @@ def test_fresh_apply_creates_everything_and_converges(
     other = deployments["aoai-ncus-b/parrot-other"]
     assert other["properties"]["model"]["sourceAccount"] == SWC_ID  # cross-tenant
     assert "source" not in deployments["aoai-swc/parrot-swc"]["properties"]["model"]
-    no_duplicates(admin, "fresh")
-
-    # afterwards `plan --detailed-exitcode` would exit 0
-    assert not fresh_plan(stack.root).has_changes
+    # and afterwards `plan --detailed-exitcode` would exit 0
+    converged("fresh", stack.root)
 
     admin.clear_requests()
     second = apply(stack.root, wait=True)

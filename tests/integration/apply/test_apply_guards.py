@@ -24,14 +24,10 @@ from .apply_support import (
     chat_lines,
     deployment,
     fresh_plan,
-    job,
     make_stack,
     no_duplicates,
 )
-
-
-def _base_stack(root: Path, name: str, **deployments: dict[str, object]) -> Path:
-    return make_stack(root, name, deployments=deployments).root
+from .conftest import NewStack, TrainedStack
 
 
 def _capacity(admin: Admin, key: str) -> int:
@@ -39,9 +35,9 @@ def _capacity(admin: Admin, key: str) -> int:
 
 
 def test_a_saved_plan_is_refused_when_azure_changed_since(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, tmp_path: Path, new_stack: NewStack
 ) -> None:
-    spec = _base_stack(tmp_path / "spec", "stale", **{"stale-a": deployment("swc", BASE)})
+    spec = new_stack("stale", deployments={"stale-a": deployment("swc", BASE)}).root
     assert apply(spec).code == 0
     (spec / "stack.yaml").write_text(
         (spec / "stack.yaml").read_text().replace("capacity: 1", "capacity: 2"), encoding="utf-8"
@@ -80,11 +76,11 @@ def test_a_saved_plan_is_refused_when_azure_changed_since(
 
 
 def test_prevent_destroy_makes_the_plan_an_error_and_nothing_is_done(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    spec = _base_stack(
-        tmp_path / "spec", "guarded", **{"guarded-a": deployment("swc", BASE, prevent_destroy=True)}
-    )
+    spec = new_stack(
+        "guarded", deployments={"guarded-a": deployment("swc", BASE, prevent_destroy=True)}
+    ).root
     assert apply(spec).code == 0
     stack_file = spec / "stack.yaml"
     original = stack_file.read_text()
@@ -111,9 +107,9 @@ def test_prevent_destroy_makes_the_plan_an_error_and_nothing_is_done(
 
 
 def test_apply_asks_first_and_refuses_without_a_terminal(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    spec = _base_stack(tmp_path / "spec", "ask", **{"ask-a": deployment("swc", BASE)})
+    spec = new_stack("ask", deployments={"ask-a": deployment("swc", BASE)}).root
     admin.clear_requests()
 
     no_terminal = apply(spec, auto_approve=False, tty=False)
@@ -161,12 +157,12 @@ def test_applies_from_two_working_directories_of_one_checkout_share_one_lock(
     assert admin.deployments("twodirs") == {}
 
 
-def test_one_apply_per_stack_at_a_time(env: dict[str, str], admin: Admin, tmp_path: Path) -> None:
-    spec = make_stack(
-        tmp_path / "spec",
+def test_one_apply_per_stack_at_a_time(
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack
+) -> None:
+    spec = trained_stack(
         "locked",
-        datasets={"locked-train": chat_lines("locked doors")},
-        jobs={"locked": job("locked-train")},
+        "doors",
         deployments={
             "locked-a": deployment("swc", {"job": "locked"}),
             "locked-b": deployment("ncus", BASE),

@@ -5,38 +5,19 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from .apply_support import Admin, apply, start_apply_process
+from .conftest import TrainedStack, module_emulator
 
-from reconciler.emulator.process import RunningEmulator, start_emulator
-
-from .apply_support import Admin, apply, chat_lines, job, make_stack, start_apply_process
-
-SEED = Path(__file__).resolve().parents[2] / "fixtures" / "emulator-seed.yaml"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    # Real time: the job trains far longer than the test waits, so Ctrl-C lands mid-training.
-    running = start_emulator(tmp_path_factory.mktemp("slow-emulator"), SEED, speed=1.0)
-    try:
-        yield running
-    finally:
-        running.stop()
+# Real time: the job trains far longer than the test waits, so Ctrl-C lands mid-training.
+emulator = module_emulator("slow-emulator", speed=1.0)
 
 
 def test_ctrl_c_during_wait_says_the_job_keeps_running_and_exits_130(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, tmp_path: Path, trained_stack: TrainedStack
 ) -> None:
-    spec = make_stack(
-        tmp_path / "spec",
-        "ctrl-c",
-        datasets={"ctrl-c-train": chat_lines("ctrl-c anchors")},
-        jobs={"ctrl-c": job("ctrl-c-train")},
-        accounts=("swc",),
-    )
+    spec = trained_stack("ctrl-c", "anchors", accounts=("swc",))
     process = start_apply_process(spec.root, env, tmp_path)
     deadline = time.monotonic() + 60
     while not admin.jobs("ctrl-c") and time.monotonic() < deadline and process.poll() is None:

@@ -5,9 +5,8 @@ stack's metadata; both are recognised again afterwards, so a second plan has not
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .apply_support import Admin, apply, chat_lines, fresh_plan, job, make_stack
+from .apply_support import Admin, apply, chat_lines, fresh_plan, job
+from .conftest import NewStack
 
 JOBS_V1 = "/dp/aoai-swc/openai/v1/fine_tuning/jobs"
 JOBS_VERSIONED = "/dp/aoai-swc/openai/fine_tuning/jobs"
@@ -18,10 +17,9 @@ def _creates(admin: Admin) -> list[str]:
 
 
 def test_azure_only_fields_use_the_api_version_surface_and_converge(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "surface",
         datasets={"surface-train": chat_lines("surface gulls")},
         jobs={

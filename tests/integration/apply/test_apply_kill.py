@@ -20,14 +20,10 @@ import pytest
 from .apply_support import (
     Admin,
     apply,
-    chat_lines,
     deployment,
-    fresh_plan,
-    job,
-    make_stack,
-    no_duplicates,
     start_apply_process,
 )
+from .conftest import Converged, TrainedStack
 
 FILES = ("POST", "/openai/v1/files")
 JOBS = ("POST", "/openai/v1/fine_tuning/jobs")
@@ -67,16 +63,19 @@ def _wait_until(
     ],
 )
 def test_killed_apply_then_apply_again_converges(
-    env: dict[str, str], admin: Admin, tmp_path: Path, name: str, route: tuple[str, str], when: str
+    env: dict[str, str],
+    admin: Admin,
+    tmp_path: Path,
+    trained_stack: TrainedStack,
+    converged: Converged,
+    name: str,
+    route: tuple[str, str],
+    when: str,
 ) -> None:
-    spec = make_stack(
-        tmp_path / "spec",
+    spec = trained_stack(
         name,
-        datasets={
-            f"{name}-train": chat_lines(f"{name} cannons"),
-            f"{name}-valid": chat_lines(f"{name} sails", 10),
-        },
-        jobs={name: job(f"{name}-train", validation=f"{name}-valid")},
+        "cannons",
+        validation="sails",
         deployments={
             f"{name}-swc": deployment("swc", {"job": name}),
             f"{name}-ncus": deployment("ncus", {"job": name}, "ProvisionedManaged", 25),
@@ -111,5 +110,4 @@ def test_killed_apply_then_apply_again_converges(
             assert repeated == [], "what the killed apply made was made again"
     assert len(admin.jobs(name)) == 1
     assert set(admin.deployments(name)) == {f"aoai-swc/{name}-swc", f"aoai-ncus/{name}-ncus"}
-    no_duplicates(admin, name)
-    assert not fresh_plan(spec).has_changes
+    converged(name, spec)

@@ -8,43 +8,26 @@ This module's emulator runs at real speed (a job takes minutes), and the tests m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from reconciler.emulator.process import RunningEmulator, start_emulator
+from reconciler.emulator.process import RunningEmulator
 
 from .apply_support import (
     Admin,
     apply,
-    chat_lines,
     data_plane,
     deployment,
     fresh_plan,
-    job,
-    make_stack,
 )
-from .conftest import SEED
+from .conftest import TrainedStack, module_emulator
+
+emulator = module_emulator("apply-slow", speed=1.0, provision_seconds=0.05)
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    running = start_emulator(
-        tmp_path_factory.mktemp("apply-slow"), SEED, speed=1.0, provision_seconds=0.05
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def _stack(root: Path, name: str) -> Path:
-    return make_stack(
-        root,
+def _stack(trained_stack: TrainedStack, name: str) -> Path:
+    return trained_stack(
         name,
-        datasets={f"{name}-train": chat_lines(f"{name} tides")},
-        jobs={name: job(f"{name}-train")},
+        "tides",
         deployments={
             f"{name}-swc": deployment("swc", {"job": name}),
             f"{name}-ncus": deployment("ncus", {"job": name}, "ProvisionedManaged", 25),
@@ -53,9 +36,9 @@ def _stack(root: Path, name: str) -> Path:
 
 
 def test_without_wait_apply_reports_pending_and_a_later_apply_continues(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack
 ) -> None:
-    spec = _stack(tmp_path / "spec", "later")
+    spec = _stack(trained_stack, "later")
 
     started = apply(spec, wait=False)
 
@@ -80,9 +63,9 @@ def test_without_wait_apply_reports_pending_and_a_later_apply_continues(
 
 
 def test_wait_shows_progress_and_timeout_bounds_it(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, trained_stack: TrainedStack
 ) -> None:
-    spec = _stack(tmp_path / "spec", "bounded")
+    spec = _stack(trained_stack, "bounded")
     assert apply(spec, wait=False).code == 0
     admin.advance(92)  # files validated (30 s), queued (60 s): now training
 
@@ -101,9 +84,9 @@ def test_wait_shows_progress_and_timeout_bounds_it(
 
 
 def test_a_file_the_service_rejects_fails_with_its_reason_and_the_datasets_path(
-    env: dict[str, str], admin: Admin, emulator: RunningEmulator, tmp_path: Path
+    env: dict[str, str], admin: Admin, emulator: RunningEmulator, trained_stack: TrainedStack
 ) -> None:
-    spec = _stack(tmp_path / "spec", "rejected")
+    spec = _stack(trained_stack, "rejected")
     data = spec / "data" / "rejected-train.jsonl"
     content = data.read_bytes()
     # Someone uploaded other bytes under this content's name: processing will reject them.

@@ -6,8 +6,6 @@ send the key ``api_key_env`` names when there is one."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from reconciler.emulator.process import RunningEmulator
@@ -20,9 +18,8 @@ from .apply_support import (
     deployment,
     fresh_plan,
     job,
-    make_stack,
-    no_duplicates,
 )
+from .conftest import Converged, NewStack, TrainedStack
 
 OTHER_ID = (
     f"/subscriptions/{SUB2}/resourceGroups/rg-other/providers/Microsoft.CognitiveServices"
@@ -31,13 +28,12 @@ OTHER_ID = (
 
 
 def test_a_stack_trained_in_a_second_tenant_applies_with_that_tenants_tokens(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack, converged: Converged
 ) -> None:
     # Files, a job and a deployment in aoai-ncus-b (tenant 2222..., no api_key_env: Entra
     # tokens of that tenant), and the model served from aoai-swc in the default tenant: a
     # cross-tenant deployment whose auxiliary token must be tenant 2222's management token.
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "tenants",
         datasets={"tenant-train": chat_lines("tenant parrots")},
         jobs={"tern": job("tenant-train", account="other", suffix="tern")},
@@ -68,24 +64,17 @@ def test_a_stack_trained_in_a_second_tenant_applies_with_that_tenants_tokens(
     assert swc["name"] == trained[0]["fine_tuned_model"]
     assert swc["sourceAccount"] == OTHER_ID  # cross-tenant
     assert "source" not in swc
-    no_duplicates(admin, "tenants")
-    assert not fresh_plan(stack.root).has_changes
+    converged("tenants", stack.root)
 
 
 def test_api_key_env_sends_the_key_it_names_for_that_account(
     env: dict[str, str],
     admin: Admin,
     emulator: RunningEmulator,
-    tmp_path: Path,
+    trained_stack: TrainedStack,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
-        "keyed",
-        datasets={"keyed-train": chat_lines("keyed parrots")},
-        jobs={"keyed": job("keyed-train", account="swc", suffix="keyed")},
-        accounts=("swc",),
-    )
+    stack = trained_stack("keyed", "parrots", account="swc", suffix="keyed", accounts=("swc",))
     stack.accounts["swc"] = {**stack.accounts["swc"], "api_key_env": "AZURE_OPENAI_KEY_SWC"}
     stack.write()
     swc_key = emulator.connection.api_key("aoai-swc")

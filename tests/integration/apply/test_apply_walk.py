@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 
-from .apply_support import Admin, apply, chat_lines, deployment, job, make_stack, no_duplicates
+from .apply_support import Admin, apply, chat_lines, deployment, job, no_duplicates
+from .conftest import NewStack
 
 
 def _preference_lines(topic: str, count: int = 12) -> list[str]:
@@ -35,10 +36,9 @@ def _plan_exit(root: Path) -> int:
 
 
 def test_a_realistic_walk_stays_inside_the_published_contract(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "walk",
         datasets={
             "walk-train": chat_lines("walk parrots"),
@@ -95,10 +95,9 @@ def test_a_realistic_walk_stays_inside_the_published_contract(
 
 
 def test_drift_says_azure_removed_a_developer_tier_deployment_after_24_hours(
-    env: dict[str, str], admin: Admin, tmp_path: Path
+    env: dict[str, str], admin: Admin, new_stack: NewStack
 ) -> None:
-    stack = make_stack(
-        tmp_path / "spec",
+    stack = new_stack(
         "devtier",
         datasets={"devtier-train": chat_lines("devtier gulls")},
         jobs={"gull": job("devtier-train", suffix="gull")},

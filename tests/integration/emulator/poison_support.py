@@ -9,7 +9,7 @@ from typing import Any
 import httpx2
 from hypothesis import strategies as st
 
-from reconciler.emulator.connection import EmulatorConnection
+from reconciler.emulator_connection import EmulatorConnection
 
 SUB1 = "00000000-0000-0000-0000-000000000001"
 ACCOUNT = (

@@ -22,7 +22,7 @@ from azure.mgmt.cognitiveservices.models import (
     Sku,
 )
 
-from reconciler.emulator.connection import EmulatorConnection
+from reconciler.emulator_connection import EmulatorConnection
 
 SUB1 = "00000000-0000-0000-0000-000000000001"
 ACCOUNT = (

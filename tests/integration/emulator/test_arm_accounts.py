@@ -13,7 +13,7 @@ from azure.core.exceptions import (
 )
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
-from reconciler.emulator.connection import EmulatorConnection
+from reconciler.emulator_connection import EmulatorConnection
 
 SUB1 = "00000000-0000-0000-0000-000000000001"
 SUB2 = "00000000-0000-0000-0000-000000000002"

@@ -19,8 +19,8 @@ from azure.mgmt.cognitiveservices.models import (
     Sku,
 )
 
-from reconciler.emulator.connection import load_connection
 from reconciler.emulator.process import EmulatorStartError, start_emulator
+from reconciler.emulator_connection import load_connection
 
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "emulator-seed.yaml"
 DEFAULT_TENANT = "11111111-1111-1111-1111-111111111111"

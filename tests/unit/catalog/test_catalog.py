@@ -196,8 +196,6 @@ def test_base_of_fine_tuned_ids(catalog: Catalog) -> None:
     )
     assert catalog.base_of("gpt-4.1-mini-2025-04-14.ft-123") is None  # not 32 hex
     assert catalog.base_of("nope-2020-01-01.ft-0123456789abcdef0123456789abcdef") is None
-    assert catalog.is_fine_tuned(FT_MINI)
-    assert not catalog.is_fine_tuned("gpt-4.1-mini-2025-04-14")
 
 
 def test_finetune_problem(catalog: Catalog) -> None:
@@ -381,3 +379,38 @@ def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="must be a mapping"):
         parse_catalog("- just\n- a list\n", tmp_path / "list.yaml")
+
+
+def test_the_spec_offers_the_catalogs_training_types_and_methods() -> None:
+    """The spec's pydantic literals (needed for its JSON Schema) restate no catalog fact: they
+    are the catalog's own lists (the spec leaves out the reinforcement method on purpose)."""
+    from typing import get_args
+
+    from reconciler.catalog import METHODS, TRAINING_TYPES
+    from reconciler.spec.models import Method, TrainingType
+
+    assert get_args(TrainingType) == TRAINING_TYPES
+    assert set(get_args(Method)) <= set(METHODS)
+
+
+@pytest.mark.parametrize(
+    ("api", "spec"),
+    [("developerTier", "developer"), ("DeveloperTier", "developer"), ("Standard", "standard")],
+)
+def test_api_and_spec_training_types_translate_both_ways(api: str, spec: str) -> None:
+    from reconciler.catalog import api_training_type, spec_training_type
+
+    assert spec_training_type(api) == spec
+    assert spec_training_type(api_training_type(spec)) == spec
+
+
+def test_usage_name_falls_back_to_arms_general_form(catalog: Catalog) -> None:
+    mini = "gpt-4.1-mini-2025-04-14"
+    assert catalog.usage_name_or_general(mini, "Standard") == "OpenAI.Standard.gpt-4.1-mini"
+    assert catalog.usage_name_or_general(mini, "GlobalBatch") == "OpenAI.GlobalBatch.gpt-4.1-mini"
+    assert (
+        catalog.usage_name_or_general(mini, "GlobalBatch", fine_tuned=True)
+        == "OpenAI.GlobalBatch.gpt-4.1-mini-finetune"
+    )
+    with pytest.raises(ReconcilerError):
+        catalog.usage_name_or_general("nope-2020-01-01", "Standard")
