@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore
+from reconciler.kinds.job import JobBefore
 from reconciler.plan import Plan, render_json, render_markdown, render_text
 from reconciler.plan.model import ResourceType
 from reconciler.plan.observed import Observed, ObservedJob
@@ -113,7 +115,7 @@ def job_views(plan: Plan, observed: Observed, accounts: dict[str, str]) -> list[
             continue
         name = change.address.split(".", 1)[1]
         account = accounts.get(name, "")
-        job_id = (change.before or {}).get("id")
+        job_id = change.before.id if isinstance(change.before, JobBefore) else None
         found = None
         if job_id and account in observed.accounts:
             found = next((j for j in observed.accounts[account].jobs if j.id == job_id), None)
@@ -129,17 +131,17 @@ def deployment_views(
     for change in plan.changes:
         if change.type is not ResourceType.DEPLOYMENT:
             continue
-        side = change.before or change.after or {}
-        account = str(side.get("account") or "")
+        side = change.before or change.after
+        assert isinstance(side, DeploymentBefore | DeploymentAfter)
         views.append(
             DeploymentView(
                 name=change.address.split(".", 1)[1],
-                account=account,
-                azure_name=str(side.get("name") or ""),
+                account=side.account,
+                azure_name=side.name,
                 planned=change.action.value,
-                state=change.before,
-                endpoint=(endpoints or {}).get(account),
-                wanted=change.after,
+                state=change.before.to_json() if change.before else None,
+                endpoint=(endpoints or {}).get(side.account),
+                wanted=change.after.to_json() if change.after else None,
             )
         )
     return views
