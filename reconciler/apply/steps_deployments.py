@@ -31,6 +31,7 @@ from reconciler.kinds.deployment import (
     DeploymentReason,
     WantedDeployment,
 )
+from reconciler.plan.desired import DesiredDeployment
 from reconciler.plan.model import Action, Change
 from reconciler.plan.naming import (
     MODEL_FORMAT,
@@ -62,14 +63,52 @@ def deployment_label(change: Change) -> str:
     )
 
 
-def _wanted(app: ApplyContext, change: Change, ctx: TaskContext) -> WantedDeployment:
+def _after(change: Change) -> DeploymentAfter:
     after = change.after
-    assert isinstance(after, DeploymentAfter)
-    key = change.address.removeprefix("deployment.")
-    desired = app.desired.deployments.get(key)
+    if not isinstance(after, DeploymentAfter):
+        raise TypeError(f"{change.address}: not a deployment to put")
+    return after
+
+
+def wanted_of(
+    change: Change, desired: DesiredDeployment | None, model: Mapping[str, str]
+) -> WantedDeployment:
+    """The deployment as this apply writes it: the planned one, with its model now known."""
+    after = _after(change)
     prevent = (
         desired.prevent_destroy if desired is not None else has_prevent_destroy_tag(after.tags)
     )
+    return WantedDeployment(
+        name=after.name,
+        model=dict(model),
+        sku_name=after.sku_name,
+        capacity=after.capacity,
+        prevent_destroy=prevent,
+    )
+
+
+def put_decision(
+    change: Change,
+    wanted: WantedDeployment,
+    current: ObservedDeployment | None,
+    stack: str,
+    replace: frozenset[str],
+) -> DeploymentDecision:
+    """The deployment kind's decision on the deployment read right before a write: the same
+    `decide` as the planner's."""
+    return deployment_kind.decide(
+        wanted,
+        current,
+        stack=stack,
+        account_name=_after(change).account_name,
+        replace=change.address in replace,
+    )
+
+
+def _wanted(app: ApplyContext, change: Change, ctx: TaskContext) -> WantedDeployment:
+    after = _after(change)
+    key = change.address.removeprefix("deployment.")
+    desired = app.desired.deployments.get(key)
     model = dict(after.model) if after.model is not None else None
     if model is None:
         job_name = str(after.job)
@@ -83,13 +122,7 @@ def _wanted(app: ApplyContext, change: Change, ctx: TaskContext) -> WantedDeploy
         if desired is not None:
             resolver = Resolver(app.desired, app.observed, app.replace)
             model.update(resolver.source_of(desired, job))
-    return WantedDeployment(
-        name=after.name,
-        model=model,
-        sku_name=after.sku_name,
-        capacity=after.capacity,
-        prevent_destroy=prevent,
-    )
+    return wanted_of(change, desired, model)
 
 
 def _read(
@@ -258,8 +291,7 @@ def _run_delete(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
 
 
 def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
-    after = change.after
-    assert isinstance(after, DeploymentAfter)
+    after = _after(change)
     access = app.account(after.account)
     name = after.name
     stack = app.desired.stack
@@ -272,13 +304,7 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         if app.out_of_time():
             app.mark_timed_out(ctx.task_id)
         return Outcome.pending(f"{name} is still {current.provisioning_state} in {access.name}")
-    decision = deployment_kind.decide(
-        wanted,
-        current,
-        stack=stack,
-        account_name=access.name,
-        replace=change.address in app.replace,
-    )
+    decision = put_decision(change, wanted, current, stack, app.replace)
     if decision.reason is DeploymentReason.FOREIGN:
         return Outcome.failed(_foreign(name, decision, stack))
     if current is None:

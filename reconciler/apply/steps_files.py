@@ -10,6 +10,7 @@ rejects fails the step with the service's reason and the dataset's path.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
@@ -19,7 +20,7 @@ from reconciler.azure import lookup, write
 from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets.canonical import canonical_digest
 from reconciler.kinds import file
-from reconciler.kinds.file import FileAfter
+from reconciler.kinds.file import FileAfter, FileDecision, FileReason
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, ObservedFile, file_state
@@ -48,14 +49,25 @@ def sha256_of(source: RootedPath) -> str:
         return canonical_digest(stream).hexdigest()
 
 
+def upload_decision(
+    change: Change, files: Iterable[ObservedFile], replace: frozenset[str]
+) -> FileDecision:
+    """The file kind's decision on the files read right before an upload: the same `decide`
+    as the planner's, for content that a job to be created needs."""
+    after = _after(change)
+    desired = DesiredFile(
+        after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
+    )
+    # --replace asks for a new upload (while the plan does not wait for one still processing)
+    replacing = change.address in replace and change.action is not Action.WAIT
+    return file.decide(desired, after.account_name, files, needed=True, replace=replacing)
+
+
 def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     after = _after(change)
     access = app.account(after.account)
     client = lookup.data_plane_for(app.clients, access)
     name = access.name
-    desired = DesiredFile(
-        after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
-    )
     shown = after.path or after.dataset
 
     def files() -> list[ObservedFile]:
@@ -63,9 +75,9 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
 
     # --replace asks for a new upload: what exists now is not reused, but is not counted
     # as ours after a doubtful upload either.
-    replacing = change.address in app.replace and change.action is not Action.WAIT
     present = files()
-    decision = file.decide(desired, name, present, needed=True, replace=replacing)
+    decision = upload_decision(change, present, app.replace)
+    replacing = decision.reason is FileReason.REPLACE_ASKED
     existing = frozenset(f.id for f in present) if replacing else frozenset()
 
     if decision.action is not Action.CREATE and decision.use is not None:
@@ -90,7 +102,7 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         def look_again() -> JSON | None:
             """The file a doubtful upload made, if it did (none of those seen before it)."""
             fresh = [f for f in files() if f.id not in existing]
-            again = file.decide(desired, name, fresh, needed=True, replace=False)
+            again = upload_decision(change, fresh, frozenset())
             if again.action is Action.CREATE or again.use is None:
                 return None
             return again.use.to_json()

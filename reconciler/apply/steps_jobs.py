@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
@@ -26,11 +26,20 @@ from reconciler.azure import lookup, read, write
 from reconciler.azure.job_request import JobRequest, job_request
 from reconciler.azure.observe import observed_job
 from reconciler.kinds import job as job_kind
-from reconciler.kinds.job import DataRef, JobAfter, JobBefore, JobInput, JobResolution, JobState
-from reconciler.plan.desired import file_address
+from reconciler.kinds.decision import Decision
+from reconciler.kinds.job import (
+    DataRef,
+    JobAfter,
+    JobBefore,
+    JobInput,
+    JobReason,
+    JobResolution,
+    JobState,
+)
+from reconciler.plan.desired import DesiredJob, file_address
 from reconciler.plan.model import Action, Change, ResourceType
 from reconciler.plan.naming import sha256_in_filename
-from reconciler.plan.observed import JobStatus, normalize_job_status
+from reconciler.plan.observed import JobStatus, ObservedFile, ObservedJob, normalize_job_status
 from reconciler.plan.render_reason import reason_text
 from reconciler.plan.resolve import checkpoint_for_epoch, checkpoint_model
 
@@ -142,18 +151,31 @@ def _file_id(ctx: TaskContext, data: DataRef | None, account: str) -> str | None
     return value
 
 
-def _content_of(
-    app: ApplyContext, after: JobAfter, known: Mapping[str, str]
-) -> Callable[[str], str | None]:
-    """File id -> sha256: the files observed for the plan, and those this job is sent with."""
-    account = app.observed.accounts.get(after.account)
+def create_decision(
+    change: Change,
+    job: DesiredJob,
+    sent_with: tuple[str, str, str | None],
+    observed_files: Iterable[ObservedFile],
+    jobs: Iterable[ObservedJob],
+    *,
+    retry: bool,
+) -> tuple[Decision[JobReason], JobResolution]:
+    """The job kind's decision on the jobs read right before a create: the same `identify`
+    and `decide` as the planner's. `sent_with`: the model, training and validation file ids
+    the job would be created with; files are compared by content, known from
+    `observed_files` (those the plan saw) and from the files it is sent with."""
+    after = _after(change)
+    model, training_file, validation_file = sent_with
     content = {
-        f.id: sha
-        for f in (account.files if account is not None else ())
-        if (sha := sha256_in_filename(f.filename)) is not None
+        f.id: sha for f in observed_files if (sha := sha256_in_filename(f.filename)) is not None
     }
-    content.update(known)
-    return content.get
+    content.update(after.content(training_file, validation_file))
+    wanted = JobInput.of_after(after, model)
+    match = job_kind.pick(job_kind.identify(after.fingerprint, wanted, jobs, content.get))
+    resolution = job_kind.resolve_found(
+        job, after.fingerprint, match, retry=retry, parent_model=model
+    ) or JobResolution(job, after.fingerprint, JobState.CREATE, match)
+    return job_kind.decide(resolution, after.account_name), resolution
 
 
 def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
@@ -175,8 +197,8 @@ def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     assert training_file is not None
     body = job_body(after, model, training_file, validation_file)
     desired = app.desired.jobs[after.name]
-    wanted = JobInput.of_after(after, model)
-    content = _content_of(app, after, after.content(training_file, validation_file))
+    observed_account = app.observed.accounts.get(after.account)
+    observed_files = observed_account.files if observed_account is not None else ()
     retry = change.address in app.replace
     seen: set[str] = set()
 
@@ -188,12 +210,15 @@ def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         )
         raw = {str(j["id"]): j for j in listed if not (unseen and str(j["id"]) in seen)}
         seen.update(str(j["id"]) for j in listed)
-        observed = [observed_job(j) for j in raw.values()]
-        match = job_kind.pick(job_kind.identify(after.fingerprint, wanted, observed, content))
-        resolution = job_kind.resolve_found(
-            desired, after.fingerprint, match, retry=retry, parent_model=model
-        ) or JobResolution(desired, after.fingerprint, JobState.CREATE, match)
-        decision = job_kind.decide(resolution, name)
+        decision, resolution = create_decision(
+            change,
+            desired,
+            (model, training_file, validation_file),
+            observed_files,
+            [observed_job(j) for j in raw.values()],
+            retry=retry,
+        )
+        match = resolution.match
         if decision.action is Action.CREATE or match is None:
             return None, None
         if resolution.state is JobState.FAILED:
