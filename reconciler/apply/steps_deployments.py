@@ -229,7 +229,8 @@ def _put(
         if found is None or found.provisioning_state.lower() != "succeeded":
             return None
         again = deployment_kind.decide(wanted, found, stack=stack, account_name=access.name)
-        return found.to_json() if again.reason is DeploymentReason.MATCHES else None
+        as_wanted = again.action is Action.NO_OP and not again.foreign
+        return found.to_json() if as_wanted else None
 
     ctx.update(f"PUT {wanted.name} in {access.name}")
     return app.call(
@@ -275,9 +276,9 @@ def _run_delete(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     stack = app.desired.stack
     current, settled = _settled(app, ctx, access, name)
     decision = deployment_kind.decide_removed(current, stack=stack, account_name=access.name)
-    if decision.reason is DeploymentReason.GONE:
+    if current is None:
         return Outcome.done(f"{name} is already gone from {access.name}")
-    if decision.reason is DeploymentReason.FOREIGN:
+    if decision.foreign:
         return Outcome.failed(f"not deleted: {_foreign(name, decision, stack)}")
     if decision.refused:
         return Outcome.failed(
@@ -305,7 +306,7 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
             app.mark_timed_out(ctx.task_id)
         return Outcome.pending(f"{name} is still {current.provisioning_state} in {access.name}")
     decision = put_decision(change, wanted, current, stack, app.replace)
-    if decision.reason is DeploymentReason.FOREIGN:
+    if decision.foreign:
         return Outcome.failed(_foreign(name, decision, stack))
     if current is None:
         result = _put(app, ctx, access, wanted, None)

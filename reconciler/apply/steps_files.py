@@ -20,7 +20,7 @@ from reconciler.azure import lookup, write
 from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets.canonical import canonical_digest
 from reconciler.kinds import file
-from reconciler.kinds.file import FileAfter, FileDecision, FileReason
+from reconciler.kinds.file import FileAfter, FileDecision
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, ObservedFile, file_state
@@ -58,9 +58,13 @@ def upload_decision(
     desired = DesiredFile(
         after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
     )
-    # --replace asks for a new upload (while the plan does not wait for one still processing)
-    replacing = change.address in replace and change.action is not Action.WAIT
+    replacing = _replacing(change, replace)
     return file.decide(desired, after.account_name, files, needed=True, replace=replacing)
+
+
+def _replacing(change: Change, replace: frozenset[str]) -> bool:
+    """--replace asks for a new upload (unless the plan waits for one still processing)."""
+    return change.address in replace and change.action is not Action.WAIT
 
 
 def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
@@ -77,7 +81,7 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     # as ours after a doubtful upload either.
     present = files()
     decision = upload_decision(change, present, app.replace)
-    replacing = decision.reason is FileReason.REPLACE_ASKED
+    replacing = _replacing(change, app.replace)
     existing = frozenset(f.id for f in present) if replacing else frozenset()
 
     if decision.action is not Action.CREATE and decision.use is not None:

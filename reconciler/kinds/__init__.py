@@ -12,6 +12,22 @@ Each kind module (`file`, `job`, `deployment`) holds:
 The planner calls them over the whole observation; apply calls the same functions on what it
 reads again right before a write that is not idempotent (DESIGN.md principle 9). `KINDS` below
 is how a saved plan's changes are read back.
+
+Adding a kind (checkpoint copies, evaluations, …):
+
+1. `plan/model.py`: a `ResourceType` member; its address form (`KIND.NAME[@ACCOUNT]`).
+2. `plan/desired.py`, `plan/observed.py`: the desired and observed types, with JSON (golden
+   cases store them); `azure/observe.py` reads the collection (one list call per account).
+3. `kinds/KIND.py`: payloads, `<Kind>Reason`, `identify`, `decide`; register it in `KINDS`.
+4. `plan/render_reason.py`: one function giving each reason's text, in `_BY_TYPE`.
+5. `plan/KINDs.py`: plan over the observation with `identify`/`decide`; call it from
+   `plan/planner.py` (order, `depends_on`); `TYPE_ORDER` in `plan/render_text.py`.
+6. `apply/steps_KINDs.py`: re-read, a pure `<verb>_decision(change, fresh read, …)` calling the
+   same `decide`, then the write; wire label and run into `apply/executor.py` (type order,
+   serial key per account for management-plane writes).
+7. Tests: `tests/unit/kinds/test_kind_KIND.py` (every reason reached), a strategy in
+   `tests/unit/kinds/test_plan_apply_agree.py`, golden cases in `tests/cases/`, an integration
+   test in `tests/integration/apply/` against the emulator.
 """
 
 from __future__ import annotations

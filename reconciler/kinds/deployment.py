@@ -24,10 +24,10 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.kinds.decision import Decision
-from reconciler.plan.desired import DesiredDeployment as DesiredDeployment
+from reconciler.plan.desired import DesiredDeployment
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import OUR_TAGS, TAG_STACK, is_protected, stack_tags
-from reconciler.plan.observed import ObservedDeployment as ObservedDeployment
+from reconciler.plan.observed import ObservedDeployment
 
 TYPE = ResourceType.DEPLOYMENT
 
@@ -222,6 +222,8 @@ def owner_of(current: ObservedDeployment) -> str | None:
 class DeploymentDecision(Decision[DeploymentReason]):
     # a replace or delete that a protection forbids: the planner reports it, apply refuses
     refused: bool = False
+    # the deployment of that name is not this stack's: the planner reports it, apply refuses
+    foreign: bool = False
 
 
 def field_changes(
@@ -279,7 +281,8 @@ def decide(
         return DeploymentDecision(action, reason, dict(facts), tuple(changed or ()), refused)
 
     if current is not None and owner_of(current) != stack:
-        return decision(Action.NO_OP, DeploymentReason.FOREIGN, {"owner": owner_of(current)})
+        owner = {"owner": owner_of(current)}
+        return DeploymentDecision(Action.NO_OP, DeploymentReason.FOREIGN, owner, foreign=True)
     if wanted.state is TargetState.BLOCKED:
         return decision(Action.NO_OP, DeploymentReason.BLOCKED, {"note": wanted.note})
     changed = field_changes(wanted, current, stack)
@@ -330,7 +333,7 @@ def decide_removed(
         return DeploymentDecision(Action.NO_OP, DeploymentReason.GONE, {})
     if owner_of(current) != stack:
         owner = {"owner": owner_of(current)}
-        return DeploymentDecision(Action.NO_OP, DeploymentReason.FOREIGN, owner)
+        return DeploymentDecision(Action.NO_OP, DeploymentReason.FOREIGN, owner, foreign=True)
     if current.provisioning_state.lower() == "deleting":
         return DeploymentDecision(
             Action.NO_OP, DeploymentReason.DELETING, {"account_name": account_name}
@@ -341,3 +344,23 @@ def decide_removed(
     return DeploymentDecision(
         Action.DELETE, DeploymentReason.LEFT_SPEC, facts, refused=is_protected(current.tags)
     )
+
+
+__all__ = [
+    "TYPE",
+    "DeploymentAfter",
+    "DeploymentBefore",
+    "DeploymentDecision",
+    "DeploymentReason",
+    "DesiredDeployment",
+    "ObservedDeployment",
+    "TargetState",
+    "WantedDeployment",
+    "decide",
+    "decide_removed",
+    "field_changes",
+    "identify",
+    "owner_of",
+    "same_sku",
+    "wanted_tags",
+]

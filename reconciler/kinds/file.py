@@ -19,7 +19,7 @@ from reconciler.kinds.decision import Decision
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, ResourceType
 from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
-from reconciler.plan.observed import FileState, ObservedFile, _opt_int, _opt_str
+from reconciler.plan.observed import FileState, ObservedFile
 
 TYPE = ResourceType.FILE
 
@@ -112,12 +112,13 @@ class FileBefore:
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> FileBefore:
+        size, details = data.get("bytes"), data.get("status_details")
         return FileBefore(
             id=str(data["id"]),
             filename=str(data.get("filename") or ""),
-            bytes=_opt_int(data.get("bytes")),
+            bytes=int(size) if size is not None else None,
             status=str(data.get("status") or ""),
-            status_details=_opt_str(data.get("status_details")),
+            status_details=str(details) if details is not None else None,
         )
 
 
@@ -198,3 +199,18 @@ def decide(
             Action.CREATE, FileReason.REJECTED, file_id=held.id, why=held.status_details
         )
     return decision(Action.CREATE, FileReason.ABSENT)
+
+
+__all__ = [
+    "TYPE",
+    "DesiredFile",
+    "FileAfter",
+    "FileBefore",
+    "FileDecision",
+    "FileReason",
+    "ObservedFile",
+    "decide",
+    "identify",
+    "seen",
+    "size_matches",
+]

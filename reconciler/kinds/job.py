@@ -23,8 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.kinds.decision import Decision
-from reconciler.plan.desired import DesiredJob as DesiredJob
-from reconciler.plan.desired import JobRef
+from reconciler.plan.desired import DesiredJob, JobRef
 from reconciler.plan.fingerprint import Hyperparameter, explicit_hyperparameters
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import META_FINGERPRINT
@@ -482,3 +481,29 @@ def trains_anew(action: Action, before: JobBefore | None) -> bool:
     if action is Action.CREATE:
         return True
     return action is Action.WAIT and (before is None or not before.status.active)
+
+
+__all__ = [
+    "TYPE",
+    "ContentOf",
+    "DataRef",
+    "DesiredJob",
+    "JobAfter",
+    "JobBefore",
+    "JobInput",
+    "JobReason",
+    "JobResolution",
+    "JobState",
+    "ObservedJob",
+    "Previous",
+    "changed_since",
+    "decide",
+    "hyperparameters_match",
+    "identify",
+    "pick",
+    "resolve_found",
+    "same_input",
+    "same_number",
+    "trains_anew",
+    "translate_training_type",
+]

@@ -21,7 +21,6 @@ from reconciler.kinds.deployment import (
     DeploymentAfter,
     DeploymentBefore,
     DeploymentDecision,
-    DeploymentReason,
     WantedDeployment,
 )
 from reconciler.kinds.deployment import same_sku as same_sku
@@ -31,7 +30,7 @@ from reconciler.plan.model import Change, PlanIssue, ResourceType
 from reconciler.plan.naming import META_JOB, META_STACK, TAG_PREVENT_DESTROY, TAG_STACK
 from reconciler.plan.observed import ObservedAccount, ObservedDeployment
 from reconciler.plan.render_reason import replace_text
-from reconciler.plan.resolve import Resolver, Target
+from reconciler.plan.resolve import Resolver, Target, TargetState
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,9 @@ def plan_deployments(
             continue
         claimed[slot] = desired.address
         existing = deployment_kind.identify(desired.azure_name, account.deployments)
-        if existing is not None and deployment_kind.owner_of(existing) != stack:
-            issues.append(_collision(stack, desired, account, existing))
-            continue
-        plans.append(_plan_one(resolver, desired, account, existing, job_changes, issues))
+        planned = _plan_one(resolver, desired, account, existing, job_changes, issues)
+        if planned is not None:
+            plans.append(planned)
     addresses = {plan.change.address for plan in plans} | {
         d.address for d in resolver.desired.deployments.values()
     }
@@ -85,7 +83,10 @@ def plan_deployments(
             continue
         account = resolver.observed.accounts[account_key]
         for existing in sorted(account.deployments, key=lambda d: d.name):
-            if existing.tags.get(TAG_STACK) != stack or (account_key, existing.name) in claimed:
+            if (
+                deployment_kind.owner_of(existing) != stack
+                or (account_key, existing.name) in claimed
+            ):
                 continue
             address = f"deployment.{existing.name}"
             if address in addresses:
@@ -131,7 +132,8 @@ def _plan_one(
     existing: ObservedDeployment | None,
     job_changes: Mapping[str, Change],
     issues: list[PlanIssue],
-) -> DeploymentPlan:
+) -> DeploymentPlan | None:
+    """The deployment's change; None (and an error) when the name is another's in Azure."""
     stack = resolver.desired.stack
     target = resolver.target(desired)
     job_address = target.job.address if target.job else "its job"
@@ -161,8 +163,11 @@ def _plan_one(
         account_name=account.name,
         replace=desired.address in resolver.replace,
     )
+    if decision.foreign and existing is not None:
+        issues.append(_collision(stack, desired, account, existing))
+        return None
     details: dict[str, Any] = {}
-    if decision.reason is DeploymentReason.BLOCKED:
+    if target.state is TargetState.BLOCKED:
         details["status"] = "blocked"
         issues.append(
             PlanIssue(

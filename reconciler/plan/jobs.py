@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.kinds import job as job_kind
-from reconciler.kinds.job import DataRef, JobAfter, JobBefore, JobReason, Previous
+from reconciler.kinds.job import DataRef, JobAfter, JobBefore, Previous
 from reconciler.plan.desired import DesiredJob, JobRef, file_address
 from reconciler.plan.files import held_file
 from reconciler.plan.fingerprint import explicit_hyperparameters
@@ -87,9 +87,9 @@ def plan_jobs(
             details["previous"] = _previous_json(resolver, resolution, previous)
         decision = job_kind.decide(resolution, account.name, previous)
         depends_on: list[str] = []
-        if decision.reason is JobReason.FAILED and match is not None:
+        if resolution.state is JobState.FAILED and match is not None:
             details["status"] = match.status.value
-        elif decision.reason is JobReason.BLOCKED:
+        elif resolution.state is JobState.BLOCKED:
             details["status"] = "blocked"
             issues.append(
                 PlanIssue(f"cannot be trained: {resolution.note}", job.address, job.where("model"))
