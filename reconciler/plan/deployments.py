@@ -110,9 +110,8 @@ def _collision(
     )
 
 
-def wanted_deployment(
-    desired: DesiredDeployment, target: Target, unknown_model: str = "(model of its job)"
-) -> WantedDeployment:
+def _wanted(desired: DesiredDeployment, target: Target, unknown_model: str) -> WantedDeployment:
+    """The spec's deployment with the model it should serve, as far as it is known."""
     return WantedDeployment(
         name=desired.azure_name,
         model=target.model,
@@ -137,7 +136,7 @@ def _plan_one(
     stack = resolver.desired.stack
     target = resolver.target(desired)
     job_address = target.job.address if target.job else "its job"
-    wanted = wanted_deployment(desired, target, f"(model of {job_address})")
+    wanted = _wanted(desired, target, f"(model of {job_address})")
     job: str | None = None
     depends_on: tuple[str, ...] = ()
     if isinstance(desired.model, JobRef):

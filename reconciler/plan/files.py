@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from reconciler.kinds import file
 from reconciler.kinds.file import FileAfter, FileBefore
-from reconciler.kinds.file import size_matches as size_matches
 from reconciler.plan.desired import DesiredFile, file_address
 from reconciler.plan.model import Change, ResourceType
 from reconciler.plan.observed import ObservedAccount, ObservedFile
