@@ -175,3 +175,16 @@ def test_payloads_round_trip() -> None:
     assert DeploymentAfter.from_json(after.to_json()) == after
     base = DeploymentAfter("swc", "aoai-swc", "chat", WANTED.model, "Standard", 1, OURS)
     assert "job" not in base.to_json() and DeploymentAfter.from_json(base.to_json()) == base
+
+
+def test_what_apply_alone_sees_has_a_text_too() -> None:
+    gone = deployment.decide_removed(None, stack="clippy", account_name="a")
+    assert _text(gone) == "not in Azure"
+    foreign = _decide(_deployed(tags={"reconciler-stack": "other"}))
+    assert _text(foreign) == "belongs to stack other"
+    untagged = _decide(_deployed(tags={}))
+    assert _text(untagged) == "does not carry the tag reconciler-stack"
+    deleting = deployment.decide_removed(
+        _deployed(provisioning_state="Deleting"), stack="clippy", account_name="aoai-swc"
+    )
+    assert _text(deleting) == "being deleted in aoai-swc"
