@@ -30,6 +30,8 @@ from reconciler.azure.clients import Clients
 from reconciler.azure.observe import AccountAccess
 from reconciler.azure.target import Target
 from reconciler.confined import RootedPath
+from reconciler.kinds import accounts_of
+from reconciler.kinds.file import FileAfter
 from reconciler.plan.desired import Desired
 from reconciler.plan.model import Action, Change, Plan, ResourceType
 from reconciler.plan.observed import Observed
@@ -49,17 +51,17 @@ class Execution:
 
 
 def _serial_key(change: Change, access: Mapping[str, AccountAccess]) -> str | None:
-    data = change.after or change.before or {}
     if change.type is ResourceType.DEPLOYMENT:
-        account = access.get(str(data.get("account")))
+        key = next(iter(accounts_of(change)), None)
+        account = access.get(str(key))
         if account is None:
-            return f"account:{data.get('account')}"
+            return f"account:{key}"
         return (
             f"/subscriptions/{account.subscription_id}/resourceGroups/{account.resource_group}"
             f"/providers/Microsoft.CognitiveServices/accounts/{account.name}"
         ).lower()
-    if change.type is ResourceType.FILE:
-        return f"upload:{data.get('account')}:{data.get('sha256')}"
+    if isinstance(change.after, FileAfter):
+        return f"upload:{change.after.account}:{change.after.sha256}"
     return None
 
 

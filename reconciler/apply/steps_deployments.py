@@ -2,7 +2,8 @@
 name: Azure cannot change a deployment's model or sku name), DELETE of what left the spec.
 
 Level-triggered: each step reads the deployment first and acts on what Azure holds now, not on
-what the plan saw. Already as wanted: done, nothing written. Gone before a DELETE: done. One
+what the plan saw, through the deployment kind's decision (`reconciler.kinds.deployment`, as
+the planner does). Already as wanted: done, nothing written. Gone before a DELETE: done. One
 that is not this stack's, or that carries the prevent-destroy tag, is never deleted or
 replaced. A write waits for Azure's long-running operation (polled at short intervals, as
 Retry-After says); 409 RequestConflict, 429 and 5xx are retried. Writes to one account never
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from reconciler.apply.context import ApplyContext
@@ -23,16 +23,22 @@ from reconciler.azure import lookup, write
 from reconciler.azure.credentials import auxiliary_token
 from reconciler.azure.observe import AccountAccess, observed_deployment
 from reconciler.errors import NotFoundError
+from reconciler.kinds import deployment as deployment_kind
+from reconciler.kinds.deployment import (
+    DeploymentAfter,
+    DeploymentBefore,
+    DeploymentDecision,
+    DeploymentReason,
+    WantedDeployment,
+)
 from reconciler.model_ids import split_model_id
-from reconciler.plan.deployments import same_sku, wanted_tags
+from reconciler.plan.desired import DesiredDeployment
 from reconciler.plan.model import Action, Change
 from reconciler.plan.naming import (
     MODEL_FORMAT,
-    OUR_TAGS,
     TAG_PREVENT_DESTROY,
     TAG_STACK,
     has_prevent_destroy_tag,
-    is_protected,
 )
 from reconciler.plan.observed import ObservedDeployment
 from reconciler.plan.resolve import Resolver
@@ -45,99 +51,78 @@ _KEPT_PROPERTIES = {
 }
 
 
-@dataclass(frozen=True)
-class Wanted:
-    """A deployment as this apply will write it."""
-
-    account: str  # the spec's account key
-    name: str  # the Azure deployment name
-    model: Mapping[str, str]  # format, name, version[, source | sourceAccount]
-    sku_name: str
-    capacity: int
-    prevent_destroy: bool
-
-    def tags(self, stack: str, current: Mapping[str, str]) -> dict[str, str]:
-        return wanted_tags(stack, self.prevent_destroy, current)
-
-
-def differences(wanted: Wanted, current: ObservedDeployment, stack: str) -> list[str]:
-    """The declared fields in which Azure's deployment differs from the wanted one."""
-    found = []
-    if current.model_name != wanted.model.get("name"):
-        found.append(f"model {current.model_name} → {wanted.model.get('name')}")
-    elif wanted.model.get("version") and current.model_version != wanted.model.get("version"):
-        found.append(f"model version {current.model_version} → {wanted.model.get('version')}")
-    if not same_sku(current.sku_name, wanted.sku_name):
-        found.append(f"sku {current.sku_name} → {wanted.sku_name}")
-    if current.capacity != wanted.capacity:
-        found.append(f"capacity {current.capacity} → {wanted.capacity}")
-    tags = wanted.tags(stack, current.tags)
-    if any(current.tags.get(k) != tags.get(k) for k in OUR_TAGS):
-        found.append("stack tags")
-    if current.provisioning_failed:
-        found.append("provisioning failed")
-    return found
-
-
-def replace_reason(wanted: Wanted, current: ObservedDeployment) -> str | None:
-    """What a replace changes (Azure updates neither model nor sku name in place), or None.
-
-    Written "what Azure has → what the spec wants", as the plan writes a field's change, so
-    that "replaced X: model A → B" cannot be read the wrong way round.
-    """
-    if current.model_name != wanted.model.get("name"):
-        return f"model {current.model_name} → {wanted.model.get('name')}"
-    if not same_sku(current.sku_name, wanted.sku_name):
-        return f"sku {current.sku_name} → {wanted.sku_name}"
-    return None
-
-
 def deployment_label(change: Change) -> str:
-    data = change.after or change.before or {}
-    where = data.get("account_name")
-    name = data.get("name")
+    data = change.after or change.before
+    assert isinstance(data, DeploymentAfter | DeploymentBefore)
     if change.action is Action.DELETE:
-        return f"delete deployment {name} in {where}"
-    sku = data.get("sku") or {}
-    what = f"{sku.get('name')} {sku.get('capacity')}"
+        return f"delete deployment {data.name} in {data.account_name}"
+    what = f"{data.sku_name} {data.capacity}"
     verbs = {Action.CREATE: "create", Action.UPDATE: "update", Action.REPLACE: "replace"}
-    return f"{verbs.get(change.action, 'put')} deployment {name} in {where} ({what})"
+    return (
+        f"{verbs.get(change.action, 'put')} deployment {data.name} in {data.account_name} ({what})"
+    )
 
 
-def _wanted(app: ApplyContext, change: Change, ctx: TaskContext) -> Wanted:
-    after = change.after or {}
+def _after(change: Change) -> DeploymentAfter:
+    after = change.after
+    if not isinstance(after, DeploymentAfter):
+        raise TypeError(f"{change.address}: not a deployment to put")
+    return after
+
+
+def wanted_of(
+    change: Change, desired: DesiredDeployment | None, model: Mapping[str, str]
+) -> WantedDeployment:
+    """The deployment as this apply writes it: the planned one, with its model now known."""
+    after = _after(change)
+    prevent = (
+        desired.prevent_destroy if desired is not None else has_prevent_destroy_tag(after.tags)
+    )
+    return WantedDeployment(
+        name=after.name,
+        model=dict(model),
+        sku_name=after.sku_name,
+        capacity=after.capacity,
+        prevent_destroy=prevent,
+    )
+
+
+def put_decision(
+    change: Change,
+    wanted: WantedDeployment,
+    current: ObservedDeployment | None,
+    stack: str,
+    replace: frozenset[str],
+) -> DeploymentDecision:
+    """The deployment kind's decision on the deployment read right before a write: the same
+    `decide` as the planner's."""
+    return deployment_kind.decide(
+        wanted,
+        current,
+        stack=stack,
+        account_name=_after(change).account_name,
+        replace=change.address in replace,
+    )
+
+
+def _wanted(app: ApplyContext, change: Change, ctx: TaskContext) -> WantedDeployment:
+    after = _after(change)
     key = change.address.removeprefix("deployment.")
     desired = app.desired.deployments.get(key)
-    prevent = (
-        desired.prevent_destroy
-        if desired is not None
-        else has_prevent_destroy_tag(after.get("tags") or {})
-    )
-    sku = after.get("sku") or {}
-    model = after.get("model")
-    if not model:
-        job_name = str(after.get("job"))
+    model = dict(after.model) if after.model is not None else None
+    if model is None:
+        job_name = str(after.job)
         value = ctx.value_of(f"job.{job_name}")
         if not isinstance(value, dict):
             raise StepError(f"job.{job_name} gave no model to deploy")
-        checkpoint = after.get("checkpoint")
         job = app.desired.jobs[job_name]
-        model_id = model_of_job(
-            app, ctx, job.account, value, int(checkpoint) if checkpoint is not None else None
-        )
+        model_id = model_of_job(app, ctx, job.account, value, after.checkpoint)
         name, version = split_model_id(model_id)
         model = {"format": MODEL_FORMAT, "name": name, "version": version}
         if desired is not None:
             resolver = Resolver(app.desired, app.observed, app.replace)
             model.update(resolver.source_of(desired, job))
-    return Wanted(
-        account=str(after["account"]),
-        name=str(after["name"]),
-        model={str(k): str(v) for k, v in dict(model).items()},
-        sku_name=str(sku["name"]),
-        capacity=int(sku["capacity"]),
-        prevent_destroy=prevent,
-    )
+    return wanted_of(change, desired, model)
 
 
 def _read(
@@ -167,12 +152,34 @@ def _settled(
         app.pause(ctx, app.options.deployment_poll_seconds)
 
 
-def _foreign(current: ObservedDeployment, stack: str) -> str | None:
-    owner = current.tags.get(TAG_STACK)
-    if owner == stack:
-        return None
+def _foreign(name: str, decision: DeploymentDecision, stack: str) -> str:
+    owner = decision.facts.get("owner")
     whose = f"belongs to stack {owner}" if owner else f"does not carry {TAG_STACK}: {stack}"
-    return f"{current.name} now exists and {whose}; reconciler does not touch it"
+    return f"{name} now exists and {whose}; reconciler does not touch it"
+
+
+def _replaced_what(decision: DeploymentDecision) -> str:
+    """What a replace changes, "what Azure has → what the spec wants" as the plan writes a
+    field's change, so that "replaced X: model A → B" cannot be read the wrong way round."""
+    for field, label in (("model.name", "model"), ("sku.name", "sku")):
+        for change in decision.changed:
+            if change.field == field:
+                return f"{label} {change.before} → {change.after}"
+    return "replacement asked with --replace"
+
+
+def _updated_what(decision: DeploymentDecision) -> str:
+    found = []
+    for change in decision.changed:
+        if change.field == "model.version":
+            found.append(f"model version {change.before} → {change.after}")
+        elif change.field == "sku.capacity":
+            found.append(f"capacity {change.before} → {change.after}")
+    if any(c.field.startswith("tags.") for c in decision.changed):
+        found.append("stack tags")
+    if decision.reason is DeploymentReason.PROVISIONING_FAILED:
+        found.append("provisioning failed")
+    return ", ".join(found)
 
 
 def _auxiliary(app: ApplyContext, model: Mapping[str, str]) -> str | None:
@@ -192,35 +199,38 @@ def _put(
     app: ApplyContext,
     ctx: TaskContext,
     access: AccountAccess,
-    wanted: Wanted,
+    wanted: WantedDeployment,
     current: ObservedDeployment | None,
 ) -> JSON:
     stack = app.desired.stack
+    assert wanted.model is not None  # apply resolves the model before it writes
+    model = wanted.model
     body = write.deployment_body(
-        model_name=wanted.model["name"],
-        model_version=wanted.model.get("version", ""),
+        model_name=model["name"],
+        model_version=model.get("version", ""),
         sku_name=wanted.sku_name,
         capacity=wanted.capacity,
         tags=wanted.tags(stack, current.tags if current is not None else {}),
-        model_format=wanted.model.get("format", MODEL_FORMAT),
-        source=wanted.model.get("source"),
-        source_account=wanted.model.get("sourceAccount"),
+        model_format=model.get("format", MODEL_FORMAT),
+        source=model.get("source"),
+        source_account=model.get("sourceAccount"),
     )
     if current is not None:
         for field, attribute in _KEPT_PROPERTIES.items():
             if current.extra.get(field) is not None:
                 setattr(body.properties, attribute, current.extra[field])
     arm = lookup.arm_for(app.clients, access)
-    token = _auxiliary(app, wanted.model)
+    token = _auxiliary(app, model)
 
     def look_again() -> JSON | None:
         # A PUT that failed after Azure took it may be provisioning now: wait for it, and take
         # it when it came out as wanted instead of writing again.
         found, _ = _settled(app, ctx, access, wanted.name)
-        succeeded = found is not None and found.provisioning_state.lower() == "succeeded"
-        if found is not None and succeeded and not differences(wanted, found, stack):
-            return found.to_json()
-        return None
+        if found is None or found.provisioning_state.lower() != "succeeded":
+            return None
+        again = deployment_kind.decide(wanted, found, stack=stack, account_name=access.name)
+        as_wanted = again.action is Action.NO_OP and not again.foreign
+        return found.to_json() if as_wanted else None
 
     ctx.update(f"PUT {wanted.name} in {access.name}")
     return app.call(
@@ -259,29 +269,32 @@ def run_deployment(app: ApplyContext, change: Change, ctx: TaskContext) -> Outco
 
 
 def _run_delete(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
-    before = change.before or {}
-    access = app.account(str(before["account"]))
-    name = str(before["name"])
+    before = change.before
+    assert isinstance(before, DeploymentBefore)
+    access = app.account(before.account)
+    name = before.name
+    stack = app.desired.stack
     current, settled = _settled(app, ctx, access, name)
+    decision = deployment_kind.decide_removed(current, stack=stack, account_name=access.name)
     if current is None:
         return Outcome.done(f"{name} is already gone from {access.name}")
-    foreign = _foreign(current, app.desired.stack)
-    if foreign is not None:
-        return Outcome.failed(f"not deleted: {foreign}")
-    if is_protected(current.tags):
+    if decision.foreign:
+        return Outcome.failed(f"not deleted: {_foreign(name, decision, stack)}")
+    if decision.refused:
         return Outcome.failed(
             f'not deleted: {name} in {access.name} carries {TAG_PREVENT_DESTROY}: "true"'
         )
-    if not settled:
-        return Outcome.pending(f"{name} is still {current.provisioning_state} in {access.name}")
+    if not settled or decision.action is not Action.DELETE:
+        state = current.provisioning_state if current is not None else "gone"
+        return Outcome.pending(f"{name} is still {state} in {access.name}")
     _delete(app, ctx, access, name)
     return Outcome.done(f"deleted {name} from {access.name}")
 
 
 def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
-    after = change.after or {}
-    access = app.account(str(after["account"]))
-    name = str(after["name"])
+    after = _after(change)
+    access = app.account(after.account)
+    name = after.name
     stack = app.desired.stack
     depends_on_job = any(d.startswith("job.") for d in change.depends_on)
     if change.action is Action.WAIT and not depends_on_job and not app.options.wait:
@@ -292,32 +305,33 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         if app.out_of_time():
             app.mark_timed_out(ctx.task_id)
         return Outcome.pending(f"{name} is still {current.provisioning_state} in {access.name}")
-    if current is not None:
-        foreign = _foreign(current, stack)
-        if foreign is not None:
-            return Outcome.failed(foreign)
-        changed = differences(wanted, current, stack)
-        if not changed:
-            return Outcome.done(f"{name} in {access.name} already as wanted")
-        why = replace_reason(wanted, current)
-        if why is not None:
-            if change.action not in (Action.REPLACE, Action.WAIT):
-                return Outcome.failed(
-                    f"{name} in {access.name} needs a replace the plan did not show ({why}); "
-                    "run plan again"
-                )
-            if is_protected(current.tags, wanted.prevent_destroy):
-                return Outcome.failed(
-                    f"not replaced: {name} in {access.name} is protected by prevent_destroy ({why})"
-                )
-            _delete(app, ctx, access, name)
-            result = _put(app, ctx, access, wanted, current)
-            return Outcome.done(f"replaced {name} in {access.name}: {why}", value=result)
+    decision = put_decision(change, wanted, current, stack, app.replace)
+    if decision.foreign:
+        return Outcome.failed(_foreign(name, decision, stack))
+    if current is None:
+        result = _put(app, ctx, access, wanted, None)
+        model = (wanted.model or {}).get("name")
+        return Outcome.done(
+            f"created {name} in {access.name} ({model}, {wanted.sku_name} {wanted.capacity})",
+            value=result,
+        )
+    if decision.action is Action.NO_OP:
+        return Outcome.done(f"{name} in {access.name} already as wanted")
+    if decision.action is Action.REPLACE:
+        why = _replaced_what(decision)
+        if change.action not in (Action.REPLACE, Action.WAIT):
+            return Outcome.failed(
+                f"{name} in {access.name} needs a replace the plan did not show ({why}); "
+                "run plan again"
+            )
+        if decision.refused:
+            return Outcome.failed(
+                f"not replaced: {name} in {access.name} is protected by prevent_destroy ({why})"
+            )
+        _delete(app, ctx, access, name)
         result = _put(app, ctx, access, wanted, current)
-        return Outcome.done(f"updated {name} in {access.name}: {', '.join(changed)}", value=result)
-    result = _put(app, ctx, access, wanted, None)
-    model = wanted.model.get("name")
-    return Outcome.done(
-        f"created {name} in {access.name} ({model}, {wanted.sku_name} {wanted.capacity})",
-        value=result,
-    )
+        return Outcome.done(f"replaced {name} in {access.name}: {why}", value=result)
+    if decision.action is not Action.UPDATE:  # an operation started on it since it settled
+        return Outcome.pending(f"{name} is {current.provisioning_state} in {access.name}")
+    result = _put(app, ctx, access, wanted, current)
+    return Outcome.done(f"updated {name} in {access.name}: {_updated_what(decision)}", value=result)

@@ -1,7 +1,8 @@
 """Uploading a dataset's content to an account, once, and waiting until the service processed it.
 
-Before uploading, one list call looks for a file with the same sha256 in its name and the same
-size that is processed or still being processed: that one is used instead (another apply, or
+Before uploading, one list call reads the account's files and the file kind decides
+(`reconciler.kinds.file.decide`, as the planner does): a file with the same sha256 in its name
+and the same size that is processed or still being processed is used instead (another apply, or
 one that was killed, uploaded it). An upload that fails in a way that may have taken effect
 looks again before it is retried, so one content never becomes two files. A file the service
 rejects fails the step with the service's reason and the dataset's path.
@@ -18,39 +19,28 @@ from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.azure import lookup, write
 from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets.canonical import canonical_digest
+from reconciler.kinds import file
+from reconciler.kinds.file import FileAfter, FileDecision
+from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, Change
-from reconciler.plan.observed import FileState, file_state
+from reconciler.plan.observed import FileState, ObservedFile, file_state
 
 JSON = dict[str, Any]
-_RANK = {FileState.READY: 2, FileState.PENDING: 1}
 
 
-def pick_file(files: Iterable[JSON], exclude: frozenset[str] = frozenset()) -> JSON | None:
-    """The file to use among those holding the content: processed before pending, then the
-    newest; rejected and deleted ones never; ``exclude`` lists ids not to reuse."""
-    usable = [
-        f
-        for f in files
-        if str(f.get("id")) not in exclude and file_state(str(f.get("status") or "")) in _RANK
-    ]
-    if not usable:
-        return None
-    return max(
-        usable,
-        key=lambda f: (
-            _RANK[file_state(str(f.get("status") or ""))],
-            int(f.get("created_at") or 0),
-            str(f.get("id")),
-        ),
-    )
+def _after(change: Change) -> FileAfter:
+    after = change.after
+    if not isinstance(after, FileAfter):
+        raise TypeError(f"{change.address}: not a file change")
+    return after
 
 
 def file_label(change: Change) -> str:
-    after = change.after or {}
-    size = human_bytes(int(after.get("bytes") or 0))
+    after = _after(change)
+    size = human_bytes(after.bytes)
     if change.action is Action.WAIT:
-        return f"wait for {after.get('dataset')} to be processed in {after.get('account_name')}"
-    return f"upload {after.get('dataset')} ({size}) to {after.get('account_name')}"
+        return f"wait for {after.dataset} to be processed in {after.account_name}"
+    return f"upload {after.dataset} ({size}) to {after.account_name}"
 
 
 def sha256_of(source: RootedPath) -> str:
@@ -59,62 +49,77 @@ def sha256_of(source: RootedPath) -> str:
         return canonical_digest(stream).hexdigest()
 
 
+def upload_decision(
+    change: Change, files: Iterable[ObservedFile], replace: frozenset[str]
+) -> FileDecision:
+    """The file kind's decision on the files read right before an upload: the same `decide`
+    as the planner's, for content that a job to be created needs."""
+    after = _after(change)
+    desired = DesiredFile(
+        after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
+    )
+    replacing = _replacing(change, replace)
+    return file.decide(desired, after.account_name, files, needed=True, replace=replacing)
+
+
+def _replacing(change: Change, replace: frozenset[str]) -> bool:
+    """--replace asks for a new upload (unless the plan waits for one still processing)."""
+    return change.address in replace and change.action is not Action.WAIT
+
+
 def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
-    after = change.after or {}
-    access = app.account(str(after["account"]))
+    after = _after(change)
+    access = app.account(after.account)
     client = lookup.data_plane_for(app.clients, access)
     name = access.name
-    sha256, size = str(after["sha256"]), int(after["bytes"])
-    dataset = str(after["dataset"])
-    shown = str(after.get("path") or dataset)
+    shown = after.path or after.dataset
 
-    def holding(exclude: frozenset[str] = frozenset()) -> tuple[JSON | None, list[JSON]]:
-        files = app.call(
-            ctx,
-            f"list files in {name}",
-            lambda: lookup.files_with_content(client, name, sha256, size),
-        )
-        return pick_file(files, exclude), files
+    def files() -> list[ObservedFile]:
+        return app.call(ctx, f"list files in {name}", lambda: lookup.list_files(client, name))
 
     # --replace asks for a new upload: what exists now is not reused, but is not counted
     # as ours after a doubtful upload either.
-    replacing = change.address in app.replace and change.action is not Action.WAIT
-    found, present = holding()
-    existing = frozenset(str(f.get("id")) for f in present) if replacing else frozenset()
-    if replacing:
-        found = None
+    present = files()
+    decision = upload_decision(change, present, app.replace)
+    replacing = _replacing(change, app.replace)
+    existing = frozenset(f.id for f in present) if replacing else frozenset()
 
-    if found is not None:
-        file_id = str(found["id"])
+    if decision.action is not Action.CREATE and decision.use is not None:
+        file_id = decision.use.id
         ctx.update(f"{file_id} already holds this content in {name}")
     else:
-        source = app.dataset_paths.get(dataset)
+        source = app.dataset_paths.get(after.dataset)
         if source is None:  # only validated files are uploaded
-            return Outcome.failed(f"dataset {dataset} was not validated in this run; not uploaded")
+            return Outcome.failed(
+                f"dataset {after.dataset} was not validated in this run; not uploaded"
+            )
         try:
             actual = sha256_of(source)
         except RefusedFile as exc:
             return Outcome.failed(str(exc))
-        if actual != sha256:
+        if actual != after.sha256:
             return Outcome.failed(
                 f"{shown} changed since it was validated (sha256 {actual[:12]}…, "
-                f"expected {sha256[:12]}…); run apply again"
+                f"expected {after.sha256[:12]}…); run apply again"
             )
 
         def look_again() -> JSON | None:
-            return holding(existing)[0]
+            """The file a doubtful upload made, if it did (none of those seen before it)."""
+            fresh = [f for f in files() if f.id not in existing]
+            again = upload_decision(change, fresh, frozenset())
+            if again.action is Action.CREATE or again.use is None:
+                return None
+            return again.use.to_json()
 
         uploaded = app.call(
             ctx,
             f"upload {shown} to {name}",
-            lambda: write.upload_file(
-                client, name, source, str(after["filename"]), on_progress=ctx.upload
-            ),
+            lambda: write.upload_file(client, name, source, after.filename, on_progress=ctx.upload),
             before_retry=look_again,
             idempotent=False,
         )
         file_id = str(uploaded["id"])
-    return _wait_processed(app, ctx, client, name, file_id, dataset, shown)
+    return _wait_processed(app, ctx, client, name, file_id, after.dataset, shown)
 
 
 def _wait_processed(

@@ -1,10 +1,12 @@
 """Creating a fine-tuning job once per fingerprint, and waiting for it when asked (``--wait``).
 
-The job carries its fingerprint in ``metadata``. Right before the create, one list call looks
-for a job with that fingerprint (or, where the API dropped the metadata, with the same fields)
-that is training or trained (another apply, or one that was killed after sending, made it):
-that one is used. A create that fails in a way that may have
-taken effect looks again before it is retried. One fingerprint, one job.
+The job carries its fingerprint in ``metadata``. Right before the create, one list call reads
+the jobs and the job kind decides (`reconciler.kinds.job`, as the planner does): a job with
+that fingerprint (or, where the API dropped the metadata, with the same fields, files compared
+by content) that is training or trained (another apply, or one that was killed after sending,
+made it) is used; one that failed is not retried unless ``--replace`` asks. A create that
+fails in a way that may have taken effect looks again (at jobs it had not seen) before it is
+retried. One fingerprint, one job.
 
 Without ``--wait`` a job still training ends its step as *pending*: what depends on it is
 reported as waiting, and a later apply continues. With ``--wait`` the step polls the job,
@@ -23,16 +25,23 @@ from reconciler.apply.scheduler import MissingDependency, Outcome, TaskContext
 from reconciler.azure import lookup, read, write
 from reconciler.azure.job_request import JobRequest, job_request
 from reconciler.azure.observe import observed_job
-from reconciler.plan.desired import file_address
-from reconciler.plan.model import Action, Change
-from reconciler.plan.naming import META_FINGERPRINT
-from reconciler.plan.observed import JobStatus, normalize_job_status
-from reconciler.plan.resolve import (
-    checkpoint_for_epoch,
-    checkpoint_model,
-    hyperparameters_match,
-    translate_training_type,
+from reconciler.kinds import job as job_kind
+from reconciler.kinds.decision import Decision
+from reconciler.kinds.job import (
+    DataRef,
+    JobAfter,
+    JobBefore,
+    JobInput,
+    JobReason,
+    JobResolution,
+    JobState,
 )
+from reconciler.plan.desired import DesiredJob, file_address
+from reconciler.plan.model import Action, Change, ResourceType
+from reconciler.plan.naming import sha256_in_filename
+from reconciler.plan.observed import JobStatus, ObservedFile, ObservedJob, normalize_job_status
+from reconciler.plan.render_reason import reason_text
+from reconciler.plan.resolve import checkpoint_for_epoch, checkpoint_model
 
 JSON = dict[str, Any]
 
@@ -45,94 +54,42 @@ def job_status(job: Mapping[str, Any]) -> JobStatus:
     return normalize_job_status(str(job.get("status") or ""))
 
 
-def job_body(
-    after: Mapping[str, Any], model: str, training_file: str, validation: str | None
-) -> JobRequest:
+def _after(change: Change) -> JobAfter:
+    after = change.after
+    if not isinstance(after, JobAfter):
+        raise TypeError(f"{change.address}: not a job change")
+    return after
+
+
+def job_body(after: JobAfter, model: str, training_file: str, validation: str | None) -> JobRequest:
     """The create request for a planned job, on the surface that takes its fields
     (`reconciler.azure.job_request`); hyperparameters as written, ``auto`` kept where allowed."""
     return job_request(
         model=model,
         training_file=training_file,
         validation_file=validation,
-        method=str(after.get("method") or "supervised"),
-        hyperparameters=dict(after.get("hyperparameters") or {}),
-        seed=after.get("seed"),
-        suffix=after.get("suffix"),
-        training_type=str(after.get("training_type") or "standard"),
-        metadata=dict(after.get("metadata") or {}),
-    )
-
-
-def same_request(job: Mapping[str, Any], request: JobRequest) -> bool:
-    """Whether a job without our metadata (made on the surface that takes none) is the one
-    ``request`` asks for: same model, files, method, seed, suffix, training type, and every
-    hyperparameter written as a number (those the service does not report are not held
-    against it: a wrong "no" would train twice)."""
-    wanted = request.wanted
-    observed = observed_job(dict(job))
-    if observed.model != wanted["model"]:
-        return False
-    if observed.training_file != wanted["training_file"]:
-        return False
-    if observed.validation_file != wanted["validation_file"]:
-        return False
-    if (observed.method or "supervised") != wanted["method"]:
-        return False
-    if wanted["seed"] is not None and observed.seed != wanted["seed"]:
-        return False
-    if (observed.suffix or None) != wanted["suffix"]:
-        return False
-    wanted_type = translate_training_type(str(wanted["training_type"]))
-    if observed.training_type and translate_training_type(observed.training_type) != wanted_type:
-        return False
-    return hyperparameters_match(wanted["hyperparameters"], observed.hyperparameters)
-
-
-def matching_jobs(
-    jobs: Iterable[Mapping[str, Any]], fingerprint: str, request: JobRequest
-) -> list[JSON]:
-    """The jobs that are this job: by the fingerprint in their metadata, or by their fields
-    when they carry none."""
-    found = []
-    for job in jobs:
-        metadata = job.get("metadata") or {}
-        if META_FINGERPRINT in metadata:
-            if metadata[META_FINGERPRINT] == fingerprint:
-                found.append(dict(job))
-        elif same_request(job, request):
-            found.append(dict(job))
-    return found
-
-
-def pick_job(jobs: Iterable[Mapping[str, Any]]) -> JSON | None:
-    """Among jobs with one fingerprint, the one to use: succeeded, else still training (newest
-    first). Failed and cancelled ones are history, never reused."""
-    usable = [dict(j) for j in jobs if job_status(j) is JobStatus.SUCCEEDED or job_status(j).active]
-    if not usable:
-        return None
-    return max(
-        usable,
-        key=lambda j: (
-            job_status(j) is JobStatus.SUCCEEDED,
-            int(j.get("created_at") or 0),
-            str(j.get("id")),
-        ),
+        method=after.method,
+        hyperparameters=dict(after.hyperparameters),
+        seed=after.seed,
+        suffix=after.suffix,
+        training_type=after.training_type,
+        metadata=dict(after.metadata),
     )
 
 
 def job_label(change: Change) -> str:
-    after = change.after or {}
-    where = after.get("account_name")
+    after = _after(change)
+    where = after.account_name
     if change.action is Action.WAIT and _training(change) is not None:
-        return f"fine-tuning job {after.get('name')} training in {where}"
-    return f"create fine-tuning job {after.get('name')} in {where}"
+        return f"fine-tuning job {after.name} training in {where}"
+    return f"create fine-tuning job {after.name} in {where}"
 
 
 def _training(change: Change) -> str | None:
     """The id of the job this change waits for, when it waits for one already in Azure."""
-    before = change.before or {}
-    if before.get("id") and normalize_job_status(str(before.get("status") or "")).active:
-        return str(before["id"])
+    before = change.before
+    if isinstance(before, JobBefore) and before.status.active:
+        return before.id
     return None
 
 
@@ -164,10 +121,12 @@ def model_of_job(
     return checkpoint_model(found)
 
 
-def _parent_model(app: ApplyContext, ctx: TaskContext, after: Mapping[str, Any]) -> str:
+def _parent_model(app: ApplyContext, ctx: TaskContext, after: JobAfter) -> str:
     """The model of the job this one continues from, which this apply created or waited for."""
-    origin = after.get("from_job") or {}
-    parent = str(origin.get("job"))
+    origin = after.from_job
+    if origin is None:
+        raise StepError(f"job.{after.name} has no model and continues from no job")
+    parent = origin.job
     try:
         value = ctx.value_of(f"job.{parent}")
     except MissingDependency as exc:
@@ -178,27 +137,50 @@ def _parent_model(app: ApplyContext, ctx: TaskContext, after: Mapping[str, Any])
     if not isinstance(value, dict):
         raise StepError(f"job.{parent} gave no job to continue from")
     account = app.desired.jobs[parent].account
-    checkpoint = origin.get("checkpoint")
-    return model_of_job(
-        app, ctx, account, value, int(checkpoint) if checkpoint is not None else None
-    )
+    return model_of_job(app, ctx, account, value, origin.checkpoint)
 
 
-def _file_id(ctx: TaskContext, data: Mapping[str, Any] | None, account: str) -> str | None:
-    if not data:
+def _file_id(ctx: TaskContext, data: DataRef | None, account: str) -> str | None:
+    if data is None:
         return None
-    if data.get("file_id"):
-        return str(data["file_id"])
-    value = ctx.value_of(file_address(str(data["dataset"]), account))
+    if data.file_id:
+        return data.file_id
+    value = ctx.value_of(file_address(data.dataset, account))
     if not isinstance(value, str):
-        raise StepError(f"no file id for dataset {data['dataset']}")
+        raise StepError(f"no file id for dataset {data.dataset}")
     return value
 
 
+def create_decision(
+    change: Change,
+    job: DesiredJob,
+    sent_with: tuple[str, str, str | None],
+    observed_files: Iterable[ObservedFile],
+    jobs: Iterable[ObservedJob],
+    *,
+    retry: bool,
+) -> tuple[Decision[JobReason], JobResolution]:
+    """The job kind's decision on the jobs read right before a create: the same `identify`
+    and `decide` as the planner's. `sent_with`: the model, training and validation file ids
+    the job would be created with; files are compared by content, known from
+    `observed_files` (those the plan saw) and from the files it is sent with."""
+    after = _after(change)
+    model, training_file, validation_file = sent_with
+    content = {
+        f.id: sha for f in observed_files if (sha := sha256_in_filename(f.filename)) is not None
+    }
+    content.update(after.content(training_file, validation_file))
+    wanted = JobInput.of_after(after, model)
+    match = job_kind.pick(job_kind.identify(after.fingerprint, wanted, jobs, content.get))
+    resolution = job_kind.resolve_found(
+        job, after.fingerprint, match, retry=retry, parent_model=model
+    ) or JobResolution(job, after.fingerprint, JobState.CREATE, match)
+    return job_kind.decide(resolution, after.account_name), resolution
+
+
 def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
-    after = change.after or {}
-    account = str(after["account"])
-    access = app.account(account)
+    after = _after(change)
+    access = app.account(after.account)
     client = lookup.data_plane_for(app.clients, access)
     name = access.name
     training = _training(change)
@@ -207,35 +189,62 @@ def run_job(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
             return Outcome.pending(change.reason)
         return wait_for_job(app, ctx, client, name, training)
     try:
-        model = str(after["model"]) if after.get("model") else _parent_model(app, ctx, after)
-        training_file = _file_id(ctx, after.get("training_data"), account)
-        validation_file = _file_id(ctx, after.get("validation_data"), account)
+        model = after.model or _parent_model(app, ctx, after)
+        training_file = _file_id(ctx, after.training_data, after.account)
+        validation_file = _file_id(ctx, after.validation_data, after.account)
     except StepError as exc:
         return Outcome.failed(str(exc))
     assert training_file is not None
-    fingerprint = str(after["fingerprint"])
     body = job_body(after, model, training_file, validation_file)
+    desired = app.desired.jobs[after.name]
+    observed_account = app.observed.accounts.get(after.account)
+    observed_files = observed_account.files if observed_account is not None else ()
+    retry = change.address in app.replace
+    seen: set[str] = set()
 
-    def look() -> JSON | None:
-        jobs = app.call(
+    def look(*, retry: bool, unseen: bool) -> tuple[JSON | None, Outcome | None]:
+        """The job to use (None: create one), or the outcome when the job kind says neither;
+        `unseen`: only jobs listed after the first look (after a doubtful create)."""
+        listed = app.call(
             ctx, f"list fine-tuning jobs in {name}", lambda: read.list_jobs(client, name)
         )
-        return pick_job(matching_jobs(jobs, fingerprint, body))
+        raw = {str(j["id"]): j for j in listed if not (unseen and str(j["id"]) in seen)}
+        seen.update(str(j["id"]) for j in listed)
+        decision, resolution = create_decision(
+            change,
+            desired,
+            (model, training_file, validation_file),
+            observed_files,
+            [observed_job(j) for j in raw.values()],
+            retry=retry,
+        )
+        match = resolution.match
+        if decision.action is Action.CREATE or match is None:
+            return None, None
+        if resolution.state is JobState.FAILED:
+            why = reason_text(ResourceType.JOB, decision.because, address=change.address)
+            return None, Outcome.failed(why)
+        return raw[match.id], None
 
-    job = look()
+    job, refused = look(retry=retry, unseen=False)
+    if refused is not None:
+        return refused
     if job is not None:
         ctx.update(f"{job['id']} already is this job in {name}")
     else:
+
+        def look_again() -> JSON | None:
+            # a failed job is never taken for the one just created: that create is retried
+            found, _ = look(retry=False, unseen=retry)
+            return found
+
         job = app.call(
             ctx,
-            f"create fine-tuning job {after.get('name')} in {name}",
+            f"create fine-tuning job {after.name} in {name}",
             lambda: write.create_job(
-                lookup.job_client_for(app.clients, access, body),
-                name,
-                str(after.get("name")),
-                body,
+                lookup.job_client_for(app.clients, access, body), name, after.name, body
             ),
-            before_retry=look,
+            before_retry=look_again,
             idempotent=False,
         )
     job_id = str(job["id"])

@@ -16,7 +16,7 @@ Azure publishes two surfaces for creating a job, and they differ in what they ta
 So a job that needs neither Azure-only field goes to v1 and carries the stack's metadata (its
 fingerprint: exact identity). A job that needs one goes to the surface that documents it, in
 that surface's shape, without metadata; it is then recognised by its fields
-(`reconciler.plan.resolve`), which is why the fields that surface reports must stay comparable.
+(`reconciler.kinds.job`), which is why the fields that surface reports must stay comparable.
 """
 
 from __future__ import annotations
@@ -40,11 +40,9 @@ JSON = dict[str, Any]
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What to POST, and where (`api_version` None: the v1 surface); `wanted` holds the job's
-    inputs as the spec gives them, for recognising the job among listed ones."""
+    """What to POST, and where (`api_version` None: the v1 surface)."""
 
     body: JSON
-    wanted: JSON
     api_version: str | None = None
 
     @property
@@ -70,16 +68,6 @@ def job_request(
     training_type: str,
     metadata: Mapping[str, str],
 ) -> JobRequest:
-    wanted: JSON = {
-        "model": model,
-        "training_file": training_file,
-        "validation_file": validation_file,
-        "method": method,
-        "hyperparameters": dict(hyperparameters),
-        "seed": seed,
-        "suffix": suffix or None,
-        "training_type": training_type,
-    }
     common: JSON = {"model": model, "training_file": training_file}
     if validation_file is not None:
         common["validation_file"] = validation_file
@@ -94,8 +82,7 @@ def job_request(
                 **common,
                 "method": {"type": method, method: {"hyperparameters": written}},
                 "metadata": dict(metadata),
-            },
-            wanted,
+            }
         )
     numbers: JSON = {
         k: int(v) if k in _INTEGER_HYPERPARAMETERS else v
@@ -113,7 +100,7 @@ def job_request(
         if top:
             body["hyperparameters"] = top
         body["method"] = {"type": method, method: {"hyperparameters": own}}
-    return JobRequest(body, wanted, AZURE_FIELDS_API_VERSION)
+    return JobRequest(body, AZURE_FIELDS_API_VERSION)
 
 
 __all__ = [

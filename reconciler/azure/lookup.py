@@ -1,7 +1,7 @@
 """Looking again: the reads apply makes right before (and after a doubtful) write.
 
 Level-triggered apply (DESIGN.md principle 3) never trusts that what it observed is still so:
-before uploading it lists the account's files once for one with the same content, before
+before uploading it lists the account's files once (for one with the same content), before
 creating a job it lists the jobs once (``read.list_jobs``) for one with the same fingerprint,
 and before writing a deployment it reads that deployment. Each function is one logical read
 (pages followed), with the SDK's errors mapped.
@@ -21,8 +21,7 @@ from reconciler.azure.job_request import JobRequest
 from reconciler.azure.observe import AccountAccess, observed_file
 from reconciler.azure.path_segments import path_segments
 from reconciler.errors import NotFoundError
-from reconciler.plan.files import size_matches
-from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
+from reconciler.plan.observed import ObservedFile
 
 JSON = dict[str, Any]
 
@@ -56,17 +55,10 @@ def job_client_for(
     )
 
 
-def files_with_content(client: openai.OpenAI, account: str, sha256: str, size: int) -> list[JSON]:
-    """Every fine-tune file of the account whose name carries ``sha256`` and whose size is
-    ``size``, in any status (one list call)."""
-    wanted = sha256.lower()
-    return [
-        f
-        for f in read.list_files(client, account)
-        if f.get("purpose") == FINE_TUNE_PURPOSE
-        and size_matches(observed_file(f).bytes, size)
-        and sha256_in_filename(str(f.get("filename") or "")) == wanted
-    ]
+def list_files(client: openai.OpenAI, account: str) -> list[ObservedFile]:
+    """Every file of the account, in any status (one list call); which hold a content is the
+    file kind's to say (`reconciler.kinds.file.identify`)."""
+    return [observed_file(f) for f in read.list_files(client, account)]
 
 
 def get_deployment(
@@ -93,9 +85,9 @@ def latest_events(client: openai.OpenAI, account: str, job_id: str) -> list[JSON
 __all__ = [
     "arm_for",
     "data_plane_for",
-    "files_with_content",
     "get_deployment",
     "job_client_for",
     "latest_events",
     "list_checkpoints",
+    "list_files",
 ]

@@ -25,9 +25,13 @@ from reconciler.azure.wire_log import WireLog
 from reconciler.commands.validate import ValidationResult, validate
 from reconciler.datasets.digest import example_digest
 from reconciler.errors import AzureError, Diagnostic, SpecError
+from reconciler.kinds import accounts_of
+from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
+from reconciler.plan.jobs import previous_run
 from reconciler.plan.naming import sha256_in_filename
+from reconciler.plan.resolve import Resolver
 from reconciler.spec import Spec
 
 
@@ -140,9 +144,7 @@ def accounts_to_check(result: Plan) -> frozenset[str]:
     for change in result.changes:
         if change.type is ResourceType.FILE or change.action not in checked:
             continue
-        for side in (change.after, change.before):
-            if side and isinstance(side.get("account"), str):
-                found.add(side["account"])
+        found.update(accounts_of(change))
     return frozenset(found)
 
 
@@ -154,17 +156,17 @@ def example_history(
     can say how many examples were added and removed."""
     known = prepared.desired.example_digests
     history: dict[str, frozenset[bytes]] = {}
+    resolver = Resolver(prepared.desired, observation.observed, frozenset())
     for change in result.changes:
-        previous = change.details.get("previous")
-        account_key = (change.after or {}).get("account")
-        if not isinstance(previous, dict) or not isinstance(account_key, str):
+        after, before = change.after, change.before
+        if not isinstance(after, JobAfter) or not (before is None or isinstance(before, JobBefore)):
             continue
-        account = observation.observed.accounts.get(account_key)
-        access = observation.access.get(account_key)
-        if account is None or access is None:
+        if not trains_anew(change.action, before):
             continue
-        job = next((j for j in account.jobs if j.id == previous.get("id")), None)
-        if job is None:
+        account = observation.observed.accounts.get(after.account)
+        access = observation.access.get(after.account)
+        job = previous_run(resolver, prepared.desired.jobs[after.name])
+        if account is None or access is None or job is None:
             continue
         for file_id in (job.training_file, job.validation_file):
             observed = account.file(file_id) if file_id else None

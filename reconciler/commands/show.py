@@ -18,6 +18,8 @@ from reconciler.azure import read
 from reconciler.azure.lookup import data_plane_for
 from reconciler.commands.pipeline import Session, compute_plan, prepare
 from reconciler.errors import Diagnostic
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore
+from reconciler.kinds.job import JobBefore
 from reconciler.plan import Plan
 from reconciler.plan.model import ResourceType
 from reconciler.plan.observed import Observed, ObservedJob
@@ -102,7 +104,7 @@ def job_views(plan: Plan, observed: Observed, accounts: dict[str, str]) -> list[
             continue
         name = change.address.split(".", 1)[1]
         account = accounts.get(name, "")
-        job_id = (change.before or {}).get("id")
+        job_id = change.before.id if isinstance(change.before, JobBefore) else None
         found = None
         if job_id and account in observed.accounts:
             found = next((j for j in observed.accounts[account].jobs if j.id == job_id), None)
@@ -118,17 +120,17 @@ def deployment_views(
     for change in plan.changes:
         if change.type is not ResourceType.DEPLOYMENT:
             continue
-        side = change.before or change.after or {}
-        account = str(side.get("account") or "")
+        side = change.before or change.after
+        assert isinstance(side, DeploymentBefore | DeploymentAfter)
         views.append(
             DeploymentView(
                 name=change.address.split(".", 1)[1],
-                account=account,
-                azure_name=str(side.get("name") or ""),
+                account=side.account,
+                azure_name=side.name,
                 planned=change.action.value,
-                state=change.before,
-                endpoint=(endpoints or {}).get(account),
-                wanted=change.after,
+                state=change.before.to_json() if change.before else None,
+                endpoint=(endpoints or {}).get(side.account),
+                wanted=change.after.to_json() if change.after else None,
             )
         )
     return views

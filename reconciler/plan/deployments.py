@@ -1,13 +1,13 @@
 """Planning deployments: create, update in place, replace only what Azure cannot update, delete
 what this stack made and the spec dropped, never touch anything else.
 
-Only fields the spec declares are compared (model name and version, sku name and capacity, the
-stack's own tags), so server-filled defaults (raiPolicyName, versionUpgradeOption,
-currentCapacity, …) never show as changes. Azure updates capacity, tags and the model version
-in place; a new model name or sku name needs delete-then-create under the same name (replace).
-A delete or replace of a deployment that is protected turns into an error at the spec line:
-protected means the spec sets `prevent_destroy` or Azure's deployment carries its tag (the tag
-holds even when the same change drops the flag or the entry; see naming.is_protected).
+What a deployment is in Azure and what to do about it is the deployment kind's decision
+(`reconciler.kinds.deployment`: declared fields only, replace only for a model or sku name).
+This module walks the spec and the stack's deployments in Azure, and turns what the decision
+refuses into errors at the spec line: a name used twice, a deployment of that name that is not
+this stack's, a delete or replace of a protected deployment (the spec sets `prevent_destroy` or
+Azure's deployment carries its tag; the tag holds even when the same change drops the flag or
+the entry; see naming.is_protected).
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.desired import DesiredDeployment, JobRef
-from reconciler.plan.model import Action, Change, FieldChange, PlanIssue, ResourceType
-from reconciler.plan.naming import (
-    META_JOB,
-    META_STACK,
-    OUR_TAGS,
-    TAG_PREVENT_DESTROY,
-    TAG_STACK,
-    is_protected,
-    stack_tags,
+from reconciler.kinds import deployment as deployment_kind
+from reconciler.kinds.deployment import (
+    DeploymentAfter,
+    DeploymentBefore,
+    DeploymentDecision,
+    WantedDeployment,
 )
+from reconciler.kinds.deployment import same_sku as same_sku
+from reconciler.kinds.deployment import wanted_tags as wanted_tags
+from reconciler.plan.desired import DesiredDeployment, JobRef
+from reconciler.plan.model import Change, PlanIssue, ResourceType
+from reconciler.plan.naming import META_JOB, META_STACK, TAG_PREVENT_DESTROY, TAG_STACK
 from reconciler.plan.observed import ObservedAccount, ObservedDeployment
+from reconciler.plan.render_reason import replace_text
 from reconciler.plan.resolve import Resolver, Target, TargetState
 
 
@@ -43,34 +45,7 @@ class DeploymentPlan:
 
 
 def deployment_json(account: ObservedAccount, observed: ObservedDeployment) -> dict[str, Any]:
-    model: dict[str, Any] = {
-        "format": observed.model_format,
-        "name": observed.model_name,
-        "version": observed.model_version,
-    }
-    if observed.source:
-        model["source"] = observed.source
-    if observed.source_account:
-        model["sourceAccount"] = observed.source_account
-    return {
-        "account": account.key,
-        "account_name": account.name,
-        "name": observed.name,
-        "model": model,
-        "sku": {"name": observed.sku_name, "capacity": observed.capacity},
-        "tags": dict(sorted(observed.tags.items())),
-        "provisioning_state": observed.provisioning_state,
-    }
-
-
-def wanted_tags(stack: str, prevent_destroy: bool, existing: Mapping[str, str]) -> dict[str, str]:
-    """The stack's tags, keeping whatever else people tagged the deployment with."""
-    kept = {k: v for k, v in existing.items() if k not in OUR_TAGS}
-    return dict(sorted({**kept, **stack_tags(stack, prevent_destroy)}.items()))
-
-
-def same_sku(a: str, b: str) -> bool:
-    return a.lower() == b.lower()  # Azure's own examples write "standard" and "Standard"
+    return DeploymentBefore.of(account.key, account.name, observed).to_json()
 
 
 def plan_deployments(
@@ -96,11 +71,10 @@ def plan_deployments(
             )
             continue
         claimed[slot] = desired.address
-        existing = account.deployment(desired.azure_name)
-        if existing is not None and existing.tags.get(TAG_STACK) != stack:
-            issues.append(_collision(stack, desired, account, existing))
-            continue
-        plans.append(_plan_one(resolver, desired, account, existing, job_changes, issues))
+        existing = deployment_kind.identify(desired.azure_name, account.deployments)
+        planned = _plan_one(resolver, desired, account, existing, job_changes, issues)
+        if planned is not None:
+            plans.append(planned)
     addresses = {plan.change.address for plan in plans} | {
         d.address for d in resolver.desired.deployments.values()
     }
@@ -109,7 +83,10 @@ def plan_deployments(
             continue
         account = resolver.observed.accounts[account_key]
         for existing in sorted(account.deployments, key=lambda d: d.name):
-            if existing.tags.get(TAG_STACK) != stack or (account_key, existing.name) in claimed:
+            if (
+                deployment_kind.owner_of(existing) != stack
+                or (account_key, existing.name) in claimed
+            ):
                 continue
             address = f"deployment.{existing.name}"
             if address in addresses:
@@ -133,6 +110,20 @@ def _collision(
     )
 
 
+def _wanted(desired: DesiredDeployment, target: Target, unknown_model: str) -> WantedDeployment:
+    """The spec's deployment with the model it should serve, as far as it is known."""
+    return WantedDeployment(
+        name=desired.azure_name,
+        model=target.model,
+        sku_name=desired.sku_name,
+        capacity=desired.capacity,
+        prevent_destroy=desired.prevent_destroy,
+        state=target.state,
+        note=target.note,
+        unknown_model=unknown_model,
+    )
+
+
 def _plan_one(
     resolver: Resolver,
     desired: DesiredDeployment,
@@ -140,42 +131,41 @@ def _plan_one(
     existing: ObservedDeployment | None,
     job_changes: Mapping[str, Change],
     issues: list[PlanIssue],
-) -> DeploymentPlan:
+) -> DeploymentPlan | None:
+    """The deployment's change; None (and an error) when the name is another's in Azure."""
     stack = resolver.desired.stack
     target = resolver.target(desired)
-    tags = wanted_tags(stack, desired.prevent_destroy, existing.tags if existing else {})
-    after: dict[str, Any] = {
-        "account": desired.account,
-        "account_name": account.name,
-        "name": desired.azure_name,
-        "model": target.model,
-        "sku": {"name": desired.sku_name, "capacity": desired.capacity},
-        "tags": tags,
-    }
+    job_address = target.job.address if target.job else "its job"
+    wanted = _wanted(desired, target, f"(model of {job_address})")
+    job: str | None = None
     depends_on: tuple[str, ...] = ()
     if isinstance(desired.model, JobRef):
-        after["job"] = desired.model.job
-        if desired.model.checkpoint is not None:
-            after["checkpoint"] = desired.model.checkpoint
+        job = desired.model.job
         job_change = job_changes.get(f"job.{desired.model.job}")
         if job_change is not None and job_change.is_change:
             depends_on = (job_change.address,)
-    before = deployment_json(account, existing) if existing else None
+    after = DeploymentAfter(
+        account=desired.account,
+        account_name=account.name,
+        name=desired.azure_name,
+        model=target.model,
+        sku_name=desired.sku_name,
+        capacity=desired.capacity,
+        tags=wanted.tags(stack, existing.tags if existing else {}),
+        job=job,
+        checkpoint=desired.model.checkpoint if isinstance(desired.model, JobRef) else None,
+    )
+    decision = deployment_kind.decide(
+        wanted,
+        existing,
+        stack=stack,
+        account_name=account.name,
+        replace=desired.address in resolver.replace,
+    )
+    if decision.foreign and existing is not None:
+        issues.append(_collision(stack, desired, account, existing))
+        return None
     details: dict[str, Any] = {}
-
-    def result(action: Action, reason: str) -> DeploymentPlan:
-        change = Change(
-            desired.address,
-            ResourceType.DEPLOYMENT,
-            action,
-            reason,
-            before,
-            after,
-            depends_on,
-            details,
-        )
-        return DeploymentPlan(change, account, desired, target, existing)
-
     if target.state is TargetState.BLOCKED:
         details["status"] = "blocked"
         issues.append(
@@ -185,53 +175,28 @@ def _plan_one(
                 desired.where("model"),
             )
         )
-        return result(Action.NO_OP, f"blocked: {target.note}")
-
-    job_address = target.job.address if target.job else "its job"
-    changed = _field_changes(desired, tags, existing, target.model, f"(model of {job_address})")
-    details["changed"] = [c.to_json() for c in changed]
-    fields = {c.field for c in changed}
-
-    if existing is None:
-        if target.state is TargetState.WAIT:
-            return result(Action.WAIT, f"waits for {target.note}")
-        reason = f"no deployment named {desired.azure_name} in {account.name}"
-        if target.state is TargetState.PENDING:
-            reason += f"; it serves the model of {target.note}"
-        return result(Action.CREATE, reason)
-
-    why_replace = ""
-    if "model.name" in fields:
-        why_replace = "Azure cannot change the model of a deployment"
-    elif "sku.name" in fields:
-        why_replace = "Azure cannot change the sku name of a deployment"
-    elif desired.address in resolver.replace:
-        why_replace = "replacement asked with --replace"
-    if why_replace and is_protected(existing.tags, desired.prevent_destroy):
-        issues.append(_replace_refused(desired, existing, why_replace, fields))
-    if target.state is TargetState.WAIT:
-        return result(
-            Action.WAIT,
-            f"waits for {target.note}; serves {existing.model_name} until then, "
-            f"then is replaced ({why_replace})",
-        )
-    if why_replace:
-        if target.state is TargetState.PENDING:
-            why_replace += f"; the new model comes from {target.note}"
-        return result(Action.REPLACE, why_replace)
-    if existing.provisioning_in_progress:
-        state = existing.provisioning_state
-        return result(Action.WAIT, f"provisioning in progress in {account.name} ({state})")
-    if existing.provisioning_failed:
-        return result(Action.UPDATE, "provisioning failed in Azure; putting it again")
-    if changed:
-        return result(Action.UPDATE, _update_reason(changed))
-    return result(Action.NO_OP, f"matches the spec in {account.name}")
+    else:
+        details["changed"] = [c.to_json() for c in decision.changed]
+    if decision.refused and existing is not None:
+        issues.append(_replace_refused(desired, existing, decision))
+    change = Change(
+        desired.address,
+        ResourceType.DEPLOYMENT,
+        decision.action,
+        decision.because,
+        DeploymentBefore.of(account.key, account.name, existing) if existing else None,
+        after,
+        depends_on,
+        details,
+    )
+    return DeploymentPlan(change, account, desired, target, existing)
 
 
 def _replace_refused(
-    desired: DesiredDeployment, existing: ObservedDeployment, why: str, fields: set[str]
+    desired: DesiredDeployment, existing: ObservedDeployment, decision: DeploymentDecision
 ) -> PlanIssue:
+    fields = {c.field for c in decision.changed}
+    why = replace_text(_replace_cause(fields))
     keep = "model" if "model.name" in fields else "sku"
     lift = (
         "apply prevent_destroy: false on its own first (that only updates the tag in place), "
@@ -258,60 +223,11 @@ def _retry_hint(target: Target) -> str:
     return ""
 
 
-def _field_changes(
-    desired: DesiredDeployment,
-    tags: Mapping[str, str],
-    existing: ObservedDeployment | None,
-    model: Mapping[str, str] | None,
-    unknown_model: str,
-) -> list[FieldChange]:
-    """The declared fields that differ. A new deployment lists its model and sku; an existing
-    one also its stack tags. A model not known yet shows as `unknown_model`."""
-    after: dict[str, Any] = {
-        "model.name": model["name"] if model else unknown_model,
-        "model.version": model["version"] if model else None,
-        "sku.name": desired.sku_name,
-        "sku.capacity": desired.capacity,
-    }
-    if existing is None:
-        return [FieldChange(f, None, v) for f, v in after.items() if v is not None]
-    after.update({f"tags.{k}": tags.get(k) for k in OUR_TAGS})
-    before: dict[str, Any] = {
-        "model.name": existing.model_name,
-        "model.version": existing.model_version,
-        "sku.name": existing.sku_name,
-        "sku.capacity": existing.capacity,
-        **{f"tags.{k}": existing.tags.get(k) for k in OUR_TAGS},
-    }
-    changes: list[FieldChange] = []
-    for field, new in after.items():
-        old = before[field]
-        if field == "model.version" and model is None:
-            continue  # not known until the job has trained
-        if field == "sku.name" and same_sku(str(old), str(new)):
-            continue
-        if old != new:
-            changes.append(FieldChange(field, old, new))
-    return changes
+def _replace_cause(fields: set[str]) -> str:
+    return "model" if "model.name" in fields else "sku" if "sku.name" in fields else "asked"
 
 
-def _update_reason(changed: list[FieldChange]) -> str:
-    parts = []
-    for change in changed:
-        if change.field == "sku.capacity":
-            parts.append(f"capacity {change.before} → {change.after}")
-        elif change.field == "model.version":
-            parts.append(f"model version {change.before} → {change.after}")
-        elif change.field == f"tags.{TAG_PREVENT_DESTROY}":
-            parts.append("prevent-destroy tag " + ("added" if change.after else "removed"))
-    if any(
-        c.field.startswith("tags.") and c.field != f"tags.{TAG_PREVENT_DESTROY}" for c in changed
-    ):
-        parts.append("stack tags restored")
-    return ", ".join(parts) + " (updated in place)"
-
-
-def _served_job(resolver: Resolver, model: str) -> str | None:
+def _served_job(resolver: Resolver, model: str) -> dict[str, Any] | None:
     """Which of this stack's spec jobs trained the model a deployment serves, if Azure tells:
     a reviewer recognises a deletion by the entry it came from, not by its Azure name."""
     stack = resolver.desired.stack
@@ -321,11 +237,15 @@ def _served_job(resolver: Resolver, model: str) -> str | None:
             if name is None or job.metadata.get(META_STACK) != stack:
                 continue
             if job.fine_tuned_model == model:
-                return f"the model of job.{name} ({job.id})"
+                return {"job": name, "job_id": job.id, "checkpoint": False, "epoch": None}
             for checkpoint in job.checkpoints:
                 if checkpoint.id == model:
-                    epoch = f"epoch {checkpoint.epoch}" if checkpoint.epoch else "a checkpoint"
-                    return f"the checkpoint of {epoch} of job.{name} ({job.id})"
+                    return {
+                        "job": name,
+                        "job_id": job.id,
+                        "checkpoint": True,
+                        "epoch": checkpoint.epoch,
+                    }
     return None
 
 
@@ -336,26 +256,25 @@ def _plan_removed(
     existing: ObservedDeployment,
     issues: list[PlanIssue],
 ) -> DeploymentPlan:
-    before = deployment_json(account, existing)
-    stack = resolver.desired.stack
-    if existing.provisioning_state.lower() == "deleting":
-        action, reason = Action.NO_OP, f"being deleted in {account.name}"
-    else:
-        action = Action.DELETE
-        reason = f"carries {TAG_STACK}: {stack} and is no longer in the spec"
-        origin = _served_job(resolver, existing.model_name)
-        if origin is not None:
-            reason += f"; it serves {origin}"
-        if is_protected(existing.tags):
-            issues.append(
-                PlanIssue(
-                    f"deployment {existing.name} in {account.name} left the spec but carries "
-                    f'{TAG_PREVENT_DESTROY}: "true"; to delete it, put the entry back with '
-                    "prevent_destroy: false and apply (that only updates the tag in place), "
-                    "or remove the tag in Azure",
-                    address,
-                    resolver.desired.stack_location,
-                )
+    decision = deployment_kind.decide_removed(
+        existing,
+        stack=resolver.desired.stack,
+        account_name=account.name,
+        serves=_served_job(resolver, existing.model_name),
+    )
+    if decision.refused:
+        issues.append(
+            PlanIssue(
+                f"deployment {existing.name} in {account.name} left the spec but carries "
+                f'{TAG_PREVENT_DESTROY}: "true"; to delete it, put the entry back with '
+                "prevent_destroy: false and apply (that only updates the tag in place), "
+                "or remove the tag in Azure",
+                address,
+                resolver.desired.stack_location,
             )
-    change = Change(address, ResourceType.DEPLOYMENT, action, reason, before, None)
+        )
+    before = DeploymentBefore.of(account.key, account.name, existing)
+    change = Change(
+        address, ResourceType.DEPLOYMENT, decision.action, decision.because, before, None
+    )
     return DeploymentPlan(change, account, None, None, existing)

@@ -1,8 +1,10 @@
 """Planning fine-tuning jobs: create only what no job with the same fingerprint already is.
 
-A trained job is left alone; a running one is waited for; a failed or cancelled one is shown
-with the service's reason and retried only when `--replace job.NAME` asks. A job that continues
-from another waits for that one's model. A job removed from the spec is never touched.
+What a job is in Azure and what to do about it is the job kind's decision
+(`reconciler.kinds.job`); this module gathers what a reviewer reads beside it. A trained job
+is left alone; a running one is waited for; a failed or cancelled one is shown with the
+service's reason and retried only when `--replace job.NAME` asks. A job that continues from
+another waits for that one's model. A job removed from the spec is never touched.
 For review, a job to be created carries its data's stats and what changed since the job whose
 model its deployments serve now.
 """
@@ -10,85 +12,58 @@ model its deployments serve now.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.kinds import job as job_kind
+from reconciler.kinds.job import DataRef, JobAfter, JobBefore, Previous
 from reconciler.plan.desired import DesiredJob, JobRef, file_address
 from reconciler.plan.files import held_file
 from reconciler.plan.fingerprint import explicit_hyperparameters
-from reconciler.plan.model import Action, Change, FieldChange, PlanIssue, ResourceType
+from reconciler.plan.model import Action, Change, PlanIssue, ResourceType
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK, TAG_STACK
 from reconciler.plan.observed import FileState, JobStatus, ObservedAccount, ObservedJob
-from reconciler.plan.resolve import (
-    JobResolution,
-    JobState,
-    Resolver,
-    same_number,
-    translate_training_type,
-)
+from reconciler.plan.resolve import JobResolution, JobState, Resolver
 
 
 def job_json(job: ObservedJob) -> dict[str, Any]:
     """What the plan shows of an observed job."""
-    return {
-        "id": job.id,
-        "status": job.status.value,
-        "model": job.model,
-        "fine_tuned_model": job.fine_tuned_model,
-        "training_file": job.training_file,
-        "validation_file": job.validation_file,
-        "hyperparameters": dict(sorted(job.hyperparameters.items())),
-        "seed": job.seed,
-        "suffix": job.suffix,
-        "training_type": job.training_type,
-        "error": job.error_message,
-    }
+    return JobBefore.of(job).to_json()
 
 
-def _data_json(resolver: Resolver, account: ObservedAccount, dataset: str) -> dict[str, Any]:
+def _data(resolver: Resolver, account: ObservedAccount, dataset: str) -> DataRef:
     data = resolver.desired.datasets[dataset]
     held = held_file(account, data.sha256, data.bytes)
     ready = held is not None and held.state is FileState.READY
-    return {
-        "dataset": dataset,
-        "sha256": data.sha256,
-        "file_id": held.id if ready and held is not None else None,
-    }
+    return DataRef(dataset, data.sha256, held.id if ready and held is not None else None)
 
 
-def desired_job_json(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
+def desired_job_after(resolver: Resolver, resolution: JobResolution) -> JobAfter:
     """What apply sends (the model is null while the job it continues from has none)."""
     job = resolution.job
     account = resolver.account(job.account)
     assert account is not None  # jobs of unread accounts are not planned
-    after: dict[str, Any] = {
-        "account": job.account,
-        "account_name": account.name,
-        "name": job.name,
-        "fingerprint": resolution.fingerprint,
-        "model": resolution.parent_model,
-        "training_data": _data_json(resolver, account, job.training_data),
-        "validation_data": _data_json(resolver, account, job.validation_data)
+    return JobAfter(
+        account=job.account,
+        account_name=account.name,
+        name=job.name,
+        fingerprint=resolution.fingerprint,
+        model=resolution.parent_model,
+        training_data=_data(resolver, account, job.training_data),
+        validation_data=_data(resolver, account, job.validation_data)
         if job.validation_data
         else None,
-        "method": job.method,
-        "hyperparameters": job.written_hyperparameters(),
-        "seed": job.seed,
-        "suffix": job.suffix,
-        "training_type": job.training_type,
-        "metadata": {
+        method=job.method,
+        hyperparameters=job.written_hyperparameters(),
+        seed=job.seed,
+        suffix=job.suffix,
+        training_type=job.training_type,
+        metadata={
             META_STACK: resolver.desired.stack,
             META_JOB: job.name,
             META_FINGERPRINT: resolution.fingerprint,
         },
-    }
-    if isinstance(job.model, JobRef):
-        after["from_job"] = job.model.to_json()
-    return after
-
-
-def _when(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        from_job=job.model if isinstance(job.model, JobRef) else None,
+    )
 
 
 def plan_jobs(
@@ -102,78 +77,39 @@ def plan_jobs(
         if account is None:
             continue
         match = resolution.match
-        before = job_json(match) if match is not None else None
-        after = desired_job_json(resolver, resolution)
-        details = _details(resolver, resolution, account)
+        details = _details(resolver, resolution)
+        previous = (
+            previous_job(resolver, resolution, account)
+            if resolution.state in (JobState.CREATE, JobState.WAIT_PARENT)
+            else None
+        )
+        if previous is not None:
+            details["previous"] = _previous_json(resolver, resolution, previous)
+        decision = job_kind.decide(resolution, account.name, previous)
         depends_on: list[str] = []
-        state = resolution.state
-        if state is JobState.TRAINED and match is not None:
-            action = Action.NO_OP
-            reason = f"trained as {match.id}: {match.fine_tuned_model}"
-        elif state is JobState.TRAINING and match is not None:
-            action = Action.WAIT
-            reason = f"{match.id} is {match.status.value}"
-            progress = match.progress.describe() if match.progress else ""
-            if progress:
-                reason += f" ({progress})"
-            if match.estimated_finish:
-                reason += f", estimated to finish {_when(match.estimated_finish)}"
-        elif state is JobState.FAILED and match is not None:
-            action = Action.NO_OP
+        if resolution.state is JobState.FAILED and match is not None:
             details["status"] = match.status.value
-            reason = (
-                f"{match.id} {match.status.value}: {resolution.note}; not retried "
-                f"(plan --replace {job.address} retries it)"
-            )
-        elif state is JobState.BLOCKED:
-            action = Action.NO_OP
+        elif resolution.state is JobState.BLOCKED:
             details["status"] = "blocked"
-            reason = f"blocked: {resolution.note}"
             issues.append(
                 PlanIssue(f"cannot be trained: {resolution.note}", job.address, job.where("model"))
             )
-        else:
-            action = Action.CREATE if state is JobState.CREATE else Action.WAIT
-            reason = _create_reason(resolution, account, details)
+        elif decision.action is not Action.NO_OP and resolution.state in (
+            JobState.CREATE,
+            JobState.WAIT_PARENT,
+        ):
             depends_on = _dependencies(resolution, file_changes, changes)
         changes[job.address] = Change(
             job.address,
             ResourceType.JOB,
-            action,
-            reason,
-            before,
-            after,
+            decision.action,
+            decision.because,
+            JobBefore.of(match) if match is not None else None,
+            desired_job_after(resolver, resolution),
             tuple(depends_on),
             details,
         )
     return changes
-
-
-def _create_reason(
-    resolution: JobResolution, account: ObservedAccount, details: Mapping[str, Any]
-) -> str:
-    match = resolution.match
-    if resolution.state is JobState.WAIT_PARENT:
-        return f"waits for {resolution.note}; it starts from {_starts_from(resolution.job)}"
-    if match is not None and match.status.finished_badly:
-        why = (match.error_message or "").strip().rstrip(".") or "no reason given"
-        return f"retry of {match.id} ({match.status.value}: {why}), as --replace asks"
-    if match is not None:
-        return f"train again ({match.id} {match.status.value}), as --replace asks"
-    reason = f"no job with this fingerprint in {account.name}"
-    if resolution.note:  # continues from a job this plan creates too
-        reason += f"; it starts from {_starts_from(resolution.job, resolution.note)}"
-    previous = details.get("previous")
-    if isinstance(previous, dict) and previous.get("changed"):
-        fields = ", ".join(c["field"] for c in previous["changed"])
-        reason += f"; changed since {previous['id']}: {fields}"
-    return reason
-
-
-def _starts_from(job: DesiredJob, parent: str = "") -> str:
-    """ "the model of job.x" or "the checkpoint of epoch 2 of job.x"; `parent` describes job.x."""
-    assert isinstance(job.model, JobRef)
-    return f"the {job.model.what} of {parent or f'job.{job.model.job}'}"
 
 
 def _dependencies(
@@ -194,9 +130,7 @@ def _dependencies(
     return depends_on
 
 
-def _details(
-    resolver: Resolver, resolution: JobResolution, account: ObservedAccount
-) -> dict[str, Any]:
+def _details(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
     job = resolution.job
     desired = resolver.desired
     details: dict[str, Any] = {
@@ -209,10 +143,6 @@ def _details(
     if resolution.match is not None:
         details["job_status"] = resolution.match.status.value
     details["stats"] = _stats(resolver, resolution)
-    if resolution.state in (JobState.CREATE, JobState.WAIT_PARENT):
-        previous = _previous(resolver, resolution, account)
-        if previous is not None:
-            details["previous"] = previous
     return details
 
 
@@ -262,64 +192,61 @@ def _serving_job(resolver: Resolver, job: DesiredJob) -> tuple[ObservedJob | Non
     return serving, addresses
 
 
-def _previous(
+def previous_run(resolver: Resolver, job: DesiredJob) -> ObservedJob | None:
+    """The job whose model the job's deployments serve now, else its latest trained run."""
+    previous, _ = _serving_job(resolver, job)
+    account = resolver.account(job.account)
+    if previous is not None or account is None:
+        return previous
+    earlier = [
+        j
+        for j in account.jobs
+        if j.metadata.get(META_JOB) == job.name
+        and j.metadata.get(META_STACK, resolver.desired.stack) == resolver.desired.stack
+        and j.status is JobStatus.SUCCEEDED
+    ]
+    return max(earlier, key=lambda j: (j.created_at or 0, j.id)) if earlier else None
+
+
+def previous_job(
     resolver: Resolver, resolution: JobResolution, account: ObservedAccount
-) -> dict[str, Any] | None:
+) -> Previous | None:
+    """For a job trained anew: the job whose model its deployments serve now, else its latest
+    trained run, and what of the input changed since."""
     job = resolution.job
-    previous, serving = _serving_job(resolver, job)
-    if previous is None:
-        earlier = [
-            j
-            for j in account.jobs
-            if j.metadata.get(META_JOB) == job.name
-            and j.metadata.get(META_STACK, resolver.desired.stack) == resolver.desired.stack
-            and j.status is JobStatus.SUCCEEDED
-        ]
-        previous = max(earlier, key=lambda j: (j.created_at or 0, j.id)) if earlier else None
+    previous = previous_run(resolver, job)
     if previous is None:
         return None
-    changed: list[FieldChange] = []
+    changed = job_kind.changed_since(
+        previous,
+        job,
+        resolver.job_input(job, resolution.parent_model),
+        lambda file_id: resolver.file_sha(account, file_id),
+    )
+    return Previous(previous, tuple(changed))
+
+
+def _previous_json(
+    resolver: Resolver, resolution: JobResolution, previous: Previous
+) -> dict[str, Any]:
+    """The review's view of `previous`: which deployments it serves, how many examples the
+    changed data adds and removes."""
+    _, serving = _serving_job(resolver, resolution.job)
     examples: dict[str, Any] = {}
-    if resolution.parent_model is not None and previous.model != resolution.parent_model:
-        changed.append(FieldChange("model", previous.model, resolution.parent_model))
-    elif resolution.parent_model is None and isinstance(job.model, JobRef):
-        # the job it continues from trains (again) first: a model that does not exist yet
-        changed.append(
-            FieldChange("model", previous.model, f"({job.model.what} of job.{job.model.job})")
-        )
-    datasets = resolver.desired.datasets
-    for label, dataset, file_id in (
-        ("training data", job.training_data, previous.training_file),
-        ("validation data", job.validation_data, previous.validation_file),
-    ):
-        now = datasets[dataset].sha256 if dataset else None
-        then = resolver.file_sha(account, file_id)
-        if now == then or (file_id is None and now is None):
+    digests = resolver.desired.example_digests
+    for change in previous.changed:
+        if not change.field.endswith(" data"):
             continue
-        changed.append(FieldChange(label, then, now))
-        digests = resolver.desired.example_digests
+        now, then = change.after, change.before
         if now and then and now in digests and then in digests:
-            examples[label.split()[0]] = {
+            examples[change.field.split()[0]] = {
                 "added": len(digests[now] - digests[then]),
                 "removed": len(digests[then] - digests[now]),
             }
-    if (previous.method or "supervised") != job.method:
-        changed.append(FieldChange("method", previous.method, job.method))
-    for key, value in explicit_hyperparameters(job.hyperparameters).items():
-        chosen = previous.hyperparameters.get(key)
-        if chosen is None or not same_number(chosen, value):
-            changed.append(FieldChange(f"hyperparameters.{key}", chosen, value))
-    if job.seed is not None and previous.seed != job.seed:
-        changed.append(FieldChange("seed", previous.seed, job.seed))
-    if (previous.suffix or None) != (job.suffix or None):
-        changed.append(FieldChange("suffix", previous.suffix, job.suffix))
-    observed_type = translate_training_type(previous.training_type)
-    if observed_type is not None and observed_type != job.training_type:
-        changed.append(FieldChange("training_type", observed_type, job.training_type))
     return {
-        "id": previous.id,
-        "fine_tuned_model": previous.fine_tuned_model,
+        "id": previous.job.id,
+        "fine_tuned_model": previous.job.fine_tuned_model,
         "serving": serving,
-        "changed": [c.to_json() for c in changed],
+        "changed": [c.to_json() for c in previous.changed],
         "examples": examples,
     }

@@ -1,10 +1,14 @@
 """The plan as plain data: changes (action + display-only reason) and located errors.
 
 Modelled on Terraform's internal/plans: the action is an enum that apply decides from; the
-reason is for people. The JSON form is SPEC.md §3: `format_version`, changes sorted by address,
-replace written `["delete","create"]`, a summary in which `no-op` never counts as a change.
-Two keys extend §3: each change's `details` (display data for renderers: changed fields, job
-status, dataset stats) and the plan's `errors` (each `{address, location, message}`).
+reason is for people. A change is typed: `before` and `after` are the payloads of its kind
+(`reconciler.kinds`), its reason a closed code of that kind with the facts its text needs
+(`Because`), rendered to text in one place (`render_reason`). The JSON form is SPEC.md §3:
+`format_version`, changes sorted by address, replace written `["delete","create"]`, a summary
+in which `no-op` never counts as a change, `reason` as text. Two keys extend §3: each change's
+`details` (display data for renderers: changed fields, job status, dataset stats; its `reason`
+holds the code and facts, so that a saved plan reads back typed) and the plan's `errors` (each
+`{address, location, message}`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.errors import Location
 from reconciler.plan.naming import location_from_json, location_to_json
@@ -75,17 +79,50 @@ class FieldChange:
         return FieldChange(str(data["field"]), data.get("before"), data.get("after"))
 
 
+#: what a reason's text is made of: JSON values only, so that a saved plan reads them back
+Facts = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Because:
+    """A reason code of one kind (a closed StrEnum) and its facts: a change's reason before
+    it is text. Display-only, as Terraform's ActionReason: nothing decides from it."""
+
+    code: StrEnum
+    facts: Facts = field(default_factory=dict)
+
+    def fact(self, name: str) -> Any:
+        return self.facts.get(name)
+
+    def to_json(self) -> JsonObject:
+        return {"code": self.code.value, "facts": dict(sorted(self.facts.items()))}
+
+
+class Payload(Protocol):
+    """A change's `before` or `after`: a frozen dataclass of its kind (reconciler.kinds)."""
+
+    def to_json(self) -> JsonObject: ...
+
+
 @dataclass(frozen=True)
 class Change:
     address: str
     type: ResourceType
     action: Action
-    reason: str
-    before: JsonObject | None
-    after: JsonObject | None
+    because: Because
+    before: Payload | None
+    after: Payload | None
     depends_on: tuple[str, ...] = ()
     # display-only: "changed" (list of FieldChange JSON), "status", "stats", "previous", …
     details: JsonObject = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason as people read it (the JSON `reason`)."""
+        # imported here: the renderer knows every kind, and the kinds import this module
+        from reconciler.plan.render_reason import render_reason
+
+        return render_reason(self)
 
     @property
     def is_change(self) -> bool:
@@ -111,23 +148,32 @@ class Change:
             "type": self.type.value,
             "actions": self.action.actions,
             "reason": self.reason,
-            "before": self.before,
-            "after": self.after,
+            "before": self.before.to_json() if self.before is not None else None,
+            "after": self.after.to_json() if self.after is not None else None,
             "depends_on": sorted(self.depends_on),
-            "details": self.details,
+            "details": {**self.details, "reason": self.because.to_json()},
         }
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Change:
+        # imported here: the kinds import this module
+        from reconciler.kinds import kind_of
+
+        kind = kind_of(ResourceType(data["type"]))
+        details = dict(data.get("details") or {})
+        because = details.pop("reason", None)
+        if not isinstance(because, dict):
+            raise ValueError(f"{data.get('address')}: no reason code in details.reason")
+        before, after = data.get("before"), data.get("after")
         return Change(
             address=str(data["address"]),
-            type=ResourceType(data["type"]),
+            type=kind.resource,
             action=Action.from_actions(data["actions"]),
-            reason=str(data.get("reason", "")),
-            before=data.get("before"),
-            after=data.get("after"),
+            because=Because(kind.reason(str(because["code"])), dict(because.get("facts") or {})),
+            before=kind.before_from_json(before) if before is not None else None,
+            after=kind.after_from_json(after) if after is not None else None,
             depends_on=tuple(data.get("depends_on") or ()),
-            details=dict(data.get("details") or {}),
+            details=details,
         )
 
 

@@ -3,7 +3,8 @@
 No network, no clock, no files: the same inputs give the same plan, byte for byte. Work goes
 resource type by resource type: which jobs exist (fingerprints), which uploads the jobs to be
 created still need, the jobs, the deployments (which serve a job's model once it exists), then
-Azure's rules (catalog, sku, capacity, quota) over the result.
+Azure's rules (catalog, sku, capacity, quota) over the result. What an observed object is and
+what to do about it is each kind's decision (`reconciler.kinds`), the same apply makes again.
 """
 
 from __future__ import annotations

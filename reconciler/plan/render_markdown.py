@@ -16,8 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reconciler.errors import Diagnostic
+from reconciler.kinds.job import JobAfter
 from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan
+from reconciler.plan.render_reason import render_reason
 from reconciler.plan.render_text import (
     NO_INPUT_CHANGED,
     SYMBOLS,
@@ -82,9 +84,8 @@ def _change_table(changes: list[Change], *, mark: bool) -> list[str]:
             label = f"{SYMBOLS[Action.NO_OP]} {change.status}"
         if mark:
             label = f"⚠️ {label}"
-        lines.append(
-            f"| {label} | `{change.address}` | {_cell(change.reason)} | {_fields_cell(change)} |"
-        )
+        reason = _cell(render_reason(change))
+        lines.append(f"| {label} | `{change.address}` | {reason} | {_fields_cell(change)} |")
     return lines
 
 
@@ -97,15 +98,14 @@ def _stats_line(label: str, dataset: str, stats: Any) -> str:
     )
 
 
-def _base_model(after: dict[str, Any]) -> str:
-    model = after.get("model")
-    if model is not None:
-        return f"`{short(model)}`"
-    origin = after.get("from_job")
-    if isinstance(origin, dict):
-        epoch = origin.get("checkpoint")
+def _base_model(after: JobAfter) -> str:
+    if after.model is not None:
+        return f"`{short(after.model)}`"
+    origin = after.from_job
+    if origin is not None:
+        epoch = origin.checkpoint
         what = f"the checkpoint of epoch {epoch}" if epoch is not None else "the model"
-        return f"{what} of `job.{origin.get('job')}`"
+        return f"{what} of `job.{origin.job}`"
     return "(unknown)"
 
 
@@ -143,24 +143,22 @@ def _since_lines(previous: dict[str, Any]) -> list[str]:
 
 
 def _job_section(change: Change) -> list[str]:
-    after = change.after or {}
+    after = change.after
+    assert isinstance(after, JobAfter)
     details = change.details
     stats = details.get("stats") or {}
     lines = [f"#### `{change.address}` ({_ACTION_LABEL[change.action]})", ""]
     lines.append(f"- Base model: {_base_model(after)}")
-    method = after.get("method") or "supervised"
-    training_type = after.get("training_type")
+    method = after.method or "supervised"
+    training_type = after.training_type
     lines.append(f"- Method: {method}" + (f", {training_type} training" if training_type else ""))
-    hyperparameters = after.get("hyperparameters") or {}
-    written = ", ".join(f"`{k}` {v}" for k, v in sorted(hyperparameters.items()))
+    written = ", ".join(f"`{k}` {v}" for k, v in sorted(after.hyperparameters.items()))
     lines.append(f"- Hyperparameters: {written or '(service defaults)'}")
-    training = after.get("training_data") or {}
-    lines.append(_stats_line("Training data", training.get("dataset", "?"), stats.get("training")))
-    validation = after.get("validation_data")
-    if isinstance(validation, dict):
-        lines.append(
-            _stats_line("Validation data", validation.get("dataset", "?"), stats.get("validation"))
-        )
+    training = after.training_data
+    lines.append(_stats_line("Training data", training.dataset, stats.get("training")))
+    validation = after.validation_data
+    if validation is not None:
+        lines.append(_stats_line("Validation data", validation.dataset, stats.get("validation")))
     billed = _billed(stats)
     if billed is not None:
         lines.append(f"- Estimated billed training tokens: {billed}")

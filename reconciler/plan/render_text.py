@@ -10,9 +10,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.kinds.deployment import DeploymentAfter
+from reconciler.kinds.job import DataRef, JobAfter
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
-from reconciler.plan.desired import JobRef
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
+from reconciler.plan.render_reason import render_reason
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -77,26 +79,25 @@ def trains_later(change: Change) -> bool:
     )
 
 
-def _data(value: Any) -> str:
-    if not isinstance(value, dict):
+def _data(value: DataRef | None) -> str:
+    if value is None:
         return "(none)"
-    return f"{value.get('dataset')} {short(value.get('sha256'))}"
+    return f"{value.dataset} {short(value.sha256)}"
 
 
 def job_input_lines(change: Change) -> list[str]:
     """What a job to be created trains on, and what changed since the job serving now."""
-    after = change.after or {}
-    model = after.get("model")
-    origin = after.get("from_job")
-    if model is None and isinstance(origin, dict):
-        parent = JobRef(str(origin.get("job")), origin.get("checkpoint"))
-        model = f"({parent.what} of job.{parent.job})"
-    hyperparameters = after.get("hyperparameters") or {}
-    written = ", ".join(f"{k} {v}" for k, v in sorted(hyperparameters.items()))
+    after = change.after
+    assert isinstance(after, JobAfter)
+    model = after.model
+    origin = after.from_job
+    if model is None and origin is not None:
+        model = f"({origin.what} of job.{origin.job})"
+    written = ", ".join(f"{k} {v}" for k, v in sorted(after.hyperparameters.items()))
     lines = [
         f"model: {short(model)}",
-        f"training data: {_data(after.get('training_data'))}",
-        f"validation data: {_data(after.get('validation_data'))}",
+        f"training data: {_data(after.training_data)}",
+        f"validation data: {_data(after.validation_data)}",
         f"hyperparameters: {written or '(service defaults)'}",
     ]
     previous = change.details.get("previous")
@@ -118,16 +119,15 @@ def job_input_lines(change: Change) -> list[str]:
 
 def checkpoint_line(change: Change) -> str | None:
     """Which checkpoint a deployment serves: its ftchkpt-… id alone says nothing to a reader."""
-    after = change.after or {}
-    epoch = after.get("checkpoint")
-    if change.type is not ResourceType.DEPLOYMENT or epoch is None:
+    after = change.after
+    if not isinstance(after, DeploymentAfter) or after.checkpoint is None:
         return None
-    return f"checkpoint: epoch {epoch} of job.{after.get('job')}"
+    return f"checkpoint: epoch {after.checkpoint} of job.{after.job}"
 
 
 def _change_lines(change: Change, color: bool) -> list[str]:
     head = f"{_symbol(change.action)} {change.address}"
-    lines = [f"{_paint(head, _COLOURS[change.action], color)}: {short(change.reason)}"]
+    lines = [f"{_paint(head, _COLOURS[change.action], color)}: {short(render_reason(change))}"]
     if trains_later(change):
         lines.extend(f"      {line}" for line in job_input_lines(change))
     else:

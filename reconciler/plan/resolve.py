@@ -1,99 +1,29 @@
-"""Matching the spec to what Azure holds: which observed job is a desired job, which model a
-deployment should serve. Shared by the planner and drift detection.
+"""Resolving the spec over what Azure holds: what each job is (through its parents, for
+continuous training), which model a deployment should serve. Shared by the planner and drift.
 
-A job is found by the `reconciler-fingerprint` in its metadata; a job without that key (made
-through an API that takes no metadata) is found by its fields: model, training and validation
-content (the sha256 in the file names), method, seed, suffix, training type, and every
-hyperparameter written as a number. `auto` (or not written) matches whatever the service
-chose, including Azure's `n_epochs: -1`; a hyperparameter the service does not report is not
-held against a job, because a wrong "no match" would train the same job twice.
+Which observed job *is* a desired job is the job kind's decision (`reconciler.kinds.job`:
+the fingerprint in its metadata, else its fields with file content compared by sha256); this
+module adds what needs the whole spec: the model a job trains from when it continues another
+job, and a deployment's target model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 
-from reconciler.catalog import spec_training_type
+from reconciler.kinds import job as job_kind
+from reconciler.kinds.deployment import TargetState as TargetState
+from reconciler.kinds.job import JobInput
+from reconciler.kinds.job import JobResolution as JobResolution
+from reconciler.kinds.job import JobState as JobState
+from reconciler.kinds.job import hyperparameters_match as hyperparameters_match
+from reconciler.kinds.job import same_number as same_number
+from reconciler.kinds.job import translate_training_type as translate_training_type
 from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned, split_model_id
 from reconciler.plan.desired import Desired, DesiredDeployment, DesiredJob, JobRef
-from reconciler.plan.fingerprint import explicit_hyperparameters
-from reconciler.plan.naming import META_FINGERPRINT, MODEL_FORMAT, sha256_in_filename
-from reconciler.plan.observed import (
-    JobStatus,
-    Observed,
-    ObservedAccount,
-    ObservedCheckpoint,
-    ObservedJob,
-)
-
-
-class JobState(StrEnum):
-    TRAINED = "trained"  # a job with this fingerprint succeeded: its model is known
-    TRAINING = "training"  # one is validating, queued, running or paused
-    FAILED = "failed"  # the latest one failed or was cancelled, and no retry was asked
-    # none (or a retry was asked): create it, now or, when the job it continues from is also
-    # created by this plan, once that one has its model
-    CREATE = "create"
-    WAIT_PARENT = "wait-parent"  # none, and the job it continues from is still training
-    BLOCKED = "blocked"  # cannot be made: its parent failed, a checkpoint is missing, …
-
-
-@dataclass(frozen=True)
-class JobResolution:
-    job: DesiredJob
-    fingerprint: str
-    state: JobState
-    match: ObservedJob | None  # the observed job with this fingerprint, if any
-    model_id: str | None = None  # TRAINED: the fine-tuned model
-    parent_model: str | None = None  # the model it trains from, when known
-    note: str = ""  # why WAIT_PARENT / BLOCKED / FAILED
-
-    @property
-    def address(self) -> str:
-        return self.job.address
-
-
-def translate_training_type(value: str | None) -> str | None:
-    """The API's `developerTier` is the spec's `developer`."""
-    return None if value is None else spec_training_type(value)
-
-
-def same_number(a: object, b: object) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return float(a) == float(b)
-    try:
-        return float(str(a)) == float(str(b))
-    except ValueError:
-        return False
-
-
-def hyperparameters_match(
-    written: Mapping[str, int | float | str | None], chosen: Mapping[str, int | float | str]
-) -> bool:
-    for key, value in explicit_hyperparameters(written).items():
-        if key not in chosen:
-            continue  # not reported: not held against the job
-        observed = chosen[key]
-        if key == "n_epochs" and same_number(observed, -1):
-            return False  # the service chose ("automatic"), the spec fixed a number
-        if not same_number(observed, value):
-            return False
-    return True
-
-
-def _rank(job: ObservedJob) -> tuple[int, int, str]:
-    if job.status is JobStatus.SUCCEEDED:
-        rank = 2
-    elif job.status.active:
-        rank = 1
-    else:
-        rank = 0
-    return (rank, job.created_at or 0, job.id)
+from reconciler.plan.naming import MODEL_FORMAT, sha256_in_filename
+from reconciler.plan.observed import Observed, ObservedAccount, ObservedCheckpoint, ObservedJob
 
 
 def checkpoint_for_epoch(
@@ -125,13 +55,6 @@ def checkpoint_for_epoch(
 def checkpoint_model(checkpoint: ObservedCheckpoint) -> str:
     """What a deployment (or a continued job) names to use a checkpoint: Azure takes its id."""
     return checkpoint.id
-
-
-class TargetState(StrEnum):
-    READY = "ready"  # the model is known
-    PENDING = "pending"  # its job is created by this plan: the model is known once it trains
-    WAIT = "wait"  # its job is training (or waits for one that is)
-    BLOCKED = "blocked"  # its job failed, or the checkpoint does not exist
 
 
 @dataclass(frozen=True)
@@ -223,34 +146,19 @@ class Resolver:
             return JobResolution(
                 job, fingerprint, JobState.BLOCKED, None, note=f"account {job.account} not read"
             )
-        candidates = [
-            observed
-            for observed in account.jobs
-            if observed.metadata.get(META_FINGERPRINT) == fingerprint
-            or (
-                META_FINGERPRINT not in observed.metadata
-                and self._fields_match(job, observed, parent_model, account)
-            )
-        ]
-        match = max(candidates, key=_rank) if candidates else None
-        retry = job.address in self.replace
-        if match is not None and (match.status.active or not retry):
-            if match.status is JobStatus.SUCCEEDED:
-                return JobResolution(
-                    job, fingerprint, JobState.TRAINED, match, match.fine_tuned_model, parent_model
-                )
-            if match.status.active:
-                return JobResolution(
-                    job, fingerprint, JobState.TRAINING, match, parent_model=parent_model
-                )
-            return JobResolution(
-                job,
+        match = job_kind.pick(
+            job_kind.identify(
                 fingerprint,
-                JobState.FAILED,
-                match,
-                parent_model=parent_model,
-                note=(match.error_message or "").strip().rstrip(".") or "no reason given",
+                self.job_input(job, parent_model),
+                account.jobs,
+                lambda file_id: self.file_sha(account, file_id),
             )
+        )
+        found = job_kind.resolve_found(
+            job, fingerprint, match, retry=job.address in self.replace, parent_model=parent_model
+        )
+        if found is not None:
+            return found
         if parent is not None and parent_model is None:
             if parent.state in (JobState.FAILED, JobState.BLOCKED) or parent_note:
                 why = parent_note or blocked_by(parent)
@@ -264,35 +172,19 @@ class Resolver:
             )
         return JobResolution(job, fingerprint, JobState.CREATE, match, parent_model=parent_model)
 
-    def _fields_match(
-        self,
-        job: DesiredJob,
-        observed: ObservedJob,
-        model: str | None,
-        account: ObservedAccount,
-    ) -> bool:
-        if model is None or observed.model != model:
-            return False
+    def job_input(self, job: DesiredJob, model: str | None) -> JobInput:
+        """A job's input as its fields show it (`model`: what it trains from, when known)."""
         datasets = self.desired.datasets
-        if self.file_sha(account, observed.training_file) != datasets[job.training_data].sha256:
-            return False
-        if job.validation_data is None:
-            if observed.validation_file is not None:
-                return False
-        elif (
-            self.file_sha(account, observed.validation_file) != datasets[job.validation_data].sha256
-        ):
-            return False
-        if (observed.method or "supervised") != job.method:
-            return False
-        if job.seed is not None and observed.seed != job.seed:
-            return False
-        if (observed.suffix or None) != (job.suffix or None):
-            return False
-        observed_type = translate_training_type(observed.training_type)
-        if observed_type is not None and observed_type != job.training_type:
-            return False
-        return hyperparameters_match(job.hyperparameters, observed.hyperparameters)
+        return JobInput(
+            model=model,
+            training_sha256=datasets[job.training_data].sha256,
+            validation_sha256=datasets[job.validation_data].sha256 if job.validation_data else None,
+            method=job.method,
+            hyperparameters=job.hyperparameters,
+            seed=job.seed,
+            suffix=job.suffix,
+            training_type=job.training_type,
+        )
 
     # -- deployments -----------------------------------------------------------------------
 

@@ -13,7 +13,9 @@ from reconciler.apply.progress import (
 )
 from reconciler.apply.scheduler import Outcome, Task, TaskContext, run_tasks
 from reconciler.apply.summary import done_symbols, render_summary
-from reconciler.plan.model import Action, Change, Plan, ResourceType
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore, DeploymentReason
+from reconciler.kinds.job import DataRef, JobAfter, JobReason
+from reconciler.plan.model import Action, Because, Change, Plan, ResourceType
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 EPOCH = 1795425120.0  # 2026-11-23T09:12:00Z
@@ -195,14 +197,24 @@ def test_at_80_columns_long_rows_keep_their_bar_bytes_and_elapsed_time() -> None
 
 
 def test_done_carries_the_symbol_the_plan_showed() -> None:
+    model = {"format": "OpenAI", "name": "m", "version": "1"}
+    after = DeploymentAfter("a", "aoai-a", "d", model, "Standard", 1, {})
+    before = DeploymentBefore("a", "aoai-a", "d", model, "Standard", 1, {}, "Succeeded")
+    job = JobAfter(
+        "a", "aoai-a", "later", "fp", None, DataRef("t", "0" * 64, None), None,
+        "supervised", {}, None, None, "standard", {},
+    )  # fmt: skip
+    why = Because(DeploymentReason.MATCHES)
     plan = Plan(
         "clippy",
         (
-            Change("deployment.new", ResourceType.DEPLOYMENT, Action.CREATE, "", None, {}),
-            Change("deployment.up", ResourceType.DEPLOYMENT, Action.UPDATE, "", {}, {}),
-            Change("deployment.swap", ResourceType.DEPLOYMENT, Action.REPLACE, "", {}, {}),
-            Change("deployment.gone", ResourceType.DEPLOYMENT, Action.DELETE, "", {}, None),
-            Change("job.later", ResourceType.JOB, Action.WAIT, "", None, {}),
+            Change("deployment.new", ResourceType.DEPLOYMENT, Action.CREATE, why, None, after),
+            Change("deployment.up", ResourceType.DEPLOYMENT, Action.UPDATE, why, before, after),
+            Change("deployment.swap", ResourceType.DEPLOYMENT, Action.REPLACE, why, before, after),
+            Change("deployment.gone", ResourceType.DEPLOYMENT, Action.DELETE, why, before, None),
+            Change(
+                "job.later", ResourceType.JOB, Action.WAIT, Because(JobReason.ABSENT), None, job
+            ),
         ),
     )
     tasks = [

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from reconciler.commands.apply import ApplyOutcome
 from reconciler.errors import Diagnostic
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore, DeploymentReason
 from reconciler.plan import render_text
 from reconciler.plan.attention import NO_CHANGES
-from reconciler.plan.model import Action, Change, Plan, ResourceType
+from reconciler.plan.model import Action, Because, Change, Plan, ResourceType
 from reconciler.render.apply import ConsoleApply, render_apply_end
 from reconciler.verbosity import Verbosity
 
 SAVED = Path("p.plan")
+MODEL = {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"}
 
 
 def _plan(action: Action) -> Plan:
@@ -22,9 +24,9 @@ def _plan(action: Action) -> Plan:
         address="deployment.d",
         type=ResourceType.DEPLOYMENT,
         action=action,
-        reason="capacity",
-        before={"sku": {"capacity": 1}},
-        after={"sku": {"capacity": 2}},
+        because=Because(DeploymentReason.DIFFERS),
+        before=DeploymentBefore("a", "aoai-a", "d", MODEL, "Standard", 1, {}, "Succeeded"),
+        after=DeploymentAfter("a", "aoai-a", "d", MODEL, "Standard", 2, {}),
     )
     return Plan(stack="s", changes=(change,), observed_digest="abc")
 

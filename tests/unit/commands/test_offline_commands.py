@@ -14,8 +14,9 @@ from reconciler.commands.catalog import catalog
 from reconciler.commands.schema import schema
 from reconciler.commands.show import saved_plan
 from reconciler.commands.validate import validate
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore, DeploymentReason
 from reconciler.plan import render_json, render_text
-from reconciler.plan.model import Action, Change, Plan, ResourceType
+from reconciler.plan.model import Action, Because, Change, Plan, ResourceType
 from reconciler.plan.saved import save_plan
 from reconciler.render.show import render_saved_plan
 from reconciler.render.validation import (
@@ -34,6 +35,9 @@ stack: demo
 accounts:
   swc: {{subscription_id: {SUB}, resource_group: rg-ft, name: aoai-swc}}
 """
+
+
+DEPLOYED = {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"}
 
 
 def chat_lines(count: int) -> str:
@@ -139,9 +143,9 @@ def test_show_reads_a_saved_plan_and_not_a_spec_directory(tmp_path: Path) -> Non
         address="deployment.d",
         type=ResourceType.DEPLOYMENT,
         action=Action.UPDATE,
-        reason="capacity",
-        before={"sku": {"capacity": 1}},
-        after={"sku": {"capacity": 2}},
+        because=Because(DeploymentReason.DIFFERS),
+        before=DeploymentBefore("a", "aoai-a", "d", DEPLOYED, "Standard", 1, {}, "Succeeded"),
+        after=DeploymentAfter("a", "aoai-a", "d", DEPLOYED, "Standard", 2, {}),
     )
     plan = Plan(stack="s", changes=(change,), observed_digest="abc")
     path = tmp_path / "p.plan"

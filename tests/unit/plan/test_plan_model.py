@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import Location
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentReason
 from reconciler.plan import Action, Change, Plan, PlanIssue, ResourceType
+from reconciler.plan.model import Because
+
+AFTER = DeploymentAfter(
+    "a", "aoai-a", "d", {"format": "OpenAI", "name": "m", "version": "1"}, "Standard", 1, {}
+)
 
 
 def change(address: str, action: Action) -> Change:
-    return Change(address, ResourceType.DEPLOYMENT, action, "why", None, {"x": 1})
+    because = Because(DeploymentReason.MATCHES, {"account_name": "aoai-a"})
+    return Change(address, ResourceType.DEPLOYMENT, action, because, None, AFTER)
 
 
 def test_replace_is_delete_then_create() -> None:

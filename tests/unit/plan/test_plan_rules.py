@@ -74,7 +74,7 @@ def test_succeeded_run_wins_over_a_later_failed_one() -> None:
     )
     job_change = plan(spec, state).change("job.clippy")
     assert job_change is not None and job_change.action is Action.NO_OP
-    assert job_change.before is not None and job_change.before["id"] == "ftjob-old"
+    assert job_change.before is not None and job_change.before.to_json()["id"] == "ftjob-old"
 
 
 def test_a_job_with_another_fingerprint_is_not_matched_by_fields() -> None:
@@ -178,7 +178,7 @@ def test_continuous_training_from_a_trained_parent_uses_its_model() -> None:
     state = observed(swc=trained(spec.fingerprint("clippy")))
     more = plan(spec, state).change("job.more")
     assert more is not None and more.action is Action.CREATE
-    assert more.after is not None and more.after["model"] == FT
+    assert more.after is not None and more.after.to_json()["model"] == FT
     assert more.depends_on == ()
 
 
@@ -195,7 +195,11 @@ def test_checkpoint_by_reported_epoch() -> None:
     state["jobs"] = (job_with_checkpoints,)
     change = plan(spec, observed(swc=state)).change("deployment.e1")
     assert change is not None and change.after is not None
-    assert change.after["model"] == {"format": "OpenAI", "name": "ftchkpt-a", "version": "1"}
+    assert change.after.to_json()["model"] == {
+        "format": "OpenAI",
+        "name": "ftchkpt-a",
+        "version": "1",
+    }
 
 
 def test_model_version_changes_in_place_but_model_name_replaces() -> None:
@@ -223,7 +227,7 @@ def test_tags_restored_and_user_tags_kept() -> None:
     )
     change = plan(spec, observed(swc={"deployments": (existing,)})).change("deployment.chat")
     assert change is not None and change.action is Action.UPDATE
-    assert change.after is not None and change.after["tags"] == {
+    assert change.after is not None and change.after.to_json()["tags"] == {
         "managed-by": "reconciler",
         "owner": "me",
         "reconciler-prevent-destroy": "true",

@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import ReconcilerError, StalePlanError
-from reconciler.plan.model import Action, Change, Plan, ResourceType
+from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore, DeploymentReason
+from reconciler.plan.model import Action, Because, Change, Plan, ResourceType
 from reconciler.plan.saved import check_current, load_saved_plan, save_plan, saved_plan_of
 
 WHAT = "a plan file is what `reconciler plan --out FILE` writes"
+
+
+MODEL = {"format": "OpenAI", "name": "gpt-4.1-mini", "version": "2025-04-14"}
 
 
 def _plan(digest: str, capacity: int = 1) -> Plan:
@@ -19,9 +23,9 @@ def _plan(digest: str, capacity: int = 1) -> Plan:
         address="deployment.d",
         type=ResourceType.DEPLOYMENT,
         action=Action.UPDATE,
-        reason="capacity",
-        before={"sku": {"capacity": 1}},
-        after={"sku": {"capacity": capacity}},
+        because=Because(DeploymentReason.DIFFERS),
+        before=DeploymentBefore("a", "aoai-a", "d", MODEL, "Standard", 1, {}, "Succeeded"),
+        after=DeploymentAfter("a", "aoai-a", "d", MODEL, "Standard", capacity, {}),
     )
     return Plan(stack="s", changes=(change,), observed_digest=digest)
 
