@@ -10,11 +10,12 @@ from typing import Any, Literal, cast
 
 from reconciler.datasets.digest import EXAMPLE_DIGEST_BYTES
 from reconciler.datasets.problems import Problem, Selection
+from reconciler.datasets.reinforcement import ItemFields
 from reconciler.datasets.stats import DatasetStats
 from reconciler.errors import Diagnostic, Severity
 
-Format = Literal["chat", "preference"]
-FORMATS: tuple[Format, ...] = ("chat", "preference")
+Format = Literal["chat", "preference", "reinforcement"]
+FORMATS: tuple[Format, ...] = ("chat", "preference", "reinforcement")
 
 
 @dataclass
@@ -31,6 +32,8 @@ class DatasetReport:
     example_digests: frozenset[builtins.bytes]
     system_prompts: int
     from_cache: bool = field(default=False, compare=False)
+    # reinforcement data: the fields each line has, for the grader's {{item.X}} (else None)
+    item_fields: ItemFields | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,6 +61,7 @@ class ScanResult:
     system_prompts: int
     # Read from the file on disk, to check the whole file was hashed (not stored: 0 from cache).
     bytes_read: int = 0
+    item_fields: ItemFields | None = None
 
     def report(
         self, path: Path, root: Path, display: str, *, from_cache: bool = False
@@ -73,6 +77,7 @@ class ScanResult:
             example_digests=self.example_digests,
             system_prompts=self.system_prompts,
             from_cache=from_cache,
+            item_fields=self.item_fields,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +98,7 @@ class ScanResult:
             "more": [self.problems.more, self.problems.more_severity.value],
             "digests": base64.b64encode(b"".join(sorted(self.example_digests))).decode(),
             "system_prompts": self.system_prompts,
+            "item_fields": self.item_fields.to_json() if self.item_fields is not None else None,
         }
 
     @staticmethod
@@ -119,6 +125,8 @@ class ScanResult:
             sha256 = data["sha256"]
             if kind not in FORMATS or not isinstance(sha256, str):
                 return None
+            fields = data.get("item_fields")
+            item_fields = ItemFields.from_json(fields) if fields is not None else None
             return ScanResult(
                 sha256=sha256,
                 bytes=int(data["bytes"]),
@@ -127,6 +135,7 @@ class ScanResult:
                 problems=Selection(shown, int(more), Severity(more_severity)),
                 example_digests=digests,
                 system_prompts=int(data["system_prompts"]),
+                item_fields=item_fields,
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -25,17 +25,28 @@ from reconciler.datasets.jsonline import decode_line
 from reconciler.datasets.messages import ROLES, LineChecker, Recipe
 from reconciler.datasets.preference import PREFERENCE_KEYS, check_preference
 from reconciler.datasets.problems import Problem, ProblemCollector
+from reconciler.datasets.reinforcement import (
+    REINFORCEMENT_ROLES,
+    FieldTracker,
+    check_reinforcement,
+)
 from reconciler.datasets.reader import TOO_LONG, LineReader
 from reconciler.datasets.report import Format, ScanResult
 from reconciler.datasets.stats import StatsAccumulator
 from reconciler.datasets.tokens import counter_for, load_encoding
 from reconciler.errors import Diagnostic, Location, Severity, SpecError
 
+# Reinforcement lines carry chat `messages` (a prompt): detected as chat, they are what it reads.
+_PROMPTS = ("chat", "reinforcement")
 RECOMMENDED_MIN = 50
 RECOMMENDED = 100
 
 Checker = Callable[[dict[str, Any], LineChecker], Recipe | None]
-_CHECKERS: dict[Format, Checker] = {"chat": check_chat, "preference": check_preference}
+_CHECKERS: dict[Format, Checker] = {
+    "chat": check_chat,
+    "preference": check_preference,
+    "reinforcement": check_reinforcement,
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,10 @@ class _Scan:
         self.images = ImageChecker()
         encoding = load_encoding(options.encoding, tokenizer_dir)
         count = counter_for(encoding)
-        role_tokens = dict(zip(ROLES, count(ROLES), strict=True))
+        # Reinforcement is never detected (its lines look like chat): it is known from the start.
+        roles = list(REINFORCEMENT_ROLES if options.format == "reinforcement" else ROLES)
+        role_tokens = dict(zip(roles, count(roles), strict=True))
+        self.fields = FieldTracker() if options.format == "reinforcement" else None
         memo: dict[str, int] = {}
         self.checker = LineChecker(
             self.problems,
@@ -117,7 +131,7 @@ class _Scan:
                 )
                 return
             self.format, self.format_line = kind, number
-        elif kind is not None and kind != self.format:
+        elif kind is not None and kind != self.format and (kind, self.format) != _PROMPTS:
             why = (
                 f"line {self.format_line} is {self.format} data"
                 if self.format_line
@@ -127,6 +141,8 @@ class _Scan:
             return
         checker = self.checker
         checker.start(number)
+        if self.fields is not None:
+            self.fields.add(example, number)
         recipe = _CHECKERS[self.format](example, checker)
         if checker.image_count:
             self.image_examples += 1
@@ -303,6 +319,7 @@ def scan(source: RootedPath, display: str, options: ScanOptions, tokenizer_dir: 
         problems=state.problems.select(file_problems),
         example_digests=frozenset(state.digests),
         system_prompts=len(state.system_first),
+        item_fields=state.fields.result() if state.fields is not None else None,
     )
 
 

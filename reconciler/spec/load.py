@@ -17,6 +17,7 @@ from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
 from reconciler.spec.hyperparameters import method_hyperparameter_problems
+from reconciler.spec.reinforcement import reinforcement_problems
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -146,6 +147,7 @@ def _check(
     for section in SECTIONS:
         for name, entry in merged.entries[section].items():
             diagnostics.extend(method_hyperparameter_problems(entry))
+            diagnostics.extend(reinforcement_problems(entry))
             model = _validate_entry(entry, diagnostics)
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)
