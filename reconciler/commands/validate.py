@@ -285,13 +285,13 @@ class _DatasetChecks:
                 more = lacking.missing - len(lacking.lines)
                 tail = f" and {more:,} more" if more > 0 else ""
                 noun = "line lacks" if lacking.missing == 1 else "lines lack"
+                label = "line" if len(lacking.lines) == 1 else "lines"
                 self.add(
                     [
                         Diagnostic.error(
                             f"jobs.{job_name}.grader reads {{{{item.{field_path}}}}}, but "
                             f"{lacking.missing:,} {noun} it in {key} '{reference}' "
-                            f"({relpath(report.path)}: {'line' if len(lacking.lines) == 1 else 'lines'} "
-                            f"{lines}{tail}); every line needs "
+                            f"({relpath(report.path)}: {label} {lines}{tail}); every line needs "
                             "each field the grader reads",
                             where,
                         )

@@ -25,12 +25,12 @@ from reconciler.datasets.jsonline import decode_line
 from reconciler.datasets.messages import ROLES, LineChecker, Recipe
 from reconciler.datasets.preference import PREFERENCE_KEYS, check_preference
 from reconciler.datasets.problems import Problem, ProblemCollector
+from reconciler.datasets.reader import TOO_LONG, LineReader
 from reconciler.datasets.reinforcement import (
     REINFORCEMENT_ROLES,
     FieldTracker,
     check_reinforcement,
 )
-from reconciler.datasets.reader import TOO_LONG, LineReader
 from reconciler.datasets.report import Format, ScanResult
 from reconciler.datasets.stats import StatsAccumulator
 from reconciler.datasets.tokens import counter_for, load_encoding

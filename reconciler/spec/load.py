@@ -17,7 +17,6 @@ from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
 from reconciler.spec.hyperparameters import method_hyperparameter_problems
-from reconciler.spec.reinforcement import reinforcement_problems
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -29,6 +28,7 @@ from reconciler.spec.models import (
     SpecModel,
 )
 from reconciler.spec.places import KeyPath, NodePlace, lookup
+from reconciler.spec.reinforcement import reinforcement_problems
 
 
 @dataclass

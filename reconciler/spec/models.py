@@ -26,8 +26,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.model_ids import SUFFIX_PATTERN, SUFFIX_RULE
-from reconciler.spec.graders import Grader
 from reconciler.quoting import quote
+from reconciler.spec.graders import Grader
 
 # Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
 # of them each model offers where.
