@@ -113,6 +113,7 @@ class JobAfter:
     training_type: str
     metadata: Mapping[str, str]
     from_job: JobRef | None = None
+    grader: Mapping[str, Any] | None = None  # reinforcement only
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -132,6 +133,8 @@ class JobAfter:
         }
         if self.from_job is not None:
             data["from_job"] = self.from_job.to_json()
+        if self.grader is not None:
+            data["grader"] = dict(self.grader)
         return data
 
     @staticmethod
@@ -157,6 +160,7 @@ class JobAfter:
             from_job=JobRef(str(origin["job"]), int(checkpoint) if checkpoint is not None else None)
             if isinstance(origin, dict)
             else None,
+            grader=dict(data["grader"]) if data.get("grader") is not None else None,
         )
 
     def content(self, training_file: str, validation_file: str | None) -> dict[str, str]:
@@ -275,7 +279,7 @@ def same_number(a: object, b: object) -> bool:
     try:
         return float(str(a)) == float(str(b))
     except ValueError:
-        return False
+        return str(a) == str(b)  # words (reasoning_effort)
 
 
 def hyperparameters_match(

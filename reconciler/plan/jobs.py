@@ -63,6 +63,7 @@ def desired_job_after(resolver: Resolver, resolution: JobResolution) -> JobAfter
             META_FINGERPRINT: resolution.fingerprint,
         },
         from_job=job.model if isinstance(job.model, JobRef) else None,
+        grader=job.grader,
     )
 
 

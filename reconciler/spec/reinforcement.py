@@ -34,6 +34,16 @@ def reinforcement_problems(entry: Entry) -> list[Diagnostic]:
                     entry.locate((*entry.path, "method")),
                 )
             )
+        training_type = data.get("training_type", "standard")
+        if training_type != "standard" and isinstance(training_type, str):
+            out.append(
+                Diagnostic.error(
+                    f"{name}.training_type: reinforcement jobs train with standard training "
+                    "here: only Azure's v1 surface takes method reinforcement, and its published "
+                    "CreateFineTuningJobRequest has no trainingType",
+                    entry.locate((*entry.path, "training_type")),
+                )
+            )
         if data.get("validation_data") is None:
             out.append(
                 Diagnostic.error(
