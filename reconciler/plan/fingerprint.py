@@ -5,9 +5,9 @@ SPEC.md §1: "A job is the same job exactly when …".
 The input is the base model (or the parent job's fingerprint and checkpoint, for continuous
 training), the sha256 of the training and validation data, method, hyperparameters, seed, suffix
 and training type, and a reinforcement job's grader (added to the input only when there is one,
-so the fingerprints of other jobs stay what they were). Hyperparameters count as written, never as the service resolved them:
-`auto` and an omitted value both mean "the service chooses" and are the same input, so neither
-appears in the fingerprint; `1` and `1.0` are the same number.
+so the fingerprints of other jobs stay what they were). Hyperparameters count as written, never
+as the service resolved them: `auto` and an omitted value both mean "the service chooses" and
+are the same input, so neither appears in the fingerprint; `1` and `1.0` are the same number.
 """
 
 from __future__ import annotations
