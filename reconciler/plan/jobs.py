@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.azure_limits import RFT_COST_GUARD
 from reconciler.kinds import job as job_kind
 from reconciler.kinds.job import DataRef, JobAfter, JobBefore, Previous
 from reconciler.plan.desired import DesiredJob, JobRef, file_address
@@ -144,6 +145,8 @@ def _details(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
     if resolution.match is not None:
         details["job_status"] = resolution.match.status.value
     details["stats"] = _stats(resolver, resolution)
+    if job.method == "reinforcement":
+        details["cost_guard"] = RFT_COST_GUARD
     return details
 
 
