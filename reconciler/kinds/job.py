@@ -422,6 +422,11 @@ def changed_since(
         chosen = previous.hyperparameters.get(key)
         if chosen is None or not same_number(chosen, value):
             changed.append(FieldChange(f"hyperparameters.{key}", chosen, value))
+    if job.grader is not None and previous.grader is not None:
+        changed.extend(
+            FieldChange(f"grader.{key}", then, now)
+            for key, then, now in _differences(previous.grader, job.grader)
+        )
     if wanted.seed is not None and previous.seed != wanted.seed:
         changed.append(FieldChange("seed", previous.seed, wanted.seed))
     if (previous.suffix or None) != (wanted.suffix or None):
@@ -430,6 +435,17 @@ def changed_since(
     if observed_type is not None and observed_type != wanted.training_type:
         changed.append(FieldChange("training_type", observed_type, wanted.training_type))
     return changed
+
+
+def _differences(then: Any, now: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, then, now) of each value that differs between two JSON objects."""
+    if isinstance(then, Mapping) and isinstance(now, Mapping):
+        found: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(then) | set(now)):
+            where = f"{path}.{key}" if path else str(key)
+            found.extend(_differences(then.get(key), now.get(key), where))
+        return found
+    return [] if then == now else [(path, then, now)]
 
 
 def _parent(job: DesiredJob) -> dict[str, Any]:
