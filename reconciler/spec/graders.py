@@ -200,11 +200,9 @@ class PythonGrader(GraderModel):
 
 def _grader_tag(allowed: tuple[str, ...]) -> Any:
     def tag(value: object) -> str | None:
-        if isinstance(value, dict):
-            kind = value.get("type")
-            if isinstance(kind, str) and kind in allowed:
-                return kind
-        return None
+        # a mapping when validating, a model when serializing
+        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return kind if isinstance(kind, str) and kind in allowed else None
 
     return tag
 
