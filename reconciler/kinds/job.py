@@ -29,6 +29,7 @@ from reconciler.plan.fingerprint import Hyperparameter, explicit_hyperparameters
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import META_FINGERPRINT
 from reconciler.plan.observed import JobStatus, ObservedJob, normalize_job_status
+from reconciler.quoting import cut
 
 TYPE = ResourceType.JOB
 
@@ -445,7 +446,15 @@ def _differences(then: Any, now: Any, path: str = "") -> list[tuple[str, Any, An
             where = f"{path}.{key}" if path else str(key)
             found.extend(_differences(then.get(key), now.get(key), where))
         return found
-    return [] if then == now else [(path, then, now)]
+    if then == now:
+        return []
+    # grader texts can be pages long (a python grader's source): a plan quotes at most 80
+    # characters of a spec value (SPEC.md §5.1)
+    return [(path, _cut(then), _cut(now))]
+
+
+def _cut(value: Any) -> Any:
+    return cut(value) if isinstance(value, str) else value
 
 
 def _parent(job: DesiredJob) -> dict[str, Any]:

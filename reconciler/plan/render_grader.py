@@ -5,24 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.quoting import cut
+
+# Each value from the spec is cut well within SPEC.md §5.1's 80 characters.
+_PART = 40
+
 
 def grader_summary(grader: Mapping[str, Any]) -> str:
-    kind = str(grader.get("type"))
-    head = f"{kind} {grader.get('name')!r}"
+    def value(key: str) -> str:
+        return cut(str(grader.get(key)), _PART)
+
+    kind = value("type")
+    head = f"{kind} '{value('name')}'"
     if kind == "string_check":
-        return f"{head}: {grader.get('input')} {grader.get('operation')} {grader.get('reference')}"
+        return f"{head}: {value('input')} {value('operation')} {value('reference')}"
     if kind == "text_similarity":
         return (
-            f"{head}: {grader.get('evaluation_metric')} of {grader.get('input')} "
-            f"against {grader.get('reference')}"
+            f"{head}: {value('evaluation_metric')} of {value('input')} against {value('reference')}"
         )
     if kind in ("score_model", "label_model"):
-        return f"{head} by {grader.get('model')}"
+        return f"{head} by {value('model')}"
     if kind == "multi":
         parts = ", ".join(
-            f"{key} ({sub.get('type')})"
+            f"{cut(str(key), _PART)} ({cut(str(sub.get('type')), _PART)})"
             for key, sub in dict(grader.get("graders") or {}).items()
             if isinstance(sub, Mapping)
         )
-        return f"{head} = {grader.get('calculate_output')} over {parts}"
+        return f"{head} = {value('calculate_output')} over {parts}"
     return head
