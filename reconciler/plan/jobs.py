@@ -164,7 +164,10 @@ def _stats(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
         "training": training.to_json() if training else None,
         "validation": validation.to_json() if validation else None,
         "n_epochs": epochs,
-        "billed_tokens_estimate": training.billed_tokens(epochs) if training and epochs else None,
+        # reinforcement training is billed by the hour, not by tokens (the RFT how-to)
+        "billed_tokens_estimate": training.billed_tokens(epochs)
+        if training and epochs and job.method != "reinforcement"
+        else None,
     }
 
 

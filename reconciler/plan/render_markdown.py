@@ -161,7 +161,9 @@ def _job_section(change: Change) -> list[str]:
     if validation is not None:
         lines.append(_stats_line("Validation data", validation.dataset, stats.get("validation")))
     billed = _billed(stats)
-    if billed is not None:
+    if after.method == "reinforcement":
+        lines.append("- Billed by training time, not by tokens (reinforcement fine-tuning)")
+    elif billed is not None:
         lines.append(f"- Estimated billed training tokens: {billed}")
     if after.grader is not None:
         lines.append(f"- Grader: `{_cell(grader_summary(after.grader))}`")
