@@ -23,8 +23,8 @@ from typing import TextIO
 
 from reconciler.apply.context import ExecOptions
 from reconciler.apply.executor import Execution, execute
-from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import Progress, make_progress
+from reconciler.apply.stack_lock import hold_stack_lock
 from reconciler.apply.summary import done_symbols, render_summary
 from reconciler.azure.observe import Observation
 from reconciler.confined import RootedPath
@@ -141,19 +141,11 @@ def _apply(
             err.write(f"{warning}\n")
 
     prepared = prepare(spec_dir, on_warning=warn, allow_env=allow_env)
-    stack = prepared.spec.stack
     command = "reconciler apply " + shlex.quote(str(target))
-    # In the project root, not the working directory: two applies of one project started
-    # from different folders must find the same lock.
-    project = prepared.spec.project_root
-    lock = LocalFileLock(lock_path(project, stack), stack=stack, command=command, anchor=project)
-
-    def waiting(message: str) -> None:
-        err.write(f"{message}\n")
-        err.flush()
+    held = hold_stack_lock(prepared.spec, command=command, timeout=lock_timeout, err=err)
 
     color = use_color(out)
-    with lock.acquire(lock_timeout, on_wait=waiting), Session.open(log_http) as session:
+    with held as lock, Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
@@ -199,6 +191,8 @@ def _apply(
             "run apply again to continue.\n"
         )
     out.flush()
+    if lock.lost is not None:  # said on stderr when it happened; another run may be applying
+        return EXIT_ERROR
     if execution.report.cancelled:
         err.write(INTERRUPTED)
         err.flush()
