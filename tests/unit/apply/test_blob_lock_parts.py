@@ -43,7 +43,12 @@ def test_the_run_url_of_github_actions_and_azure_pipelines() -> None:
 
 def test_the_holder_round_trips_through_metadata() -> None:
     holder = LockHolder(
-        "alice@runner", "runner", 42, "2026-11-30T09:00:00Z", "reconciler apply specs", "https://x/1"
+        "alice@runner",
+        "runner",
+        42,
+        "2026-11-30T09:00:00Z",
+        "reconciler apply specs",
+        "https://x/1",
     )
     assert holder_from_metadata(holder_metadata(holder)) == holder
     assert holder.describe() == "alice@runner (pid 42) since 2026-11-30T09:00:00Z, run https://x/1"

@@ -65,7 +65,9 @@ def test_lock_without_a_backend_says_what_is_missing(read: Reader) -> None:
 
 
 def test_http_is_allowed_to_this_machine_only(read: Reader) -> None:
-    local = LOCK.replace("https://acme.blob.core.windows.net", "http://127.0.0.1:10000/devstoreaccount1")
+    local = LOCK.replace(
+        "https://acme.blob.core.windows.net", "http://127.0.0.1:10000/devstoreaccount1"
+    )
     spec, diagnostics = read({"stack.yaml": HEAD, "lock.yaml": local})
     assert messages(diagnostics) == []
     assert spec.lock is not None
@@ -73,7 +75,9 @@ def test_http_is_allowed_to_this_machine_only(read: Reader) -> None:
 
 def test_the_connection_string_variable_follows_the_env_policy(read: Reader) -> None:
     named = LOCK + "    connection_string_env: {name}\n"
-    ok, diagnostics = read({"stack.yaml": HEAD, "lock.yaml": named.format(name="AZURE_STORAGE_CONNECTION_STRING")})
+    ok, diagnostics = read(
+        {"stack.yaml": HEAD, "lock.yaml": named.format(name="AZURE_STORAGE_CONNECTION_STRING")}
+    )
     assert messages(diagnostics) == []
     assert ok.lock is not None
     assert ok.lock.azure_blob.connection_string_env == "AZURE_STORAGE_CONNECTION_STRING"
@@ -84,14 +88,19 @@ def test_the_connection_string_variable_follows_the_env_policy(read: Reader) -> 
     ]
 
     env = {"AZURE_SUBSCRIPTION_ID": SUB, "RECONCILER_ALLOW_ENV": "LOCK_STORAGE"}
-    allowed, diagnostics = read({"stack.yaml": HEAD, "lock.yaml": named.format(name="LOCK_STORAGE")}, env=env)
+    allowed, diagnostics = read(
+        {"stack.yaml": HEAD, "lock.yaml": named.format(name="LOCK_STORAGE")}, env=env
+    )
     assert messages(diagnostics) == []
     assert allowed.lock is not None
 
 
 def test_the_account_url_may_come_from_an_allowed_variable(read: Reader) -> None:
     from_env = LOCK.replace("https://acme.blob.core.windows.net", "${env:RECONCILER_VAR_LOCK_URL}")
-    env = {"AZURE_SUBSCRIPTION_ID": SUB, "RECONCILER_VAR_LOCK_URL": "https://acme.blob.core.windows.net"}
+    env = {
+        "AZURE_SUBSCRIPTION_ID": SUB,
+        "RECONCILER_VAR_LOCK_URL": "https://acme.blob.core.windows.net",
+    }
     spec, diagnostics = read({"stack.yaml": HEAD, "lock.yaml": from_env}, env=env)
     assert messages(diagnostics) == []
     assert spec.lock is not None
