@@ -423,6 +423,8 @@ def run_apply(
     if execution is None:
         return EXIT_ERROR if outcome.plan.has_errors else EXIT_OK
     out.flush()
+    if outcome.lock_lost is not None:  # said on stderr when it happened
+        return EXIT_ERROR
     if execution.report.cancelled:
         err.write(INTERRUPTED)
         err.flush()

@@ -13,6 +13,7 @@ from reconciler.project import is_inside, project_root
 from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import EnvPolicy, EnvResult, substitute_env
 from reconciler.spec.errors import describe, did_you_mean
+from reconciler.spec.lock_section import LOCK_KEY, LockEntry, merge_lock
 from reconciler.spec.models import (
     ENTRY_KINDS,
     NAME_PATTERN,
@@ -100,6 +101,7 @@ class MergedSpec:
     unreadable: set[str] = field(default_factory=set)
     # each value read from the environment -> its reference (messages name it, never show it)
     env_values: dict[str, str] = field(default_factory=dict)
+    lock: LockEntry | None = None
 
 
 def merge_spec_files(
@@ -202,6 +204,12 @@ def _merge_keys(
             continue
         if key == "stack":
             stack_place = _merge_stack(merged, doc, value, stack_place)
+            continue
+        if key == LOCK_KEY:
+            merged.lock, problems = merge_lock(
+                merged.lock, doc, value, env.substituted, env.failed, merged.places
+            )
+            merged.diagnostics.extend(problems)
             continue
         _merge_section(merged, doc, key, value, env)
     return stack_place

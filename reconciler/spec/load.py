@@ -17,6 +17,7 @@ from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
 from reconciler.spec.hyperparameters import method_hyperparameter_problems
+from reconciler.spec.lock_section import check_lock
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -24,6 +25,7 @@ from reconciler.spec.models import (
     Dataset,
     Deployment,
     Job,
+    LockSettings,
     ModelRef,
     SpecModel,
 )
@@ -49,6 +51,8 @@ class Spec:
     # Each value read from the environment -> its ``${env:NAME}``: later checks (datasets)
     # quote values under ``quoting.environment_values(spec.env_values)``.
     env_values: dict[str, str] = field(default_factory=dict, repr=False)
+    # `lock:` (SPEC.md §5.6); None: apply locks with a file in the project root.
+    lock: LockSettings | None = None
 
     def location(self, *keys: str | int) -> Location:
         """Where ``keys`` (e.g. "deployments", "x", "sku", "capacity") was written.
@@ -150,6 +154,8 @@ def _check(
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)
     diagnostics.extend(_api_key_envs(spec, policy))
+    spec.lock, lock_problems = check_lock(merged.lock, policy)
+    diagnostics.extend(lock_problems)
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
     # A file that could not be read may define any name: an unknown one is not reported.
     diagnostics.extend(check_references(spec, defined, names_known=not merged.unreadable))

@@ -42,7 +42,7 @@ from reconciler.emulator.seed import load_seed
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FIXTURES = ROOT / "tests" / "corpus" / "specs" / "valid-full" / "data"
-SPEC_KEYS = {"stack", "accounts", "datasets", "jobs", "deployments"}
+SPEC_KEYS = {"stack", "accounts", "datasets", "jobs", "deployments", "lock"}
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 
 _FENCE = re.compile(r"^```(?P<lang>[A-Za-z0-9_-]*)\s*$")
