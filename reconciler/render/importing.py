@@ -20,7 +20,8 @@ def render_import_plan(plan: ImportPlan) -> str:
     if plan.has_changes:
         if lines:
             lines.append("")
-        lines.append(f"Import into stack {plan.stack} (Azure: only tags change):")
+        where = "in Azure only tags change" if plan.deployments else "nothing changes in Azure"
+        lines.append(f"Import into stack {plan.stack} ({where}):")
     for adoption in plan.deployments:
         lines.append(
             f"  ~ {adoption.address}: deployment {adoption.name} in {adoption.account_name}"
