@@ -25,6 +25,7 @@ from azure.mgmt.cognitiveservices.models import (
     Sku,
 )
 
+from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.azure.credentials import EmulatorCredential
 
 from .conftest import SUBSCRIPTION, Cli
@@ -170,6 +171,19 @@ def test_another_stacks_deployment_is_refused(cli: Cli, chat: None) -> None:
         }
     finally:
         spec.write_text(original, encoding="utf-8")
+
+
+def test_import_waits_for_no_one_while_an_apply_holds_the_stacks_lock(cli: Cli, chat: None) -> None:
+    # no .git above the copy: the spec directory is the project root, where apply locks
+    held = LocalFileLock(lock_path(cli.stack, "clippy"), "alice@ci-runner-3").acquire(0)
+    try:
+        cli.clear_requests()
+        run = cli.run("import", str(cli.stack), "deployment.chat-swc", "--auto-approve")
+    finally:
+        held.release()
+    assert run.code == 1
+    assert "alice@ci-runner-3" in run.err and "--lock-timeout" in run.err
+    assert mutations(cli) == []
 
 
 def test_an_address_not_in_the_spec_gets_a_suggestion(cli: Cli, chat: None) -> None:
