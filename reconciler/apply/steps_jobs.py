@@ -165,9 +165,7 @@ def create_decision(
     `observed_files` (those the plan saw) and from the files it is sent with."""
     after = _after(change)
     model, training_file, validation_file = sent_with
-    content = {
-        f.id: sha for f in observed_files if (sha := f.content()) is not None
-    }
+    content = {f.id: sha for f in observed_files if (sha := f.content()) is not None}
     content.update(after.content(training_file, validation_file))
     wanted = JobInput.of_after(after, model)
     match = job_kind.pick(job_kind.identify(after.fingerprint, wanted, jobs, content.get))
