@@ -27,6 +27,8 @@ from azure.mgmt.cognitiveservices.models import (
 
 from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.azure.credentials import EmulatorCredential
+from reconciler.commands.import_ import ImportPlan, import_resources
+from reconciler.errors import Diagnostic, ReconcilerError
 
 from .conftest import SUBSCRIPTION, Cli
 
@@ -251,3 +253,67 @@ def test_apply_trains_on_the_recognised_file(cli: Cli) -> None:
     assert len(uploads) == 1  # the validation data only
     (job,) = list(data_plane(cli).fine_tuning.jobs.list())
     assert [job.training_file] == recognised
+
+
+class Answers:
+    """An ImportListener for the library call: records what was shown, answers ``reply``."""
+
+    def __init__(self, reply: bool) -> None:
+        self.reply = reply
+        self.asked: list[str] = []
+        self.shown: list[tuple[ImportPlan, bool]] = []
+
+    def warning(self, diagnostic: Diagnostic) -> None:
+        pass
+
+    def waiting(self, message: str) -> None:
+        pass
+
+    def planned(self, plan: ImportPlan, *, asks: bool) -> None:
+        self.shown.append((plan, asks))
+
+    def confirm(self, prompt: str) -> bool:
+        self.asked.append(prompt)
+        return self.reply
+
+    def progress(self, message: str) -> None:
+        pass
+
+
+def test_at_a_terminal_it_asks_and_a_no_changes_nothing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy_by_hand(cli, "hand-swc", {})
+    spec = cli.stack / DEPLOYMENTS
+    original = spec.read_text(encoding="utf-8")
+    spec.write_text(original + entry("hand-swc"), encoding="utf-8")
+    for name, value in cli.env.items():
+        if name.startswith(("RECONCILER_", "AZURE_")):
+            monkeypatch.setenv(name, value)
+    try:
+        answers = Answers(reply=False)
+        with pytest.raises(ReconcilerError, match=r"Import cancelled; nothing was done\."):
+            import_resources(
+                cli.stack,
+                ["deployment.hand-swc"],
+                answers,
+                auto_approve=False,
+                interactive=True,
+            )
+        ((shown, asks),) = answers.shown
+        assert asks and answers.asked == ["Import these?"]
+        assert [a.added for a in shown.deployments] == [
+            {"managed-by": "reconciler", "reconciler-stack": "clippy"}
+        ]
+        assert not arm(cli).deployments.get(RG, SWC, "hand-swc").tags
+        yes = Answers(reply=True)
+        outcome = import_resources(
+            cli.stack, ["deployment.hand-swc"], yes, auto_approve=False, interactive=True
+        )
+        assert outcome.done and yes.asked == ["Import these?"]
+        assert arm(cli).deployments.get(RG, SWC, "hand-swc").tags == {
+            "managed-by": "reconciler",
+            "reconciler-stack": "clippy",
+        }
+    finally:
+        spec.write_text(original, encoding="utf-8")
