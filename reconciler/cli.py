@@ -432,6 +432,62 @@ def run_apply(
     return EXIT_OK if execution.ok else EXIT_ERROR
 
 
+@cli.command("import")
+@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=True)
+@click.argument("addresses", metavar="ADDRESS...", nargs=-1)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for an apply of the same stack to finish.",
+)
+@LOG_HTTP
+@ALLOW_ENV
+def import_(
+    spec_dir: Path,
+    addresses: tuple[str, ...],
+    auto_approve: bool,
+    lock_timeout: float,
+    log_http: Path | None,
+    allow_env: tuple[str, ...],
+) -> None:
+    """Adopt what already exists in Azure into the stack; changes nothing but tags.
+
+    deployment.NAME: a deployment of that name made outside reconciler (plan reports it as
+    not carrying the stack's tag) gets the stack's tags, nothing else; one of another stack
+    is refused. file.DATASET@ACCOUNT: a file uploaded by hand whose content is the
+    dataset's (downloaded and hashed once) is recorded so plan does not upload it again.
+    Shows what it will do and asks (--auto-approve for CI). DIR may be left out
+    (default: specs) when the first argument is an address.
+    """
+    from reconciler.commands.import_ import import_resources
+    from reconciler.render.importing import ConsoleImport, render_import_end
+
+    if spec_dir.name.startswith(("deployment.", "file.")) and not spec_dir.is_dir():
+        addresses = (str(spec_dir), *addresses)
+        spec_dir = Path("specs")
+    console = ConsoleImport(
+        sys.stdout,
+        sys.stderr,
+        verbosity=current(),
+        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+    )
+    outcome = import_resources(
+        spec_dir,
+        addresses,
+        console,
+        auto_approve=auto_approve,
+        interactive=sys.stdin.isatty(),
+        lock_timeout=lock_timeout,
+        log_http=log_http,
+        allow_env=allow_env,
+    )
+    click.echo(render_import_end(outcome), nl=False)
+
+
 @cli.command()
 @SPEC_DIR
 @click.option(

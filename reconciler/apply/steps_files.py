@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.adopted_files import mark_files
 from reconciler.apply.context import ApplyContext
 from reconciler.apply.progress import human_bytes
 from reconciler.apply.scheduler import Outcome, TaskContext
@@ -20,7 +21,7 @@ from reconciler.azure import lookup, write
 from reconciler.confined import RefusedFile, RootedPath
 from reconciler.datasets.canonical import canonical_digest
 from reconciler.kinds import file
-from reconciler.kinds.file import FileAfter, FileDecision
+from reconciler.kinds.file import FileAfter, FileBefore, FileDecision
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, ObservedFile, file_state
@@ -59,6 +60,8 @@ def upload_decision(
         after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
     )
     replacing = _replacing(change, replace)
+    if isinstance(change.before, FileBefore):  # what the plan saw holding the content still does
+        files = mark_files(list(files), change.before.id, after.sha256)
     return file.decide(desired, after.account_name, files, needed=True, replace=replacing)
 
 

@@ -200,3 +200,19 @@ def delete_deployment(
     path_segments(resource_group=resource_group, account=account, deployment_name=name)
     with mapped(f"DELETE deployment {name} in {account}"):
         arm.deployments.begin_delete(resource_group, account, name).result()
+
+
+def patch_deployment_tags(
+    arm: CognitiveServicesManagementClient,
+    resource_group: str,
+    account: str,
+    name: str,
+    tags: dict[str, str],
+) -> JSON:
+    """PATCH only ``tags`` (``PatchResourceTagsAndSku`` without ``sku``): the deployment's model,
+    sku and every other property stay as Azure holds them, and it keeps serving. ARM replaces
+    the whole tag set with the one sent, so ``tags`` must carry the tags to keep too."""
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
+    patch = PatchResourceTagsAndSku(tags=tags)
+    with mapped(f"PATCH the tags of deployment {name} in {account}"):
+        return _dump(arm.deployments.begin_update(resource_group, account, name, patch).result())

@@ -101,10 +101,15 @@ def _collision(
 ) -> PlanIssue:
     owner = existing.tags.get(TAG_STACK)
     whose = f"belongs to stack {owner}" if owner else f"does not carry the tag {TAG_STACK}: {stack}"
+    adopt = (
+        f"tag the existing one {TAG_STACK}: {stack} to adopt it"
+        if owner
+        else f"adopt it with `reconciler import DIR {desired.address}` (adds only the stack's tags)"
+    )
     return PlanIssue(
         f"a deployment named {existing.name} already exists in {account.name} and {whose}; "
         "reconciler never changes or deletes a deployment it did not create: choose another "
-        f"name, or tag the existing one {TAG_STACK}: {stack} to adopt it",
+        f"name, or {adopt}",
         desired.address,
         desired.where("name"),
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.catalog.model import off_step
 from reconciler.plan.activity import ActivityLog
-from reconciler.plan.naming import canonical_json, sha256_hex
+from reconciler.plan.naming import canonical_json, sha256_hex, sha256_in_filename
 
 
 class JobStatus(StrEnum):
@@ -113,13 +113,20 @@ class ObservedFile:
     status: str = "processed"
     status_details: str | None = None
     created_at: int | None = None
+    # The sha256 of its canonical bytes when known otherwise than from its name: a file
+    # uploaded by hand that `reconciler import` downloaded and hashed (`adopted_files`).
+    content_sha256: str | None = None
 
     @property
     def state(self) -> FileState:
         return file_state(self.status)
 
+    def content(self) -> str | None:
+        """The sha256 of the content it holds, if known: hashed on import, else from its name."""
+        return self.content_sha256 or sha256_in_filename(self.filename)
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "filename": self.filename,
             "bytes": self.bytes,
@@ -128,6 +135,9 @@ class ObservedFile:
             "status_details": self.status_details,
             "created_at": self.created_at,
         }
+        if self.content_sha256 is not None:
+            data["content_sha256"] = self.content_sha256
+        return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> ObservedFile:
@@ -139,6 +149,7 @@ class ObservedFile:
             status=str(data.get("status") or "processed"),
             status_details=_opt_str(data.get("status_details")),
             created_at=_opt_int(data.get("created_at")),
+            content_sha256=_opt_str(data.get("content_sha256")),
         )
 
 
