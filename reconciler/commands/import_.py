@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.adopted_files import AdoptedFiles, Recognised
-from reconciler.apply.lock import LocalFileLock, lock_path
+from reconciler.apply.stack_lock import hold_stack_lock
 from reconciler.azure import lookup, write
 from reconciler.azure.file_digest import canonical_sha256
 from reconciler.azure.observe import AccountAccess, Observation
@@ -108,7 +108,7 @@ class ImportListener(Protocol):
         """A warning about the spec."""
 
     def waiting(self, message: str) -> None:
-        """Another apply or import of the stack holds its lock."""
+        """About the stack's lock: another apply or import holds it, or its lease was lost."""
 
     def planned(self, plan: ImportPlan, *, asks: bool) -> None:
         """What will change, before anything is done."""
@@ -138,12 +138,14 @@ def import_resources(
         raise ReconcilerError("error: name at least one ADDRESS to import (see --help)")
     prepared = prepare(spec_dir, on_warning=listener.warning, allow_env=allow_env)
     _check_addresses(prepared, wanted)  # before Azure is read: a typo costs nothing
-    stack = prepared.spec.stack
     project = prepared.spec.project_root
     command = "reconciler import " + " ".join(shlex.quote(a) for a in [str(spec_dir), *wanted])
-    lock = LocalFileLock(lock_path(project, stack), stack=stack, command=command, anchor=project)
+    # the lock apply takes (a shared Blob lease when the spec has `lock:`), writes gated on it
+    held = hold_stack_lock(
+        prepared.spec, command=command, timeout=lock_timeout, say=listener.waiting
+    )
     adopted = AdoptedFiles.of_project(project)
-    with lock.acquire(lock_timeout, on_wait=listener.waiting), Session.open(log_http) as session:
+    with held, Session.open(log_http) as session:
         observation = session.observe(prepared)
         found = find_imports(prepared, observation, wanted, session, listener)
         found.then = _then(prepared, observation, found)
