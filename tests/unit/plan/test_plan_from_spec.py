@@ -133,7 +133,11 @@ def test_a_fresh_plan_from_a_real_spec(folder: Path, tmp_path: Path) -> None:
     result_plan = plan(desired, observed)
     # 3 uploads, 2 jobs, the copy of first's checkpoint to ncus, 1 deployment
     assert result_plan.summary["create"] == 7
-    assert result_plan.errors == ()
+    # ncus is in another tenant, and Azure copies checkpoints only within one tenant
+    (issue,) = result_plan.errors
+    assert issue.address == "checkpoint_copy.first-2@ncus"
+    assert "Azure copies checkpoints only within one tenant" in issue.message
+    assert issue.location == Location("specs/stack.yaml", 26, 5)
     copy = result_plan.change("checkpoint_copy.first-2@ncus")
     assert copy is not None and copy.depends_on == ("job.first",)
     deployment = next(c for c in result_plan.changes if c.type.value == "deployment")
