@@ -1,0 +1,93 @@
+"""A checkpoint deployed in another account than its job's, end to end through the real SDKs:
+the plan shows the copy as its own change, apply copies the checkpoint with Azure's preview
+copy API (the openai client's generic post/get with the preview header), polls it to
+Completed, then deploys it in the destination under its own name (no `source`), and a second
+plan has nothing to do. The documented prerequisites that a plan can see are located errors.
+
+Its own emulator: the first test needs an account that holds no fine-tuning job yet.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan.model import Action, ResourceType
+
+from .apply_support import Admin, apply, chat_lines, deployment, fresh_plan, job
+from .conftest import Converged, NewStack, module_emulator
+
+emulator = module_emulator("apply-checkpoint-copy")
+
+COPY = "checkpoint_copy.gull-2@ncus"
+
+
+def test_a_checkpoint_deployed_in_another_account_is_copied_there_then_deployed(
+    env: dict[str, str], admin: Admin, new_stack: NewStack, converged: Converged
+) -> None:
+    stack = new_stack(
+        "copies",
+        datasets={"gull-train": chat_lines("gull harbours")},
+        jobs={"gull": job("gull-train", suffix="gull")},
+        deployments={"gull-ncus": deployment("ncus", {"job": "gull", "checkpoint": 2})},
+    )
+
+    # aoai-ncus holds no fine-tuning job, and Azure copies only into an account with one
+    blocked = apply(stack.root)
+    assert blocked.code == 1
+    assert f"stack.yaml:16:5: error: {COPY}: aoai-ncus has no fine-tuning job" in blocked.out
+    assert "Traceback" not in blocked.text
+
+    # a job of the spec in aoai-ncus meets it: the copy waits for that job too
+    stack.jobs["helper"] = job("gull-train", account="ncus", suffix="helper")
+    stack.write()
+    planned = fresh_plan(stack.root)
+    assert planned.errors == ()
+    copy = planned.change(COPY)
+    assert copy is not None
+    assert copy.type is ResourceType.CHECKPOINT_COPY
+    assert copy.action is Action.CREATE
+    assert set(copy.depends_on) == {"job.gull", "job.helper"}
+    deployed = planned.change("deployment.gull-ncus")
+    assert deployed is not None and COPY in deployed.depends_on
+
+    admin.clear_requests()
+    first = apply(stack.root, wait=True)
+
+    assert first.code == 0, first.text
+    assert "copied to aoai-ncus" in first.out
+    (trained,) = admin.jobs_in("aoai-swc")
+    posts = [p for m, p in admin.requests() if m == "POST" and p.endswith("/copy")]
+    assert len(posts) == 1
+    assert f"/fine_tuning/jobs/{trained['id']}/checkpoints/ftchkpt-" in posts[0]
+    copied_id = posts[0].split("/checkpoints/")[1].split("/")[0]
+    model = admin.deployments("copies")["aoai-ncus/gull-ncus"]["properties"]["model"]
+    # the same checkpoint name in the destination, deployed from there: no source account
+    assert model["name"] == copied_id
+    assert "source" not in model and "sourceAccount" not in model
+    converged("copies", stack.root)
+    again = fresh_plan(stack.root).change(COPY)
+    assert again is not None and again.action is Action.NO_OP
+    assert again.reason == "copied to aoai-ncus"
+
+
+def test_a_checkpoint_deployed_in_another_tenant_is_a_located_error(
+    env: dict[str, str], new_stack: NewStack
+) -> None:
+    stack = new_stack(
+        "copies-tenant",
+        datasets={"tern-train": chat_lines("tern islands")},
+        jobs={"tern": job("tern-train", suffix="tern")},
+        deployments={"tern-other": deployment("other", {"job": "tern", "checkpoint": 2})},
+        accounts=("swc", "other"),
+    )
+    planned = fresh_plan(stack.root)
+    issues = [e for e in planned.errors if e.address == "checkpoint_copy.tern-2@other"]
+    # aoai-ncus-b also holds no fine-tuning job: both prerequisites are named, at the model
+    assert sorted(str(i).split(": error: ")[1] for i in issues) == [
+        "checkpoint_copy.tern-2@other: aoai-ncus-b has no fine-tuning job, and Azure copies a "
+        "checkpoint only into an account with at least one: run a fine-tuning job there first "
+        "(a job of this spec in that account will do)",
+        "checkpoint_copy.tern-2@other: the checkpoint of epoch 2 of job.tern would have to be "
+        "copied from tenant (default) to 22222222-2222-2222-2222-222222222222; Azure copies "
+        "checkpoints only within one tenant: deploy the job's final model (model: {job: tern}), "
+        "or train the job in this tenant",
+    ]
+    assert {str(i.location) for i in issues} == {"spec/stack.yaml:17:5"}  # the deployment's model
