@@ -17,7 +17,8 @@ from reconciler.apply.steps_jobs import StepError, model_of_job
 from reconciler.azure import checkpoint_copy as azure_copy
 from reconciler.azure import lookup
 from reconciler.kinds import checkpoint_copy as copy_kind
-from reconciler.kinds.checkpoint_copy import CopyAfter, Readiness
+from reconciler.kinds.checkpoint_copy import CopyAfter, CopyReason, Readiness
+from reconciler.kinds.decision import Decision
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import ObservedCopy
 
@@ -56,6 +57,12 @@ def failed_text(after: CopyAfter, checkpoint_id: str) -> str:
     )
 
 
+def copy_decision(after: CopyAfter, current: ObservedCopy | None) -> Decision[CopyReason]:
+    """The kind's decision on the copy status read right before the POST (the checkpoint is
+    known by now): the same `decide` as the planner's."""
+    return copy_kind.decide(Readiness.KNOWN, current, destination_name=after.destination_name)
+
+
 def run_copy(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     after = _after(change)
     job_id, checkpoint_id = _checkpoint(app, ctx, after)
@@ -70,8 +77,7 @@ def run_copy(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         )
         return copy_kind.identify(after.destination_resource_id, copies)
 
-    current = read()
-    decision = copy_kind.decide(Readiness.KNOWN, current, destination_name=after.destination_name)
+    decision = copy_decision(after, read())
     if decision.action is Action.NO_OP:
         return Outcome.done(f"{checkpoint_id} is in {after.destination_name}", value=checkpoint_id)
     if decision.action is Action.CREATE:

@@ -184,9 +184,7 @@ def _checkpoint_copy(because: Because, address: str, changed: Sequence[FieldChan
     code, f = because.code, because.facts
     if code is CopyReason.ABSENT:
         text = f"not in {f['destination_name']}: copy it there (Azure's checkpoint copy, preview)"
-        return text + (
-            f"; its checkpoint is known once {f['note']} has trained" if f.get("note") else ""
-        )
+        return text + (f" once {f['note']} has trained it" if f.get("note") else "")
     if code is CopyReason.COPY_FAILED:
         return "Azure reports the last copy failed: copy it again"
     if code is CopyReason.COPYING:
