@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import openai
@@ -89,7 +90,9 @@ def test_copy_needs_the_preview_header_and_a_real_destination(dp: DataPlane) -> 
         client.get(copy_path(job.id, checkpoint.id), cast_to=object, options={"headers": HEADERS})
 
 
-def test_copy_into_an_account_without_a_job_or_into_another_tenant_fails(dp: DataPlane) -> None:
+def test_copy_into_an_account_without_a_job_or_into_another_tenant_fails(
+    dp: DataPlane, published: SimpleNamespace
+) -> None:
     """The docs' prerequisites: the destination holds at least one fine-tuning job; source and
     destination are in one tenant ("across different subscriptions but within the same
     tenant"). Azure's status enum has Failed for a copy that cannot be made."""
@@ -111,4 +114,9 @@ def test_copy_into_an_account_without_a_job_or_into_another_tenant_fails(dp: Dat
     assert status["copiedAccountDetails"] == [
         {"destinationResourceId": OTHER_ID, "region": "northcentralus", "status": "Failed"}
     ]
+    # the answer in the published shape (CopyModelResponse, CopiedAccountDetails)
+    v1 = published.schema_properties()["v1"]
+    assert set(status) == set(v1["CopyModelResponse"])
+    assert set(status["copiedAccountDetails"][0]) == set(v1["CopiedAccountDetails"])
+    assert status["copiedAccountDetails"][0]["status"] in v1["CopiedAccountDetails.status"]
     assert checkpoint.id not in {m.id for m in dp.v1(OTHER).models.list()}
