@@ -11,8 +11,8 @@ import pytest
 from reconciler.commands.validate import validate
 from reconciler.errors import Location, SpecError
 from reconciler.plan import JobRef, Observed, ObservedAccount, plan
-from reconciler.plan.observed import JobStatus, ObservedJob
 from reconciler.plan.from_spec import desired_from_spec
+from reconciler.plan.observed import JobStatus, ObservedJob
 
 SUB = "00000000-0000-0000-0000-000000000001"
 LINE = (
