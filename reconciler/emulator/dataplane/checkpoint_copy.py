@@ -7,9 +7,9 @@ same name (store kind "copied_checkpoint", key "<destination>/<checkpoint id>"):
 deployed there, or fine-tuned further. Deleting it in one account leaves the other's copy.
 A copy into another tenant reads ``Failed`` instead (the docs copy "across different
 subscriptions but within the same tenant"); copying it again starts anew. A destination
-without any fine-tuning job is refused with 400 (the docs' first prerequisite; how Azure
-answers it is not published). ``{checkpoint}`` is the checkpoint id (``ftchkpt-…``) or its
-``fine_tuned_model_checkpoint`` name.
+without any fine-tuning job, or one that disables public network access, is refused with 400
+(the docs' prerequisites; how Azure answers them is not published). ``{checkpoint}`` is the
+checkpoint id (``ftchkpt-…``) or its ``fine_tuned_model_checkpoint`` name.
 """
 
 from __future__ import annotations
@@ -99,6 +99,13 @@ async def copy(call: Call) -> Reply:
     if region.replace(" ", "").lower() != destination.location.replace(" ", "").lower():
         raise bad_request(
             f"The destination resource is in {destination.location}, not {region}.", param="region"
+        )
+    if destination.public_network_access.lower() == "disabled":
+        # the docs' second prerequisite ("at least while you're sending the copy request")
+        raise bad_request(
+            f"The destination resource {destination.name} disables public network access; "
+            "a checkpoint can be copied only to an account that allows it.",
+            param="destinationResourceId",
         )
     if not call.state.store.list(job_records.KIND, job_records.key(destination.name, "")):
         # the docs' first prerequisite; how Azure answers is not published: a 400 here

@@ -9,12 +9,52 @@ Its own emulator: the first test needs an account that holds no fine-tuning job 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import openai
+import pytest
+import yaml
+
+from reconciler.emulator.process import RunningEmulator, start_emulator
 from reconciler.plan.model import Action, ResourceType
 
-from .apply_support import Admin, apply, chat_lines, deployment, fresh_plan, job
-from .conftest import Converged, NewStack, module_emulator
+from .apply_support import (
+    ACCOUNTS,
+    SUB1,
+    Admin,
+    apply,
+    chat_lines,
+    data_plane,
+    deployment,
+    fresh_plan,
+    job,
+)
+from .conftest import FAST, SEED, Converged, NewStack
 
-emulator = module_emulator("apply-checkpoint-copy")
+CLOSED = "aoai-ncus-closed"  # disables public network access
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """The shared seed plus an account that disables public network access."""
+    seed = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    seed["accounts"].append(
+        {
+            "subscription_id": SUB1,
+            "resource_group": "rg-ft",
+            "name": CLOSED,
+            "location": "northcentralus",
+            "public_network_access": "Disabled",
+        }
+    )
+    folder = tmp_path_factory.mktemp("apply-checkpoint-copy")
+    (folder / "seed.yaml").write_text(yaml.safe_dump(seed), encoding="utf-8")
+    running = start_emulator(folder / "data", folder / "seed.yaml", speed=FAST)
+    try:
+        yield running
+    finally:
+        running.stop()
+
 
 COPY = "checkpoint_copy.gull-2@ncus"
 
@@ -91,3 +131,42 @@ def test_a_checkpoint_deployed_in_another_tenant_is_a_located_error(
         "or train the job in this tenant",
     ]
     assert {str(i.location) for i in issues} == {"spec/stack.yaml:17:5"}  # the deployment's model
+
+
+def test_a_destination_without_public_network_access_is_a_located_error(
+    env: dict[str, str], admin: Admin, new_stack: NewStack, emulator: RunningEmulator
+) -> None:
+    stack = new_stack(
+        "copies-closed",
+        datasets={"auk-train": chat_lines("auk cliffs")},
+        jobs={"auk": job("auk-train", suffix="auk")},
+        accounts=("swc",),
+    )
+    assert apply(stack.root, wait=True).code == 0  # auk trains in aoai-swc
+    stack.accounts["closed"] = {**ACCOUNTS["ncus"], "name": CLOSED}
+    stack.deployments["auk-closed"] = deployment("closed", {"job": "auk", "checkpoint": 2})
+    stack.write()
+    refused_plan = apply(stack.root, wait=True)
+    assert refused_plan.code == 1
+    assert (
+        "error: checkpoint_copy.auk-2@closed: aoai-ncus-closed disables public network access"
+        in refused_plan.out
+    )
+    # the emulator refuses such a copy too, as the docs' prerequisite says
+    (trained,) = admin.jobs("copies-closed")
+    with data_plane(emulator, "aoai-swc") as client:
+        checkpoint = client.fine_tuning.jobs.checkpoints.list(trained["id"]).data[0]
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.post(
+                f"/fine_tuning/jobs/{trained['id']}/checkpoints/{checkpoint.id}/copy",
+                body={
+                    "destinationResourceId": (
+                        f"/subscriptions/{SUB1}/resourceGroups/rg-ft/providers/"
+                        f"Microsoft.CognitiveServices/accounts/{CLOSED}"
+                    ),
+                    "region": "northcentralus",
+                },
+                cast_to=object,
+                options={"headers": {"aoai-copy-ft-checkpoints": "preview"}},
+            )
+    assert "disables public network access" in refused.value.message
