@@ -9,14 +9,21 @@ Its own emulator: the first test needs an account that holds no fine-tuning job 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import openai
 import pytest
 import yaml
 
+from reconciler.apply.context import ExecOptions
+from reconciler.apply.executor import execute
+from reconciler.apply.progress import PlainProgress
+from reconciler.apply.scheduler import TaskStatus
+from reconciler.commands.pipeline import Session, prepare
 from reconciler.emulator.process import RunningEmulator, start_emulator
-from reconciler.plan.model import Action, ResourceType
+from reconciler.kinds.checkpoint_copy import CopyAfter, CopyReason
+from reconciler.plan.model import Action, Because, Change, Plan, ResourceType
 
 from .apply_support import (
     ACCOUNTS,
@@ -170,3 +177,64 @@ def test_a_destination_without_public_network_access_is_a_located_error(
                 options={"headers": {"aoai-copy-ft-checkpoints": "preview"}},
             )
     assert "disables public network access" in refused.value.message
+
+
+def test_a_copy_azure_reports_failed_fails_its_change_naming_the_prerequisites(
+    env: dict[str, str], new_stack: NewStack, emulator: RunningEmulator
+) -> None:
+    """The plan refuses a copy across tenants, so this drives apply's copy step directly with
+    such a change (as a plan made before the accounts moved would hold): the emulator's copy
+    into another tenant ends Failed, and the step fails naming the documented prerequisites."""
+    stack = new_stack(
+        "copies-failed",
+        datasets={"puffin-train": chat_lines("puffin burrows")},
+        jobs={
+            "puffin": job("puffin-train", suffix="puffin"),
+            "helper": job("puffin-train", account="other", suffix="helper"),
+        },
+        accounts=("swc", "other"),
+    )
+    assert apply(stack.root, wait=True).code == 0
+    prepared = prepare(stack.root)
+    with Session.open() as session:
+        observation = session.observe(prepared)
+        swc = observation.observed.accounts["swc"]
+        (trained,) = [j for j in swc.jobs if j.metadata.get("reconciler-job") == "puffin"]
+        other = observation.observed.accounts["other"]
+        with data_plane(emulator, "aoai-swc") as client:
+            checkpoint = client.fine_tuning.jobs.checkpoints.list(trained.id).data[0]
+        after = CopyAfter(
+            job="puffin",
+            checkpoint=2,
+            source="swc",
+            source_name="aoai-swc",
+            destination="other",
+            destination_name=other.name,
+            destination_resource_id=other.arm_id,
+            region=other.location,
+            job_id=trained.id,
+            checkpoint_id=checkpoint.id,
+        )
+        address = "checkpoint_copy.puffin-2@other"
+        because = Because(CopyReason.ABSENT, {"destination_name": other.name})
+        change = Change(address, ResourceType.CHECKPOINT_COPY, Action.CREATE, because, None, after)
+        out = io.StringIO()
+        execution = execute(
+            Plan("copies-failed", (change,)),
+            desired=prepared.desired,
+            observed=observation.observed,
+            access=observation.access,
+            clients=session.clients,
+            target=session.target,
+            dataset_paths={},
+            replace=frozenset(),
+            options=ExecOptions.for_target(session.target, wait=True, timeout=60.0),
+            progress=PlainProgress(out),
+        )
+    (failed,) = execution.report.with_status(TaskStatus.FAILED)
+    assert failed.id == address
+    assert failed.message.startswith(
+        f"Azure reports the copy of {after.checkpoint_id} from aoai-swc to aoai-ncus-b failed"
+    )
+    assert "Azure AI User role" in failed.message
+    assert "one tenant" in failed.message
