@@ -1,6 +1,6 @@
 """One module per resource kind: identity, decision and typed payloads, shared by plan and apply.
 
-Each kind module (`file`, `job`, `deployment`) holds:
+Each kind module (`file`, `job`, `deployment`, `checkpoint_copy`) holds:
 
 - the desired and observed types it works on (re-exported from `reconciler.plan`),
 - its payloads: `<Kind>After` and `<Kind>Before`, frozen dataclasses with `to_json`/`from_json`
@@ -13,7 +13,7 @@ The planner calls them over the whole observation; apply calls the same function
 reads again right before a write that is not idempotent (DESIGN.md principle 9). `KINDS` below
 is how a saved plan's changes are read back.
 
-Adding a kind (checkpoint copies, evaluations, …):
+Adding a kind (evaluations, …; `checkpoint_copy` followed these steps):
 
 1. `plan/model.py`: a `ResourceType` member; its address form (`KIND.NAME[@ACCOUNT]`).
 2. `plan/desired.py`, `plan/observed.py`: the desired and observed types, with JSON (golden
