@@ -16,11 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import openai
+
 from reconciler.azure import read
+from reconciler.azure.checkpoint_copy import copy_status
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, ModelInfo, load_catalog, spec_training_type
 from reconciler.errors import AzureError, NotFoundError
 from reconciler.model_ids import suffix_of
+from reconciler.plan.checkpoint_copies import copied_checkpoint
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -28,6 +32,7 @@ from reconciler.plan.observed import (
     Observed,
     ObservedAccount,
     ObservedCheckpoint,
+    ObservedCopy,
     ObservedDeployment,
     ObservedFile,
     ObservedJob,
@@ -345,6 +350,43 @@ def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], fr
     return frozenset(names), frozenset(desired.fingerprint(n) for n in names)
 
 
+def _public_network_access(raw_account: Mapping[str, Any]) -> str | None:
+    value = (raw_account.get("properties") or {}).get("publicNetworkAccess")
+    return str(value) if value else None
+
+
+def _copies(
+    data: openai.OpenAI,
+    account_name: str,
+    desired: Desired,
+    account: str,
+    ours: list[dict[str, Any]],
+    checkpoints: Mapping[str, list[dict[str, Any]]],
+) -> dict[str, tuple[ObservedCopy, ...]]:
+    """Where the checkpoints of this account's jobs that the spec deploys elsewhere were copied
+    (one GET per kept checkpoint of those jobs: at most three per job)."""
+    names = {
+        ref.job
+        for d in desired.deployments.values()
+        if (ref := copied_checkpoint(desired, d)) is not None
+        and desired.jobs[ref.job].account == account
+    }
+    if not names:
+        return {}
+    fingerprints = {desired.fingerprint(n) for n in names}
+    found: dict[str, tuple[ObservedCopy, ...]] = {}
+    for job in ours:
+        meta = job.get("metadata") or {}
+        if meta.get(META_JOB) not in names and meta.get(META_FINGERPRINT) not in fingerprints:
+            continue
+        for checkpoint in checkpoints.get(job["id"], ()):
+            checkpoint_id = str(checkpoint.get("id") or "")
+            status = copy_status(data, account_name, job["id"], checkpoint_id)
+            if status:
+                found[checkpoint_id] = status
+    return found
+
+
 @contextmanager
 def _about(account_key: str) -> Iterator[None]:
     """Errors of calls inside name the spec's account they were about (for its place)."""
@@ -420,6 +462,7 @@ def observe(
             wanted = meta.get(META_JOB) in names or meta.get(META_FINGERPRINT) in fingerprints
             if wanted and job.get("status") == "succeeded":
                 checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
+        copies = _copies(data, account.name, desired, account.key, ours, checkpoints)
         for job in ours:
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
@@ -434,6 +477,8 @@ def observe(
                 observed_job(j, checkpoints.get(j["id"]), events.get(j["id"])) for j in jobs
             ),
             deployments=tuple(observed_deployment(d) for d in deployments),
+            public_network_access=_public_network_access(raw_account),
+            copies=copies,
         )
         return observed, access
 

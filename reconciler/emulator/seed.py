@@ -22,8 +22,18 @@ _KIND = "emulator"
 _KEY = "seed"
 _ACCOUNT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")
 _RESOURCE_GROUP = re.compile(r"^[-\w._()]{1,90}$")
-_ACCOUNT_FIELDS = {"subscription_id", "resource_group", "name", "location", "kind", "tenant_id"}
-_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id"}
+_ACCOUNT_FIELDS = {
+    "subscription_id",
+    "resource_group",
+    "name",
+    "location",
+    "kind",
+    "tenant_id",
+    "public_network_access",
+}
+_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id", "public_network_access"}
+# ARM's PublicNetworkAccess values (Microsoft.CognitiveServices AccountProperties)
+_PUBLIC_NETWORK_ACCESS = ("Enabled", "Disabled")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUOTA_FIELDS = {"subscription_id", "location", "name", "limit"}
 
@@ -228,6 +238,13 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                 f"{what}.resource_group: {group!r} is not a valid resource group name",
                 entries["resource_group"][1],
             )
+        access = values.get("public_network_access") or "Enabled"
+        if access not in _PUBLIC_NETWORK_ACCESS:
+            reader.error(
+                f"{what}.public_network_access: {access!r} is not one of "
+                f"{', '.join(_PUBLIC_NETWORK_ACCESS)}",
+                entries["public_network_access"][1],
+            )
         tenant = _tenant(reader, entries, values, what, tenants)
         if tenant is None:
             continue
@@ -241,6 +258,7 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                     location=normalize_location(str(values["location"])),
                     kind=kind,
                     tenant_id=tenant,
+                    public_network_access=access,
                 )
             )
     return accounts

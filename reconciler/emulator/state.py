@@ -26,6 +26,7 @@ class SeedAccount:
     location: str
     kind: str = "OpenAI"
     tenant_id: str = DEFAULT_TENANT
+    public_network_access: str = "Enabled"  # ARM's properties.publicNetworkAccess
 
     @property
     def arm_id(self) -> str:

@@ -63,6 +63,7 @@ class ResourceType(StrEnum):
     FILE = "file"
     JOB = "job"
     DEPLOYMENT = "deployment"
+    CHECKPOINT_COPY = "checkpoint_copy"  # a job's checkpoint copied into another account
 
 
 @dataclass(frozen=True)

@@ -449,6 +449,38 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ObservedCopy:
+    """One destination of a checkpoint's copy, as the source account reports it (GET
+    …/checkpoints/{id}/copy: Azure's CopiedAccountDetails)."""
+
+    destination_resource_id: str
+    region: str
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "destination_resource_id": self.destination_resource_id,
+            "region": self.region,
+            "status": self.status,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> ObservedCopy:
+        return ObservedCopy(
+            str(data["destination_resource_id"]), str(data["region"]), str(data["status"])
+        )
+
+    @staticmethod
+    def from_azure(data: Mapping[str, Any]) -> ObservedCopy:
+        """From Azure's CopiedAccountDetails."""
+        return ObservedCopy(
+            str(data.get("destinationResourceId") or ""),
+            str(data.get("region") or ""),
+            str(data.get("status") or ""),
+        )
+
+
+@dataclass(frozen=True)
 class ObservedAccount:
     key: str  # the spec's logical name
     arm_id: str
@@ -461,6 +493,11 @@ class ObservedAccount:
     catalog: tuple[OfferedModel, ...] | None = None  # None: not read, checks skipped
     usages: Mapping[str, Usage] | None = None  # usage name -> use; None: not read
     activity: ActivityLog | None = None  # deployment events; None: not read (only drift does)
+    # ARM's properties.publicNetworkAccess ("Enabled"/"Disabled"); None: not reported
+    public_network_access: str | None = None
+    # checkpoint id -> where it was copied from this account (read only for checkpoints the
+    # spec deploys in another account: reconciler.kinds.checkpoint_copy)
+    copies: Mapping[str, tuple[ObservedCopy, ...]] = field(default_factory=dict)
 
     @property
     def subscription_id(self) -> str:
@@ -486,7 +523,16 @@ class ObservedAccount:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        activity = {} if self.activity is None else {"activity": self.activity.to_json()}
+        activity: dict[str, Any] = {}
+        if self.activity is not None:
+            activity["activity"] = self.activity.to_json()
+        # written only when read, so that observations without them keep their JSON (and digest)
+        if self.public_network_access is not None:
+            activity["public_network_access"] = self.public_network_access
+        if self.copies:
+            activity["copies"] = {
+                k: [c.to_json() for c in v] for k, v in sorted(self.copies.items())
+            }
         return {
             **activity,
             "arm_id": self.arm_id,
@@ -522,6 +568,11 @@ class ObservedAccount:
             if usages is None
             else {str(k): Usage.from_json(v) for k, v in usages.items()},
             activity=ActivityLog.from_json(data["activity"]) if data.get("activity") else None,
+            public_network_access=data.get("public_network_access"),
+            copies={
+                str(k): tuple(ObservedCopy.from_json(c) for c in v)
+                for k, v in (data.get("copies") or {}).items()
+            },
         )
 
 

@@ -9,6 +9,7 @@ what to do about it is each kind's decision (`reconciler.kinds`), the same apply
 
 from __future__ import annotations
 
+from reconciler.plan.checkpoint_copies import plan_copies, with_copies
 from reconciler.plan.checks import check_deployments, check_jobs
 from reconciler.plan.deployments import plan_deployments
 from reconciler.plan.desired import Desired
@@ -36,13 +37,15 @@ def plan(desired: Desired, observed: Observed, *, replace: frozenset[str] = froz
     file_changes = plan_files(resolver)
     job_changes = plan_jobs(resolver, file_changes, issues)
     deployment_plans = plan_deployments(resolver, job_changes, issues)
+    copy_changes = plan_copies(resolver, job_changes, issues)
     check_jobs(resolver, issues)
     check_deployments(resolver, deployment_plans, issues)
 
     changes: list[Change] = [
         *file_changes.values(),
         *job_changes.values(),
-        *(p.change for p in deployment_plans),
+        *copy_changes.values(),
+        *(with_copies(desired, p.change, copy_changes) for p in deployment_plans),
     ]
     known = {c.address for c in changes}
     for address in sorted(replace - known):

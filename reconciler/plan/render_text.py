@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.kinds.checkpoint_copy import CopyAfter
 from reconciler.kinds.deployment import DeploymentAfter
 from reconciler.kinds.job import DataRef, JobAfter
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
@@ -64,11 +65,16 @@ def shown(change: Change) -> bool:
     return change.is_change or change.status is not None
 
 
-TYPE_ORDER = {ResourceType.FILE: 0, ResourceType.JOB: 1, ResourceType.DEPLOYMENT: 2}
+TYPE_ORDER = {
+    ResourceType.FILE: 0,
+    ResourceType.JOB: 1,
+    ResourceType.CHECKPOINT_COPY: 2,
+    ResourceType.DEPLOYMENT: 3,
+}
 
 
 def ordered(changes: Iterable[Change]) -> list[Change]:
-    """Uploads, then jobs, then deployments (the order apply follows), each by address."""
+    """Uploads, jobs, checkpoint copies, deployments (the order apply follows), by address."""
     return sorted(changes, key=lambda c: (TYPE_ORDER[c.type], c.address))
 
 
@@ -120,6 +126,12 @@ def job_input_lines(change: Change) -> list[str]:
 def checkpoint_line(change: Change) -> str | None:
     """Which checkpoint a deployment serves: its ftchkpt-… id alone says nothing to a reader."""
     after = change.after
+    if isinstance(after, CopyAfter):
+        known = f" ({after.checkpoint_id})" if after.checkpoint_id else ""
+        return (
+            f"checkpoint: epoch {after.checkpoint} of job.{after.job}{known}, "
+            f"from {after.source_name} to {after.destination_name} ({after.region})"
+        )
     if not isinstance(after, DeploymentAfter) or after.checkpoint is None:
         return None
     return f"checkpoint: epoch {after.checkpoint} of job.{after.job}"

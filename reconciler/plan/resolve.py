@@ -189,8 +189,12 @@ class Resolver:
     # -- deployments -----------------------------------------------------------------------
 
     def source_of(self, deployment: DesiredDeployment, job: DesiredJob) -> dict[str, str]:
-        """`source` for a model trained in another account; `sourceAccount` across tenants."""
+        """`source` for a model trained in another account; `sourceAccount` across tenants.
+        None for a checkpoint: it is copied into the deployment's account and deployed from
+        there under its own name (plan/checkpoint_copies.py)."""
         if job.account == deployment.account:
+            return {}
+        if isinstance(deployment.model, JobRef) and deployment.model.checkpoint is not None:
             return {}
         origin = self.desired.accounts[job.account]
         here = self.desired.accounts[deployment.account]
