@@ -299,8 +299,13 @@ class ObservedDeployment:
     tags: Mapping[str, str] = field(default_factory=dict)
     provisioning_state: str = "Succeeded"
     etag: str | None = None
-    # server-filled properties (raiPolicyName, versionUpgradeOption, currentCapacity, …):
-    # kept for `show`, never compared
+    # properties.raiPolicyName, versionUpgradeOption, spilloverDeploymentName (SPEC §5.3):
+    # compared only where the spec declares them (Azure fills the first two with defaults)
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
+    # other server-filled properties (currentCapacity, rateLimits, …): kept for `show`, never
+    # compared
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -324,6 +329,15 @@ class ObservedDeployment:
             "tags": dict(sorted(self.tags.items())),
             "provisioning_state": self.provisioning_state,
             "etag": self.etag,
+            **{
+                k: v
+                for k, v in (
+                    ("rai_policy", self.rai_policy),
+                    ("version_upgrade", self.version_upgrade),
+                    ("spillover_to", self.spillover_to),
+                )
+                if v is not None
+            },
             "extra": dict(sorted(self.extra.items())),
         }
 
@@ -341,6 +355,9 @@ class ObservedDeployment:
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             provisioning_state=str(data.get("provisioning_state") or "Succeeded"),
             etag=_opt_str(data.get("etag")),
+            rai_policy=_opt_str(data.get("rai_policy")),
+            version_upgrade=_opt_str(data.get("version_upgrade")),
+            spillover_to=_opt_str(data.get("spillover_to")),
             extra=dict(data.get("extra") or {}),
         )
 
@@ -450,6 +467,9 @@ class ObservedAccount:
     catalog: tuple[OfferedModel, ...] | None = None  # None: not read, checks skipped
     usages: Mapping[str, Usage] | None = None  # usage name -> use; None: not read
     activity: ActivityLog | None = None  # deployment events; None: not read (only drift does)
+    # the account's content filters (raiPolicies) by name; None: not read (no deployment of the
+    # spec in this account sets rai_policy)
+    rai_policies: tuple[str, ...] | None = None
 
     @property
     def subscription_id(self) -> str:
@@ -489,6 +509,7 @@ class ObservedAccount:
             "usages": None
             if self.usages is None
             else {k: v.to_json() for k, v in sorted(self.usages.items())},
+            **({} if self.rai_policies is None else {"rai_policies": list(self.rai_policies)}),
         }
 
     @staticmethod
@@ -511,6 +532,9 @@ class ObservedAccount:
             if usages is None
             else {str(k): Usage.from_json(v) for k, v in usages.items()},
             activity=ActivityLog.from_json(data["activity"]) if data.get("activity") else None,
+            rai_policies=None
+            if data.get("rai_policies") is None
+            else tuple(str(p) for p in data["rai_policies"]),
         )
 
 
