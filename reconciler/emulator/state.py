@@ -26,6 +26,8 @@ class SeedAccount:
     location: str
     kind: str = "OpenAI"
     tenant_id: str = DEFAULT_TENANT
+    # custom content filters (raiPolicies) beside Azure's Microsoft.Default and DefaultV2
+    rai_policies: tuple[str, ...] = ()
 
     @property
     def arm_id(self) -> str:
