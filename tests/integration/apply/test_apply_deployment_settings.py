@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .apply_support import BASE, Admin, apply, deployment, fresh_plan
+from .apply_support import BASE, PROVIDER, SUB1, Admin, apply, deployment, fresh_plan
 from .conftest import NewStack
 
 
@@ -71,7 +71,10 @@ def test_fields_are_written_in_spillover_order_then_updated_in_place(
     for field in ("rai_policy", "version_upgrade", "spillover_to"):
         del stack.deployments["spill-a-ptu"][field]
     stack.write()
+    admin.clear_requests()
     assert not fresh_plan(stack.root).has_changes
+    # no deployment sets rai_policy: the account's content filters are not read
+    assert not [p for _m, p in admin.requests() if p.endswith("/raiPolicies")]
     stack.deployments["spill-a-ptu"]["sku"]["capacity"] = 20
     stack.write()
     result = apply(stack.root)
@@ -100,6 +103,8 @@ def test_unknown_content_filter_and_spillover_target_are_plan_errors(
     result = apply(stack.root)
 
     assert result.code == 1
+    reads = [p for m, p in admin.requests() if m == "GET" and p.endswith("/raiPolicies")]
+    assert reads == [f"/subscriptions/{SUB1}/resourceGroups/rg-ft/{PROVIDER}/aoai-swc/raiPolicies"]
     text = result.text
     assert re.search(
         r"stack\.yaml:\d+:\d+: error: deployment\.badset-std: rai_policy 'strict-filtre' is not "
