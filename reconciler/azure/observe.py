@@ -217,7 +217,7 @@ def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
     sku = raw.get("sku") or {}
     props = raw.get("properties") or {}
     model = props.get("model") or {}
-    extra = {k: v for k, v in props.items() if k not in ("model", "provisioningState")}
+    extra = {k: v for k, v in props.items() if k not in _TYPED_PROPERTIES}
     return ObservedDeployment(
         name=str(raw.get("name") or ""),
         sku_name=str(sku.get("name") or ""),
@@ -230,7 +230,33 @@ def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
         tags={str(k): str(v) for k, v in (raw.get("tags") or {}).items()},
         provisioning_state=str(props.get("provisioningState") or "Succeeded"),
         etag=raw.get("etag"),
+        rai_policy=_opt_text(props.get("raiPolicyName")),
+        version_upgrade=_opt_text(props.get("versionUpgradeOption")),
+        spillover_to=_opt_text(props.get("spilloverDeploymentName")),
         extra=extra,
+    )
+
+
+# deployment properties read into ObservedDeployment's own fields
+_TYPED_PROPERTIES = frozenset(
+    {
+        "model",
+        "provisioningState",
+        "raiPolicyName",
+        "versionUpgradeOption",
+        "spilloverDeploymentName",
+    }
+)
+
+
+def _opt_text(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def wants_rai_policies(desired: Desired, account: str) -> bool:
+    """The account's content filters are read only when a deployment of it sets rai_policy."""
+    return any(
+        d.account == account and d.rai_policy is not None for d in desired.deployments.values()
     )
 
 
@@ -448,6 +474,16 @@ def observe(
             api_key_env=api_key_envs.get(account.key),
         )
         deployments = read.list_deployments(arm, account.resource_group, account.name)
+        rai_policies = (
+            tuple(
+                sorted(
+                    str(p.get("name") or "")
+                    for p in read.list_rai_policies(arm, account.resource_group, account.name)
+                )
+            )
+            if wants_rai_policies(desired, account.key)
+            else None
+        )
         data = clients.data_plane(
             endpoint, api_key_env=access.api_key_env, where=where, tenant_id=account.tenant_id
         )
@@ -479,6 +515,7 @@ def observe(
             deployments=tuple(observed_deployment(d) for d in deployments),
             public_network_access=_public_network_access(raw_account),
             copies=copies,
+            rai_policies=rai_policies,
         )
         return observed, access
 

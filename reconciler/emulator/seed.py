@@ -30,8 +30,9 @@ _ACCOUNT_FIELDS = {
     "kind",
     "tenant_id",
     "public_network_access",
+    "rai_policies",
 }
-_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id", "public_network_access"}
+_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id", "public_network_access", "rai_policies"}
 # ARM's PublicNetworkAccess values (Microsoft.CognitiveServices AccountProperties)
 _PUBLIC_NETWORK_ACCESS = ("Enabled", "Disabled")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -64,7 +65,10 @@ class Seed:
     @staticmethod
     def from_json(doc: dict[str, Any]) -> Seed:
         return Seed(
-            accounts=[SeedAccount(**a) for a in doc.get("accounts", [])],
+            accounts=[
+                SeedAccount(**{**a, "rai_policies": tuple(a.get("rai_policies") or ())})
+                for a in doc.get("accounts", [])
+            ],
             quotas=[SeedQuota(**q) for q in doc.get("quotas", [])],
         )
 
@@ -213,6 +217,7 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
         )
         if entries is None:
             continue
+        policies = _rai_policies(reader, entries.pop("rai_policies", None), what)
         values: dict[str, str | None] = {
             name: reader.string(value, f"{what}.{name}") for name, (_, value) in entries.items()
         }
@@ -259,9 +264,28 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                     kind=kind,
                     tenant_id=tenant,
                     public_network_access=access,
+                    rai_policies=policies,
                 )
             )
     return accounts
+
+
+def _rai_policies(
+    reader: _Reader, entry: tuple[yaml.Node, yaml.Node] | None, what: str
+) -> tuple[str, ...]:
+    """An account's custom content filter names (`rai_policies: [name, …]`)."""
+    if entry is None:
+        return ()
+    node = entry[1]
+    if not isinstance(node, yaml.SequenceNode):
+        reader.error(f"{what}.rai_policies must be a list of content filter names", node)
+        return ()
+    found: list[str] = []
+    for index, item in enumerate(node.value):
+        name = reader.string(item, f"{what}.rai_policies[{index}]")
+        if name:
+            found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def _tenant(

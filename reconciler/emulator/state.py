@@ -27,6 +27,8 @@ class SeedAccount:
     kind: str = "OpenAI"
     tenant_id: str = DEFAULT_TENANT
     public_network_access: str = "Enabled"  # ARM's properties.publicNetworkAccess
+    # custom content filters (raiPolicies) beside Azure's Microsoft.Default and DefaultV2
+    rai_policies: tuple[str, ...] = ()
 
     @property
     def arm_id(self) -> str:

@@ -261,7 +261,12 @@ class DesiredDeployment:
     sku_name: str
     capacity: int
     prevent_destroy: bool = False
-    # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy"
+    # SPEC §5.3; None: not declared, never compared
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None  # an Azure deployment name in the same account
+    # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy",
+    # "rai_policy", "version_upgrade", "spillover_to"
     locations: Mapping[str, Location] = field(default_factory=dict)
 
     @property
@@ -281,6 +286,15 @@ class DesiredDeployment:
             "model": _model_to_json(self.model),
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "prevent_destroy": self.prevent_destroy,
+            **{
+                k: v
+                for k, v in (
+                    ("rai_policy", self.rai_policy),
+                    ("version_upgrade", self.version_upgrade),
+                    ("spillover_to", self.spillover_to),
+                )
+                if v is not None
+            },
             "locations": _locations_to_json(self.locations),
         }
 
@@ -295,8 +309,15 @@ class DesiredDeployment:
             sku_name=str(sku["name"]),
             capacity=int(sku["capacity"]),
             prevent_destroy=bool(data.get("prevent_destroy", False)),
+            rai_policy=_opt_str(data.get("rai_policy")),
+            version_upgrade=_opt_str(data.get("version_upgrade")),
+            spillover_to=_opt_str(data.get("spillover_to")),
             locations=_locations_from_json(data.get("locations")),
         )
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)

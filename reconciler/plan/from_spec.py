@@ -32,6 +32,9 @@ _DEPLOYMENT_FIELDS = (
     ("sku", "name"),
     ("sku", "capacity"),
     ("prevent_destroy",),
+    ("rai_policy",),
+    ("version_upgrade",),
+    ("spillover_to",),
 )
 
 
@@ -130,6 +133,9 @@ def desired_from_spec(
             sku_name=deployment.sku.name,
             capacity=deployment.sku.capacity,
             prevent_destroy=deployment.prevent_destroy,
+            rai_policy=deployment.rai_policy,
+            version_upgrade=deployment.version_upgrade,
+            spillover_to=deployment.spillover_to,
             locations=places,
         )
     digests: dict[str, frozenset[str]] = {

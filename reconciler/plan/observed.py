@@ -310,8 +310,13 @@ class ObservedDeployment:
     tags: Mapping[str, str] = field(default_factory=dict)
     provisioning_state: str = "Succeeded"
     etag: str | None = None
-    # server-filled properties (raiPolicyName, versionUpgradeOption, currentCapacity, …):
-    # kept for `show`, never compared
+    # properties.raiPolicyName, versionUpgradeOption, spilloverDeploymentName (SPEC §5.3):
+    # compared only where the spec declares them (Azure fills the first two with defaults)
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
+    # other server-filled properties (currentCapacity, rateLimits, …): kept for `show`, never
+    # compared
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -335,6 +340,15 @@ class ObservedDeployment:
             "tags": dict(sorted(self.tags.items())),
             "provisioning_state": self.provisioning_state,
             "etag": self.etag,
+            **{
+                k: v
+                for k, v in (
+                    ("rai_policy", self.rai_policy),
+                    ("version_upgrade", self.version_upgrade),
+                    ("spillover_to", self.spillover_to),
+                )
+                if v is not None
+            },
             "extra": dict(sorted(self.extra.items())),
         }
 
@@ -352,6 +366,9 @@ class ObservedDeployment:
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             provisioning_state=str(data.get("provisioning_state") or "Succeeded"),
             etag=_opt_str(data.get("etag")),
+            rai_policy=_opt_str(data.get("rai_policy")),
+            version_upgrade=_opt_str(data.get("version_upgrade")),
+            spillover_to=_opt_str(data.get("spillover_to")),
             extra=dict(data.get("extra") or {}),
         )
 
@@ -498,6 +515,9 @@ class ObservedAccount:
     # checkpoint id -> where it was copied from this account (read only for checkpoints the
     # spec deploys in another account: reconciler.kinds.checkpoint_copy)
     copies: Mapping[str, tuple[ObservedCopy, ...]] = field(default_factory=dict)
+    # the account's content filters (raiPolicies) by name; None: not read (no deployment of the
+    # spec in this account sets rai_policy)
+    rai_policies: tuple[str, ...] | None = None
 
     @property
     def subscription_id(self) -> str:
@@ -546,6 +566,7 @@ class ObservedAccount:
             "usages": None
             if self.usages is None
             else {k: v.to_json() for k, v in sorted(self.usages.items())},
+            **({} if self.rai_policies is None else {"rai_policies": list(self.rai_policies)}),
         }
 
     @staticmethod
@@ -573,6 +594,9 @@ class ObservedAccount:
                 str(k): tuple(ObservedCopy.from_json(c) for c in v)
                 for k, v in (data.get("copies") or {}).items()
             },
+            rai_policies=None
+            if data.get("rai_policies") is None
+            else tuple(str(p) for p in data["rai_policies"]),
         )
 
 

@@ -120,6 +120,9 @@ def update_text(changed: Iterable[FieldChange]) -> str:
             parts.append(f"model version {change.before} → {change.after}")
         elif change.field == f"tags.{TAG_PREVENT_DESTROY}":
             parts.append("prevent-destroy tag " + ("added" if change.after else "removed"))
+        elif change.field in ("rai_policy", "version_upgrade", "spillover_to"):  # SPEC §5.3
+            before = "(not set)" if change.before is None else change.before
+            parts.append(f"{change.field} {before} → {change.after}")
     if any(
         c.field.startswith("tags.") and c.field != f"tags.{TAG_PREVENT_DESTROY}" for c in changes
     ):

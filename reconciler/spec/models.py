@@ -48,6 +48,10 @@ SKU_NAMES: tuple[str, ...] = get_args(SkuName)
 Method = Literal["supervised", "dpo"]
 TrainingType = Literal["standard", "globalstandard", "developer"]
 DatasetFormat = Literal["chat", "preference"]
+# Azure's DeploymentModelVersionUpgradeOption (cognitiveservices 2025-09-01 and 2026-03-01).
+VersionUpgrade = Literal[
+    "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"
+]
 
 SECTIONS = ("accounts", "datasets", "jobs", "deployments")
 TOP_LEVEL_KEYS = ("stack", *SECTIONS, "lock")
@@ -340,6 +344,19 @@ class Deployment(SpecModel):
     model: ModelSpec = Field(description="{job: J}, {job: J, checkpoint: N} or a model id")
     sku: Sku
     prevent_destroy: bool = False
+    rai_policy: str | None = Field(
+        default=None,
+        min_length=1,
+        description="content filter (properties.raiPolicyName); must exist on the account",
+    )
+    version_upgrade: VersionUpgrade | None = Field(
+        default=None, description="properties.versionUpgradeOption"
+    )
+    spillover_to: DeploymentName | None = Field(
+        default=None,
+        description="a standard deployment of the same account that takes this provisioned "
+        "deployment's overflow (properties.spilloverDeploymentName)",
+    )
 
 
 class AzureBlobLock(SpecModel):
