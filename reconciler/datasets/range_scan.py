@@ -240,5 +240,5 @@ def scan_range(job: RangeJob) -> RangeResult:
     """Read and check ``[job.start, job.end)`` of the file (in a worker process)."""
     encoding = load_encoding(job.encoding, job.tokenizer_dir)  # inherited when forked
     with RangeStream(job.source.open(), job.start, job.end) as stream:
-        reader = LineReader(cast(BinaryIO, stream), at_file_start=job.start == 0)
+        reader = LineReader(cast(BinaryIO, stream), at_file_start=job.start == 0, hashed=False)
         return scan_lines(job, reader, encoding)

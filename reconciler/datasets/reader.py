@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from reconciler.datasets.canonical import CanonicalDigest
+from reconciler.datasets.canonical import CanonicalDigest, LfNormalizer
 
 BLOCK_BYTES = 1 << 20
 
@@ -50,11 +50,14 @@ class LineReader:
         block_bytes: int = BLOCK_BYTES,
         max_line_bytes: int | None = None,
         at_file_start: bool = True,
+        hashed: bool = True,
     ) -> None:
         """``at_file_start``: False for a range that starts after a newline in the middle of a
-        file (``ranges``): a byte-order mark there is content, not a mark."""
+        file (``ranges``): a byte-order mark there is content, not a mark. ``hashed``: False
+        when the sha256 is not wanted (of a range, it means nothing); ``size`` still counts."""
         self._stream = stream
         self._at_file_start = at_file_start
+        self._hashed = hashed
         self._block_bytes = block_bytes
         self._max_line = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
         # of the canonical bytes: ``hexdigest()``, ``size``
@@ -64,8 +67,18 @@ class LineReader:
 
     def _blocks(self) -> Iterator[bytes]:
         read = self._stream.read
-        update = self.sha256.update
         size = self._block_bytes
+        if not self._hashed:
+            normalizer = LfNormalizer()
+            while block := read(size):
+                canonical = normalizer.feed(block)
+                if canonical:
+                    yield canonical
+            held = normalizer.end()
+            if held:
+                yield held
+            return
+        update = self.sha256.update
         while block := read(size):
             canonical = update(block)
             if canonical:

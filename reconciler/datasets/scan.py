@@ -40,10 +40,11 @@ from reconciler.datasets.tokens import load_encoding
 from reconciler.errors import Diagnostic, Location, SpecError
 
 PARALLEL_MIN_BYTES = 8 << 20
-# Ranges small enough that the processes finish together, large enough that each is worth
-# sending: about four per process, between these sizes.
-MIN_RANGE_BYTES = 4 << 20
-MAX_RANGE_BYTES = 32 << 20
+# Ranges small enough that the processes finish within a fraction of a second of each other,
+# large enough that what each costs besides its lines (opening, a result to send) is nothing:
+# about sixteen per process, between these sizes.
+MIN_RANGE_BYTES = 1 << 20
+MAX_RANGE_BYTES = 8 << 20
 # How far the first lines are read for the one that decides the format (when not given).
 FORMAT_SEARCH_BYTES = 16 << 20
 
@@ -149,7 +150,7 @@ def _scan_parallel(
             if found is None:
                 return None
             format, format_line, first_end = found
-        chunk = min(MAX_RANGE_BYTES, max(MIN_RANGE_BYTES, size // (4 * processes)))
+        chunk = min(MAX_RANGE_BYTES, max(MIN_RANGE_BYTES, size // (16 * processes)))
         spans = line_ranges(probe, size, chunk, first_end)
     if len(spans) < 2:
         return None
