@@ -16,8 +16,8 @@ from reconciler.apply.context import ApplyContext
 from reconciler.apply.progress import human_bytes
 from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.azure import lookup, write
-from reconciler.confined import RefusedFile, RootedPath
-from reconciler.datasets.canonical import canonical_digest
+from reconciler.confined import RefusedFile
+from reconciler.datasets.upload_source import ChangedSinceValidation
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, file_state
 
@@ -53,12 +53,6 @@ def file_label(change: Change) -> str:
     return f"upload {after.get('dataset')} ({size}) to {after.get('account_name')}"
 
 
-def sha256_of(source: RootedPath) -> str:
-    """The sha256 of the file's canonical bytes: what the plan named and the upload sends."""
-    with source.open() as stream:
-        return canonical_digest(stream).hexdigest()
-
-
 def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     after = change.after or {}
     access = app.account(str(after["account"]))
@@ -91,28 +85,36 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         source = app.dataset_paths.get(dataset)
         if source is None:  # only validated files are uploaded
             return Outcome.failed(f"dataset {dataset} was not validated in this run; not uploaded")
-        try:
-            actual = sha256_of(source)
-        except RefusedFile as exc:
-            return Outcome.failed(str(exc))
-        if actual != sha256:
-            return Outcome.failed(
-                f"{shown} changed since it was validated (sha256 {actual[:12]}…, "
-                f"expected {sha256[:12]}…); run apply again"
-            )
 
         def look_again() -> JSON | None:
             return holding(existing)[0]
 
-        uploaded = app.call(
-            ctx,
-            f"upload {shown} to {name}",
-            lambda: write.upload_file(
-                client, name, source, str(after["filename"]), on_progress=ctx.upload
-            ),
-            before_retry=look_again,
-            idempotent=False,
-        )
+        # The file is read once, while it is sent, and checked against the sha256 validated
+        # before the upload can complete (``datasets.upload_source``).
+        try:
+            uploaded = app.call(
+                ctx,
+                f"upload {shown} to {name}",
+                lambda: write.upload_file(
+                    client,
+                    name,
+                    source,
+                    str(after["filename"]),
+                    sha256=sha256,
+                    size=size,
+                    on_progress=ctx.upload,
+                ),
+                before_retry=look_again,
+                idempotent=False,
+            )
+        except RefusedFile as exc:
+            return Outcome.failed(str(exc))
+        except ChangedSinceValidation as exc:
+            now = f"sha256 {exc.sha256[:12]}…, " if exc.sha256 else ""
+            return Outcome.failed(
+                f"{shown} changed since it was validated ({now}expected {sha256[:12]}…); "
+                "nothing was uploaded; run apply again"
+            )
         file_id = str(uploaded["id"])
     return _wait_processed(app, ctx, client, name, file_id, dataset, shown)
 
