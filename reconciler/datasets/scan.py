@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -177,13 +178,13 @@ def _scan_parallel(
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork (the workers inherit the loaded modules, and the tokenizer if loaded) unless other
-    threads run here: a fork copies locks they may hold. Then a fork server, whose workers
-    import and load what they need."""
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    if method not in multiprocessing.get_all_start_methods():
-        method = "spawn"
-    return multiprocessing.get_context(method)
+    """On Linux, fork (the workers inherit the loaded modules, and the tokenizer if loaded)
+    unless other threads run here: a fork copies locks they may hold; then a fork server, whose
+    workers import and load what they need. Elsewhere (macOS system libraries do not survive a
+    fork), spawn."""
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
 
 
 class _Hashing:

@@ -178,3 +178,23 @@ def test_a_range_ends_after_a_newline_and_covers_the_file(tmp_path: Path) -> Non
     assert spans[0][1] >= 120
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert end == start and data[end - 1 : end] == b"\n"
+
+
+def test_with_other_threads_running_the_workers_start_from_a_fork_server(
+    tmp_path: Path, tiny_ranges: list[bool]
+) -> None:
+    import threading
+
+    assert scan_module._context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert scan_module._context().get_start_method() == "forkserver"
+        lines = [json.dumps(chat(i)).encode() for i in range(40)]
+        report = _same(_write(tmp_path / "d.jsonl", lines + lines[:3]), tmp_path)
+    finally:
+        stop.set()
+        other.join()
+    assert tiny_ranges == [True] and report.stats.examples == 43
+    assert sum("duplicate" in d.message for d in report.diagnostics) == 3
