@@ -89,9 +89,7 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
         def look_again() -> JSON | None:
             return holding(existing)[0]
 
-        # The file is read once, while it is sent, and checked against the sha256 validated
-        # before the upload can complete (``datasets.upload_source``).
-        try:
+        try:  # read once, while sent; completed only as validated (datasets.upload_source)
             uploaded = app.call(
                 ctx,
                 f"upload {shown} to {name}",

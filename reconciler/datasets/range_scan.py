@@ -121,6 +121,8 @@ class RangeScanner:
         self.blank_lines: list[int] = []
         self.digests: list[bytes] = []
         self.system_first: dict[bytes, int] = {}
+        self._last_system: list[str] = []
+        self._last_system_hash = b""
         self.without_system = 0
         self.without_system_line = 0
         self.image_examples = 0
@@ -189,7 +191,9 @@ class RangeScanner:
             if not self.without_system_line:
                 self.without_system_line = number
             return
-        self.system_first.setdefault(system_hash(texts), number)
+        if texts != self._last_system:  # most examples repeat the one system prompt
+            self._last_system, self._last_system_hash = texts, system_hash(texts)
+        self.system_first.setdefault(self._last_system_hash, number)
 
     def _counted(self, recipe: Recipe, tokens: int, trained: int, longest: int) -> None:
         self.stats.add(tokens, trained)
