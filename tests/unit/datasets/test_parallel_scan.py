@@ -185,7 +185,6 @@ def test_with_other_threads_running_the_workers_start_from_a_fork_server(
 ) -> None:
     import threading
 
-    assert scan_module._context().get_start_method() == "fork"
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -198,3 +197,10 @@ def test_with_other_threads_running_the_workers_start_from_a_fork_server(
         other.join()
     assert tiny_ranges == [True] and report.stats.examples == 43
     assert sum("duplicate" in d.message for d in report.diagnostics) == 3
+
+
+def test_a_single_threaded_process_forks_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan_module.threading, "active_count", lambda: 1)
+    assert scan_module._context().get_start_method() == "fork"
+    monkeypatch.setattr(scan_module.threading, "active_count", lambda: 3)
+    assert scan_module._context().get_start_method() == "forkserver"
