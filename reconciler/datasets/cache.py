@@ -68,7 +68,7 @@ def unchanged(path: Path, before: os.stat_result) -> bool:
     return (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
-def write_atomic(anchor: Path, target: Path, data: bytes) -> bool:
+def write_atomic(anchor: Path, target: Path, data: bytes | bytearray) -> bool:
     """Write ``data`` to ``target`` (below ``anchor``) atomically; False on failure."""
     try:
         write_state(anchor, target, data)
@@ -142,5 +142,5 @@ class Cache:
         except OSError:
             return None
 
-    def write_bytes(self, entry: Path, data: bytes) -> bool:
+    def write_bytes(self, entry: Path, data: bytes | bytearray) -> bool:
         return write_atomic(self.root, entry, data)

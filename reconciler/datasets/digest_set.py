@@ -18,7 +18,7 @@ from reconciler.datasets.digest import EXAMPLE_DIGEST_BYTES
 WIDTH = EXAMPLE_DIGEST_BYTES
 
 
-def records(packed: bytes, width: int) -> Iterator[bytes]:
+def records(packed: bytes | bytearray, width: int) -> Iterator[bytes]:
     """The ``width``-byte records of ``packed``, in order."""
     view = memoryview(packed)
     for start in range(0, len(packed), width):
@@ -50,7 +50,7 @@ def merged_groups(
         yield key, lines
 
 
-def _difference(left: bytes, right: bytes, *, keep_common: bool) -> bytes:
+def _difference(left: bytes | bytearray, right: bytes | bytearray, *, keep_common: bool) -> bytes:
     """Records of sorted, duplicate-free ``left`` that are (not) in ``right``."""
     out = bytearray()
     i = j = 0
@@ -71,10 +71,12 @@ class DigestSet:
 
     __slots__ = ("_load", "_packed")
 
-    def __init__(self, packed: bytes = b"", *, load: Callable[[], bytes] | None = None) -> None:
+    def __init__(
+        self, packed: bytes | bytearray = b"", *, load: Callable[[], bytes] | None = None
+    ) -> None:
         if len(packed) % WIDTH:
             raise ValueError(f"packed digests must be a multiple of {WIDTH} bytes")
-        self._packed: bytes | None = packed if load is None else None
+        self._packed: bytes | bytearray | None = packed if load is None else None
         self._load = load
 
     @staticmethod
@@ -87,7 +89,7 @@ class DigestSet:
         return DigestSet(load=lambda: read(path))
 
     @property
-    def packed(self) -> bytes:
+    def packed(self) -> bytes | bytearray:
         if self._packed is None:
             assert self._load is not None
             data = self._load()
@@ -129,7 +131,7 @@ class DigestSet:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.packed)
+        return hash(bytes(self.packed))  # packed may be a bytearray (built, not copied)
 
     def __repr__(self) -> str:
         return f"DigestSet({len(self)} digests)"

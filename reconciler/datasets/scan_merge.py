@@ -174,7 +174,7 @@ class _Merger:
             warning_count=problems.warning_count,
             file_problems=tuple(file_problems),
             system_prompts=distinct_systems,
-            digests=DigestSet(bytes(digests)),
+            digests=DigestSet(digests),  # not copied (6 MB for a 1 GB file)
             longest=self.longest.tobytes(),
             bytes_read=file.bytes_read,
         )
