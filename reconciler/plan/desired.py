@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
 from reconciler.plan.fingerprint import Hyperparameter, job_fingerprint
 from reconciler.plan.naming import location_from_json, location_to_json, upload_filename
@@ -327,9 +328,9 @@ class Desired:
     datasets: Mapping[str, DesiredDataset]
     jobs: Mapping[str, DesiredJob]
     deployments: Mapping[str, DesiredDeployment]
-    # sha256 -> hex digests of the examples in that content, for "what changed" in reviews;
+    # sha256 -> digests of the examples in that content, for "what changed" in reviews;
     # may hold contents no longer in the spec (earlier versions found in the local cache)
-    example_digests: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    example_digests: Mapping[str, DigestSet] = field(default_factory=dict)
     stack_location: Location | None = None
     fingerprints: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -435,7 +436,7 @@ class Desired:
             "jobs": {k: v.to_json() for k, v in sorted(self.jobs.items())},
             "deployments": {k: v.to_json() for k, v in sorted(self.deployments.items())},
             "example_digests": {
-                sha: sorted(digests) for sha, digests in sorted(self.example_digests.items())
+                sha: digests.to_json() for sha, digests in sorted(self.example_digests.items())
             },
         }
 
@@ -455,7 +456,7 @@ class Desired:
                 for k, v in (data.get("deployments") or {}).items()
             },
             example_digests={
-                str(sha).lower(): frozenset(str(d) for d in digests)
+                str(sha).lower(): DigestSet.from_json(digests)
                 for sha, digests in (data.get("example_digests") or {}).items()
             },
             stack_location=location_from_json(data.get("stack_location")),

@@ -16,6 +16,7 @@ from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
+from reconciler.spec.gc_pause import gc_paused
 from reconciler.spec.hyperparameters import method_hyperparameter_problems
 from reconciler.spec.lock_section import check_lock
 from reconciler.spec.models import (
@@ -117,6 +118,17 @@ def read_spec(
     variables ``env.EnvPolicy`` allows, with ``allow_env`` (``--allow-env``) added; with
     ``unset_env_is_note`` an allowed variable that is unset is a note, not an error.
     """
+    with gc_paused():  # linear in the spec's size (gc_pause)
+        return _read_spec(root, environ, catalog, allow_env, unset_env_is_note)
+
+
+def _read_spec(
+    root: Path,
+    environ: Mapping[str, str] | None,
+    catalog: Catalog | None,
+    allow_env: Iterable[str],
+    unset_env_is_note: bool,
+) -> tuple[Spec, Diagnostics]:
     environ = os.environ if environ is None else environ
     policy = replace(EnvPolicy.of(environ, allow_env), unset_is_note=unset_env_is_note)
     diagnostics = Diagnostics()

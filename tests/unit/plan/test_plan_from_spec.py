@@ -95,7 +95,7 @@ def test_a_validated_spec_becomes_desired(folder: Path, tmp_path: Path) -> None:
     assert deployment.where("prevent_destroy") == Location("specs/stack.yaml", 28, 22)
 
     digests = desired.example_digests[train.sha256]
-    assert len(digests) == 12 and all(len(d) == 32 for d in digests)
+    assert len(digests) == 12 and all(len(d) == 16 for d in digests)
 
 
 def test_fingerprints_follow_content(folder: Path, tmp_path: Path) -> None:
