@@ -9,6 +9,8 @@ what to do about it is each kind's decision (`reconciler.kinds`), the same apply
 
 from __future__ import annotations
 
+from reconciler.cost.estimate import priced
+from reconciler.cost.prices import PriceTable
 from reconciler.plan.checks import check_deployments, check_jobs
 from reconciler.plan.deployments import plan_deployments
 from reconciler.plan.desired import Desired
@@ -19,8 +21,15 @@ from reconciler.plan.observed import Observed
 from reconciler.plan.resolve import Resolver
 
 
-def plan(desired: Desired, observed: Observed, *, replace: frozenset[str] = frozenset()) -> Plan:
-    """What to do so that Azure matches the spec; `replace` forces (re)creation of addresses."""
+def plan(
+    desired: Desired,
+    observed: Observed,
+    *,
+    replace: frozenset[str] = frozenset(),
+    prices: PriceTable | None = None,
+) -> Plan:
+    """What to do so that Azure matches the spec; `replace` forces (re)creation of addresses;
+    its cost is counted with `prices` (default: the packaged price table, package data)."""
     issues: list[PlanIssue] = []
     for key in sorted(desired.accounts):
         if key not in observed.accounts:
@@ -49,9 +58,10 @@ def plan(desired: Desired, observed: Observed, *, replace: frozenset[str] = froz
         issues.append(
             PlanIssue(f"--replace {address}: no such file, job or deployment in this plan")
         )
-    return Plan(
+    result = Plan(
         stack=desired.stack,
         changes=tuple(changes),
         errors=tuple(issues),
         observed_digest=observed.digest(),
     )
+    return priced(result, prices)
