@@ -204,7 +204,7 @@ def parse_prices(doc: YamlDocument, origin: str) -> PriceTable:
             seen[entry.key] = r.where((str(kind), index))
             entries.append(entry)
     if r.problems:
-        raise SpecError(r.problems)
+        raise SpecError(sorted(r.problems, key=lambda d: d.location or Location("")))
     return PriceTable(CURRENCY, as_of or "", hours, tuple(entries), origin)
 
 
