@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reconciler.cost.money import DETAILS_KEY, money
 from reconciler.cost.prices import PriceKind, PriceTable, packaged_prices
 from reconciler.cost.total import PlanCost
 from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore
@@ -30,8 +31,6 @@ from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
 from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned
 from reconciler.plan.model import Action, Change, Plan, ResourceType
 
-#: the key of a change's ``details`` that holds its part of the cost
-DETAILS_KEY = "cost"
 _MONEY_DIGITS = 4  # JSON figures: float noise cut, small training costs still visible
 
 
@@ -49,17 +48,6 @@ class Item:
         key = "training" if self.training else "monthly_delta"
         amount = None if self.amount is None else round(self.amount, _MONEY_DIGITS)
         return {key: amount, "basis": self.basis}
-
-
-def money(amount: float) -> str:
-    """$1,241.00; amounts under a cent keep their first significant digits."""
-    if amount != 0 and abs(amount) < 0.01:
-        return f"${amount:.2g}" if abs(amount) >= 1e-4 else "< $0.0001"
-    return f"${amount:,.2f}"
-
-
-def signed(amount: float) -> str:
-    return ("-" if amount < 0 else "+") + money(abs(amount))
 
 
 # -- training ------------------------------------------------------------------------------

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
-from reconciler.cost.estimate import DETAILS_KEY, money, signed
-from reconciler.plan.model import Change, Plan
+from typing import TYPE_CHECKING
+
+from reconciler.cost.money import DETAILS_KEY, money, signed
+
+if TYPE_CHECKING:  # the plan's renderers import this module while the plan package loads
+    from reconciler.plan.model import Change, Plan
 
 
 def change_cost(change: Change) -> str | None:

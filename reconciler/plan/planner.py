@@ -9,8 +9,11 @@ what to do about it is each kind's decision (`reconciler.kinds`), the same apply
 
 from __future__ import annotations
 
-from reconciler.cost.estimate import priced
-from reconciler.cost.prices import PriceTable
+from typing import TYPE_CHECKING
+
+# the module, not its function: reconciler.cost.estimate imports the kinds, which import this
+# package, so either may be loaded first
+from reconciler.cost import estimate as cost_estimate
 from reconciler.plan.checks import check_deployments, check_jobs
 from reconciler.plan.deployments import plan_deployments
 from reconciler.plan.desired import Desired
@@ -19,6 +22,9 @@ from reconciler.plan.jobs import plan_jobs
 from reconciler.plan.model import Change, Plan, PlanIssue
 from reconciler.plan.observed import Observed
 from reconciler.plan.resolve import Resolver
+
+if TYPE_CHECKING:
+    from reconciler.cost.prices import PriceTable
 
 
 def plan(
@@ -64,4 +70,4 @@ def plan(
         errors=tuple(issues),
         observed_digest=observed.digest(),
     )
-    return priced(result, prices)
+    return cost_estimate.priced(result, prices)
