@@ -55,7 +55,8 @@ def test_packaged_prices_are_dated_sourced_and_unknown_where_unpublished() -> No
 def test_the_most_specific_entry_wins_and_names_do_not_swallow_longer_ones() -> None:
     table = parse(
         "training:\n"
-        "  - {model: '*', training_type: '*', per_million_tokens: 9, as_of: 2026-01-01, source: a}\n"
+        "  - {model: '*', training_type: '*', per_million_tokens: 9, as_of: 2026-01-01,"
+        " source: a}\n"
         "  - {model: gpt-4.1, training_type: '*', per_million_tokens: 3, as_of: 2026-01-01,"
         " source: b}\n"
         "  - {model: gpt-4.1, training_type: developer, per_million_tokens: 1, as_of: 2026-01-01,"
