@@ -271,7 +271,8 @@ def plan(
 
     Reads Azure (one list per collection per account, accounts in parallel), compares
     only the fields the spec declares, and checks the region's catalog and quota, so a
-    plan that would fail at apply fails here, at the spec line.
+    plan that would fail at apply fails here, at the spec line. Ends with what it costs:
+    training once, and the monthly change in hosting and PTU (docs/cost.md).
     """
     from reconciler.commands.plan import make_plan, save
     from reconciler.plan import render_json, render_markdown, render_text
