@@ -153,8 +153,7 @@ def saved_plan(target: Path, prices: Path | None = None) -> Plan | None:
     if saved is None:
         return None
     if prices is None:
-        # a plan saved before plans had a cost is counted with the packaged prices
-        return saved.plan if saved.plan.cost is not None else priced(saved.plan)
+        return saved.plan  # as it was saved, cost included (if it was saved with one)
     return priced(saved.plan, prices_with_override(prices, project_root(saved.spec_dir)))
 
 

@@ -212,8 +212,8 @@ def total(found: Sequence[Item], table: PriceTable) -> PlanCost:
     dates = [d for i in found for d in i.as_of]
     return PlanCost(
         currency=table.currency,
-        training=round(training, _MONEY_DIGITS),
-        monthly_delta=round(monthly, _MONEY_DIGITS) + 0.0,  # never -0.0
+        training=round(float(training), _MONEY_DIGITS),
+        monthly_delta=round(float(monthly), _MONEY_DIGITS) + 0.0,  # never -0.0
         prices_as_of=min(dates) if dates else table.as_of,
     )
 

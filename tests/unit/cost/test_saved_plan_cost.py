@@ -1,5 +1,4 @@
-"""`show PLANFILE`'s cost: the one the plan was saved with, counted again with `--prices`, or,
-for a plan saved before plans had a cost, counted with the packaged prices."""
+"""`show PLANFILE`'s cost: the one the plan was saved with, or counted again with `--prices`."""
 
 from __future__ import annotations
 
@@ -37,15 +36,3 @@ def test_a_saved_plan_keeps_its_cost_and_prices_count_it_again(tmp_path: Path) -
     assert again.cost.monthly_delta == 1460.0
     swc = again.change("deployment.clippy-swc")
     assert swc is not None and swc.details["cost"]["monthly_delta"] == 1460.0
-
-
-def test_a_plan_saved_without_a_cost_is_counted_with_the_packaged_prices(tmp_path: Path) -> None:
-    saved = _saved(tmp_path)
-    doc = json.loads(saved.read_text())
-    del doc["cost"]
-    for change in doc["changes"]:
-        change["details"].pop("cost", None)
-    saved.write_text(json.dumps(doc), encoding="utf-8")
-    shown = saved_plan(saved)
-    assert shown is not None and shown.cost is not None
-    assert shown.cost.monthly_delta == 1241.0
