@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.cost.render import change_cost, cost_lines
 from reconciler.kinds.checkpoint_copy import CopyAfter
 from reconciler.kinds.deployment import DeploymentAfter
 from reconciler.kinds.job import DataRef, JobAfter
@@ -147,6 +148,9 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         if checkpoint is not None:
             lines.append(f"      {checkpoint}")
         lines.extend(f"      {field_line(f)}" for f in change.changed)
+    cost = change_cost(change)
+    if cost is not None:
+        lines.append(f"      cost: {cost}")
     return lines
 
 
@@ -172,6 +176,8 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("")
     if plan.has_changes or plan.errors:
         lines.append(summary_line(plan))
+        if plan.has_changes:
+            lines.extend(cost_lines(plan))
     else:
         lines.append(nothing_to_do_line(plan))
     failed = failed_jobs_line(plan)
