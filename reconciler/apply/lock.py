@@ -17,9 +17,9 @@ is nothing to clean up. The file's content, JSON ``{owner, host, pid, started_at
 written by the holder, is only for showing to whoever waits. The file is never deleted: removing
 it would let one process lock the unlinked file while another locks a new one.
 
-flock locks a machine's local files; runners that share no disk need a shared backend. An Azure
-Blob lease backend (acquire = a lease on a blob per stack, renewed while held) comes in a later
-issue behind the same interface.
+flock locks a machine's local files; runners that share no disk need a shared backend: the Azure
+Blob lease backend (``blob_lock.BlobLeaseLock``, SPEC.md §5.6) behind the same interface.
+``stack_lock.hold_stack_lock`` picks the backend the spec asks for.
 """
 
 from __future__ import annotations
@@ -53,10 +53,13 @@ class LockHolder:
     pid: int
     started_at: str  # 2026-11-23T09:12:00Z
     command: str = ""
+    run_url: str = ""  # the CI run (GitHub Actions, Azure Pipelines), when there is one
 
     def describe(self) -> str:
-        """``alice@ci-runner-3 (pid 4242) since 2026-11-23T09:12:00Z``."""
-        return f"{self.owner} (pid {self.pid}) since {self.started_at}"
+        """``alice@ci-runner-3 (pid 4242) since 2026-11-23T09:12:00Z``, then the CI run when
+        known (``, run https://github.com/o/r/actions/runs/1``)."""
+        text = f"{self.owner} (pid {self.pid}) since {self.started_at}"
+        return f"{text}, run {self.run_url}" if self.run_url else text
 
     @staticmethod
     def from_json(text: str) -> LockHolder | None:
@@ -69,6 +72,7 @@ class LockHolder:
                 pid=int(doc["pid"]),
                 started_at=str(doc.get("started_at", "")),
                 command=str(doc.get("command", "")),
+                run_url=str(doc.get("run_url", "")),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -84,7 +88,10 @@ def default_owner() -> str:
 
 
 class LockHandle:
-    """A held lock; ``release()`` (or leaving the ``with`` block) gives it up. Idempotent."""
+    """A held lock; ``release()`` (or leaving the ``with`` block) gives it up. Idempotent.
+
+    ``check()`` raises ``LockLostError`` once the lock is no longer held (a lease can be lost;
+    a flock cannot), and ``lost`` then says why."""
 
     def __init__(self, stack: str, holder: LockHolder, release: Callable[[], None]) -> None:
         self.stack = stack
@@ -100,6 +107,14 @@ class LockHandle:
     @property
     def released(self) -> bool:
         return self._released
+
+    def check(self) -> None:
+        """Raise ``LockLostError`` if the lock is no longer held (never, for a file lock)."""
+
+    @property
+    def lost(self) -> str | None:
+        """Why the lock was lost while held, or None."""
+        return None
 
     def __enter__(self) -> LockHandle:
         return self
@@ -234,7 +249,8 @@ class LocalFileLock(StackLock):
                 command=self.command,
             )
             os.ftruncate(fd, 0)
-            os.pwrite(fd, (json.dumps(asdict(holder)) + "\n").encode(), 0)
+            record = {k: v for k, v in asdict(holder).items() if k != "run_url" or v}
+            os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
             os.fsync(fd)
         except BaseException:
             os.close(fd)

@@ -44,10 +44,12 @@ from reconciler.plan.observed import ObservedDeployment
 from reconciler.plan.resolve import Resolver
 
 JSON = dict[str, Any]
-# Server-side properties a PUT would reset to their defaults; kept as they are.
-_KEPT_PROPERTIES = {
-    "raiPolicyName": "rai_policy_name",
-    "versionUpgradeOption": "version_upgrade_option",
+# SPEC §5.3's fields -> the SDK's DeploymentProperties attribute. One the spec leaves out is put
+# back as Azure holds it: a PUT without it would reset it to the server's default.
+_SETTING_ATTRIBUTES = {
+    "rai_policy": "rai_policy_name",
+    "version_upgrade": "version_upgrade_option",
+    "spillover_to": "spillover_deployment_name",
 }
 
 
@@ -84,6 +86,9 @@ def wanted_of(
         sku_name=after.sku_name,
         capacity=after.capacity,
         prevent_destroy=prevent,
+        rai_policy=after.rai_policy,
+        version_upgrade=after.version_upgrade,
+        spillover_to=after.spillover_to,
     )
 
 
@@ -175,6 +180,9 @@ def _updated_what(decision: DeploymentDecision) -> str:
             found.append(f"model version {change.before} → {change.after}")
         elif change.field == "sku.capacity":
             found.append(f"capacity {change.before} → {change.after}")
+    for change in decision.changed:
+        if change.field in _SETTING_ATTRIBUTES:
+            found.append(f"{change.field} {change.before} → {change.after}")
     if any(c.field.startswith("tags.") for c in decision.changed):
         found.append("stack tags")
     if decision.reason is DeploymentReason.PROVISIONING_FAILED:
@@ -215,10 +223,13 @@ def _put(
         source=model.get("source"),
         source_account=model.get("sourceAccount"),
     )
-    if current is not None:
-        for field, attribute in _KEPT_PROPERTIES.items():
-            if current.extra.get(field) is not None:
-                setattr(body.properties, attribute, current.extra[field])
+    wanted_settings = wanted.settings()
+    for field, attribute in _SETTING_ATTRIBUTES.items():
+        value = wanted_settings.get(field)
+        if value is None and current is not None:
+            value = getattr(current, field)
+        if value is not None:
+            setattr(body.properties, attribute, value)
     arm = lookup.arm_for(app.clients, access)
     token = _auxiliary(app, model)
 

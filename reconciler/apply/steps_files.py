@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.adopted_files import mark_files
 from reconciler.apply.context import ApplyContext
 from reconciler.apply.progress import human_bytes
 from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.azure import lookup, write
-from reconciler.confined import RefusedFile, RootedPath
-from reconciler.datasets.canonical import canonical_digest
+from reconciler.confined import RefusedFile
+from reconciler.datasets.upload_source import ChangedSinceValidation
 from reconciler.kinds import file
-from reconciler.kinds.file import FileAfter, FileDecision
+from reconciler.kinds.file import FileAfter, FileBefore, FileDecision
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, Change
 from reconciler.plan.observed import FileState, ObservedFile, file_state
@@ -43,12 +44,6 @@ def file_label(change: Change) -> str:
     return f"upload {after.dataset} ({size}) to {after.account_name}"
 
 
-def sha256_of(source: RootedPath) -> str:
-    """The sha256 of the file's canonical bytes: what the plan named and the upload sends."""
-    with source.open() as stream:
-        return canonical_digest(stream).hexdigest()
-
-
 def upload_decision(
     change: Change, files: Iterable[ObservedFile], replace: frozenset[str]
 ) -> FileDecision:
@@ -59,6 +54,8 @@ def upload_decision(
         after.dataset, after.account, after.sha256, after.bytes, after.path, after.filename
     )
     replacing = _replacing(change, replace)
+    if isinstance(change.before, FileBefore):  # what the plan saw holding the content still does
+        files = mark_files(list(files), change.before.id, after.sha256)
     return file.decide(desired, after.account_name, files, needed=True, replace=replacing)
 
 
@@ -93,15 +90,6 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
             return Outcome.failed(
                 f"dataset {after.dataset} was not validated in this run; not uploaded"
             )
-        try:
-            actual = sha256_of(source)
-        except RefusedFile as exc:
-            return Outcome.failed(str(exc))
-        if actual != after.sha256:
-            return Outcome.failed(
-                f"{shown} changed since it was validated (sha256 {actual[:12]}…, "
-                f"expected {after.sha256[:12]}…); run apply again"
-            )
 
         def look_again() -> JSON | None:
             """The file a doubtful upload made, if it did (none of those seen before it)."""
@@ -111,13 +99,30 @@ def run_file(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
                 return None
             return again.use.to_json()
 
-        uploaded = app.call(
-            ctx,
-            f"upload {shown} to {name}",
-            lambda: write.upload_file(client, name, source, after.filename, on_progress=ctx.upload),
-            before_retry=look_again,
-            idempotent=False,
-        )
+        try:  # read once, while sent; completed only as validated (datasets.upload_source)
+            uploaded = app.call(
+                ctx,
+                f"upload {shown} to {name}",
+                lambda: write.upload_file(
+                    client,
+                    name,
+                    source,
+                    after.filename,
+                    sha256=after.sha256,
+                    size=after.bytes,
+                    on_progress=ctx.upload,
+                ),
+                before_retry=look_again,
+                idempotent=False,
+            )
+        except RefusedFile as exc:
+            return Outcome.failed(str(exc))
+        except ChangedSinceValidation as exc:
+            now = f"sha256 {exc.sha256[:12]}…, " if exc.sha256 else ""
+            return Outcome.failed(
+                f"{shown} changed since it was validated ({now}expected {after.sha256[:12]}…); "
+                "nothing was uploaded; run apply again"
+            )
         file_id = str(uploaded["id"])
     return _wait_processed(app, ctx, client, name, file_id, after.dataset, shown)
 

@@ -38,7 +38,6 @@ from reconciler.kinds.job import (
 )
 from reconciler.plan.desired import DesiredJob, file_address
 from reconciler.plan.model import Action, Change, ResourceType
-from reconciler.plan.naming import sha256_in_filename
 from reconciler.plan.observed import JobStatus, ObservedFile, ObservedJob, normalize_job_status
 from reconciler.plan.render_reason import reason_text
 from reconciler.plan.resolve import checkpoint_for_epoch, checkpoint_model
@@ -167,9 +166,7 @@ def create_decision(
     `observed_files` (those the plan saw) and from the files it is sent with."""
     after = _after(change)
     model, training_file, validation_file = sent_with
-    content = {
-        f.id: sha for f in observed_files if (sha := sha256_in_filename(f.filename)) is not None
-    }
+    content = {f.id: sha for f in observed_files if (sha := f.content()) is not None}
     content.update(after.content(training_file, validation_file))
     wanted = JobInput.of_after(after, model)
     match = job_kind.pick(job_kind.identify(after.fingerprint, wanted, jobs, content.get))

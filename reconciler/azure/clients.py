@@ -17,6 +17,7 @@ from azure.mgmt.monitor import MonitorManagementClient
 from reconciler.azure.credentials import arm_credential, data_plane_key
 from reconciler.azure.target import Target
 from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
+from reconciler.azure.write_gate import WriteGatePolicy, data_plane_gate_hooks
 
 DATA_PLANE_TIMEOUT_S = 120.0
 
@@ -53,6 +54,8 @@ class Clients:
                     "base_url": self.target.arm_endpoint,
                     "polling_interval": self._polling_interval,
                     "retry_total": 0,
+                    # no write leaves without the stack's lock (write_gate)
+                    "per_call_policies": [WriteGatePolicy()],
                     **arm_policies(self.wire_log),
                 }
                 if self.target.ca_file:
@@ -84,16 +87,16 @@ class Clients:
                 self._monitor[key] = client
             return client
 
-    def _http_client(self) -> openai.DefaultHttpxClient | None:
-        """The data plane's HTTP client: the emulator's CA, and the wire log's hooks."""
-        if not self.target.ca_file and self.wire_log is None:
-            return None
+    def _http_client(self) -> openai.DefaultHttpxClient:
+        """The data plane's HTTP client: the emulator's CA, the write gate's and the wire
+        log's hooks."""
         verify: ssl.SSLContext | bool = True
         if self.target.ca_file:
             verify = ssl.create_default_context(cafile=self.target.ca_file)
-        return openai.DefaultHttpxClient(
-            verify=verify, event_hooks=data_plane_event_hooks(self.wire_log)
-        )
+        hooks = data_plane_event_hooks(self.wire_log)
+        # the gate first: a refused write is not logged as sent
+        hooks["request"] = [*data_plane_gate_hooks()["request"], *hooks.get("request", [])]
+        return openai.DefaultHttpxClient(verify=verify, event_hooks=hooks)
 
     def data_plane(
         self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None

@@ -130,3 +130,10 @@ def auxiliary_token(target: Target, tenant_id: str | None) -> str:
     """The management token of a model's *source* tenant, for ``x-ms-authorization-auxiliary``
     on a cross-tenant deployment PUT (None: the default tenant)."""
     return credential(target, tenant_id).get_token(ARM_SCOPE, tenant_id=tenant_id).token
+
+
+def storage_credential() -> TokenCredential:
+    """For the lock's storage account (Azure Storage, ``https://storage.azure.com/.default``):
+    azure-identity always, also while the emulator stands in for Azure OpenAI (the emulator has
+    no storage; a lock on Azurite uses a connection string instead)."""
+    return _LazyDefaultCredential()

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import openai
 from azure.core import exceptions as az
 
+from reconciler.azure.write_gate import refusal_in
 from reconciler.errors import (
     AuthError,
     AzureError,
@@ -139,6 +140,9 @@ def mapped(operation: str) -> Iterator[None]:
     try:
         yield
     except (az.AzureError, openai.OpenAIError) as exc:
+        refused = refusal_in(exc)  # the write gate stopped it: not a connection failure
+        if refused is not None:
+            raise refused from None
         translated = translate(exc, operation)
         assert translated is not None
         raise translated from exc

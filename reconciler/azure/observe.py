@@ -16,11 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import openai
+
 from reconciler.azure import read
+from reconciler.azure.checkpoint_copy import copy_status
 from reconciler.azure.clients import Clients
 from reconciler.catalog import Catalog, ModelInfo, load_catalog, spec_training_type
 from reconciler.errors import AzureError, NotFoundError
 from reconciler.model_ids import suffix_of
+from reconciler.plan.checkpoint_copies import copied_checkpoint
 from reconciler.plan.desired import Desired, DesiredAccount, JobRef
 from reconciler.plan.naming import META_FINGERPRINT, META_JOB, META_STACK
 from reconciler.plan.observed import (
@@ -28,6 +32,7 @@ from reconciler.plan.observed import (
     Observed,
     ObservedAccount,
     ObservedCheckpoint,
+    ObservedCopy,
     ObservedDeployment,
     ObservedFile,
     ObservedJob,
@@ -212,7 +217,7 @@ def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
     sku = raw.get("sku") or {}
     props = raw.get("properties") or {}
     model = props.get("model") or {}
-    extra = {k: v for k, v in props.items() if k not in ("model", "provisioningState")}
+    extra = {k: v for k, v in props.items() if k not in _TYPED_PROPERTIES}
     return ObservedDeployment(
         name=str(raw.get("name") or ""),
         sku_name=str(sku.get("name") or ""),
@@ -225,7 +230,33 @@ def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
         tags={str(k): str(v) for k, v in (raw.get("tags") or {}).items()},
         provisioning_state=str(props.get("provisioningState") or "Succeeded"),
         etag=raw.get("etag"),
+        rai_policy=_opt_text(props.get("raiPolicyName")),
+        version_upgrade=_opt_text(props.get("versionUpgradeOption")),
+        spillover_to=_opt_text(props.get("spilloverDeploymentName")),
         extra=extra,
+    )
+
+
+# deployment properties read into ObservedDeployment's own fields
+_TYPED_PROPERTIES = frozenset(
+    {
+        "model",
+        "provisioningState",
+        "raiPolicyName",
+        "versionUpgradeOption",
+        "spilloverDeploymentName",
+    }
+)
+
+
+def _opt_text(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def wants_rai_policies(desired: Desired, account: str) -> bool:
+    """The account's content filters are read only when a deployment of it sets rai_policy."""
+    return any(
+        d.account == account and d.rai_policy is not None for d in desired.deployments.values()
     )
 
 
@@ -352,6 +383,43 @@ def _checkpoint_jobs(desired: Desired, account: str) -> tuple[frozenset[str], fr
     return frozenset(names), frozenset(desired.fingerprint(n) for n in names)
 
 
+def _public_network_access(raw_account: Mapping[str, Any]) -> str | None:
+    value = (raw_account.get("properties") or {}).get("publicNetworkAccess")
+    return str(value) if value else None
+
+
+def _copies(
+    data: openai.OpenAI,
+    account_name: str,
+    desired: Desired,
+    account: str,
+    ours: list[dict[str, Any]],
+    checkpoints: Mapping[str, list[dict[str, Any]]],
+) -> dict[str, tuple[ObservedCopy, ...]]:
+    """Where the checkpoints of this account's jobs that the spec deploys elsewhere were copied
+    (one GET per kept checkpoint of those jobs: at most three per job)."""
+    names = {
+        ref.job
+        for d in desired.deployments.values()
+        if (ref := copied_checkpoint(desired, d)) is not None
+        and desired.jobs[ref.job].account == account
+    }
+    if not names:
+        return {}
+    fingerprints = {desired.fingerprint(n) for n in names}
+    found: dict[str, tuple[ObservedCopy, ...]] = {}
+    for job in ours:
+        meta = job.get("metadata") or {}
+        if meta.get(META_JOB) not in names and meta.get(META_FINGERPRINT) not in fingerprints:
+            continue
+        for checkpoint in checkpoints.get(job["id"], ()):
+            checkpoint_id = str(checkpoint.get("id") or "")
+            status = copy_status(data, account_name, job["id"], checkpoint_id)
+            if status:
+                found[checkpoint_id] = status
+    return found
+
+
 @contextmanager
 def _about(account_key: str) -> Iterator[None]:
     """Errors of calls inside name the spec's account they were about (for its place)."""
@@ -413,6 +481,16 @@ def observe(
             api_key_env=api_key_envs.get(account.key),
         )
         deployments = read.list_deployments(arm, account.resource_group, account.name)
+        rai_policies = (
+            tuple(
+                sorted(
+                    str(p.get("name") or "")
+                    for p in read.list_rai_policies(arm, account.resource_group, account.name)
+                )
+            )
+            if wants_rai_policies(desired, account.key)
+            else None
+        )
         data = clients.data_plane(
             endpoint, api_key_env=access.api_key_env, where=where, tenant_id=account.tenant_id
         )
@@ -427,6 +505,7 @@ def observe(
             wanted = meta.get(META_JOB) in names or meta.get(META_FINGERPRINT) in fingerprints
             if wanted and job.get("status") == "succeeded":
                 checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
+        copies = _copies(data, account.name, desired, account.key, ours, checkpoints)
         for job in ours:
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
@@ -441,6 +520,9 @@ def observe(
                 observed_job(j, checkpoints.get(j["id"]), events.get(j["id"])) for j in jobs
             ),
             deployments=tuple(observed_deployment(d) for d in deployments),
+            public_network_access=_public_network_access(raw_account),
+            copies=copies,
+            rai_policies=rai_policies,
         )
         return observed, access
 

@@ -43,6 +43,15 @@ def list_deployments(
         return [_dump(d) for d in arm.deployments.list(resource_group, name)]
 
 
+def list_rai_policies(
+    arm: CognitiveServicesManagementClient, resource_group: str, name: str
+) -> list[JSON]:
+    """The account's content filters (`GET …/accounts/{a}/raiPolicies`)."""
+    path_segments(resource_group=resource_group, account=name)
+    with mapped(f"list content filters (raiPolicies) of {name}"):
+        return [_dump(p) for p in arm.rai_policies.list(resource_group, name)]
+
+
 def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
     with mapped(f"list models offered in {location}"):

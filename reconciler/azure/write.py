@@ -27,7 +27,7 @@ from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.read import JSON, _dump
 from reconciler.azure_limits import FILES_API_MAX_BYTES, UPLOAD_PART_MAX_BYTES
 from reconciler.confined import RootedPath
-from reconciler.datasets.canonical import CanonicalReader
+from reconciler.datasets.upload_source import VerifiedSource
 
 # above FILES_API_MAX_BYTES the files API refuses an upload and the uploads API (parts) is used
 PART_BYTES = UPLOAD_PART_MAX_BYTES
@@ -41,58 +41,74 @@ def upload_file(
     source: RootedPath,
     filename: str,
     *,
+    sha256: str,
+    size: int,
     on_progress: Progress | None = None,
     part_bytes: int = PART_BYTES,
     files_api_max: int = FILES_API_MAX_BYTES,
 ) -> JSON:
-    """Upload a dataset's canonical bytes (LF line endings: ``datasets.canonical``), streamed;
-    memory stays bounded by one part whatever the file's size.
+    """Upload a dataset's canonical bytes (LF line endings: ``datasets.canonical``), streamed
+    and read once; memory stays bounded by one read block whatever the file's or a part's size.
 
-    ``source`` is opened only if it still resolves to a regular file inside its root.
+    ``sha256`` and ``size`` are what was validated: the bytes are hashed as they are sent, and
+    an upload whose content differs never completes (``datasets.upload_source``): raises
+    ``ChangedSinceValidation``. ``source`` is opened only if it still resolves to a regular
+    file inside its root.
     """
     path = source.path
-    with mapped(f"upload {path.name} to {account} as {filename}"):
-        reader = CanonicalReader(source.open)
-    with reader:
-        size = reader.size
+    operation = f"upload {path.name} to {account} as {filename}"
+    with mapped(operation):
+        body = VerifiedSource(source.open, size, sha256)
+    try:
         if size > files_api_max:
-            return _upload_in_parts(
-                client, account, reader, path, filename, on_progress, part_bytes
-            )
-        if on_progress is not None:
-            reader.on_read = lambda sent: on_progress(sent, size)
-        with mapped(f"upload {path.name} to {account} as {filename}"):
+            return _upload_in_parts(client, account, body, path, filename, on_progress, part_bytes)
+        on_read = (lambda sent: on_progress(sent, size)) if on_progress is not None else None
+        window = body.window(0, size, on_read)
+        with mapped(operation):
             # A file object, not IO[bytes] by its type: httpx needs only read, seek and tell.
-            body = cast("IO[bytes]", reader)
-            return _dump(client.files.create(file=(filename, body), purpose="fine-tune"))
+            created = client.files.create(
+                file=(filename, cast("IO[bytes]", window)), purpose="fine-tune"
+            )
+        if not body.verified:  # the client sent less than the whole: never a file to use
+            raise RuntimeError(f"{operation}: the body was not sent whole")
+        return _dump(created)
+    except BaseException:
+        if body.changed is not None:  # whatever the client made of it, this is the reason
+            raise body.changed from None
+        raise
+    finally:
+        body.close()
 
 
 def _upload_in_parts(
     client: openai.OpenAI,
     account: str,
-    reader: CanonicalReader,
+    body: VerifiedSource,
     path: Path,
     filename: str,
     on_progress: Progress | None,
     part_bytes: int,
 ) -> JSON:
     operation = f"upload {path.name} to {account} as {filename} (uploads API)"
-    size = reader.size
+    size = body.size
     with mapped(operation):
         upload = client.uploads.create(
             bytes=size, filename=filename, mime_type="text/jsonl", purpose="fine-tune"
         )
     upload_id = path_segment(upload.id, "upload id")
     part_ids: list[str] = []
-    sent = 0
     try:
-        while chunk := reader.read(part_bytes):
+        for start in range(0, size, part_bytes):
+            length = min(part_bytes, size - start)
+            part_body = cast("IO[bytes]", body.window(start, length))
             with mapped(f"{operation}: part {len(part_ids) + 1}"):
-                part = client.uploads.parts.create(upload_id, data=chunk)
+                part = client.uploads.parts.create(upload_id, data=part_body)
             part_ids.append(part.id)
-            sent += len(chunk)
             if on_progress is not None:
-                on_progress(sent, size)
+                on_progress(start + length, size)
+        # Completing makes the parts a file a job can use: only with the validated content.
+        if not body.verified:
+            raise RuntimeError(f"{operation}: not every part was sent")
         with mapped(f"{operation}: complete"):
             done = client.uploads.complete(upload_id, part_ids=part_ids)
     except BaseException:
@@ -200,3 +216,19 @@ def delete_deployment(
     path_segments(resource_group=resource_group, account=account, deployment_name=name)
     with mapped(f"DELETE deployment {name} in {account}"):
         arm.deployments.begin_delete(resource_group, account, name).result()
+
+
+def patch_deployment_tags(
+    arm: CognitiveServicesManagementClient,
+    resource_group: str,
+    account: str,
+    name: str,
+    tags: dict[str, str],
+) -> JSON:
+    """PATCH only ``tags`` (``PatchResourceTagsAndSku`` without ``sku``): the deployment's model,
+    sku and every other property stay as Azure holds them, and it keeps serving. ARM replaces
+    the whole tag set with the one sent, so ``tags`` must carry the tags to keep too."""
+    path_segments(resource_group=resource_group, account=account, deployment_name=name)
+    patch = PatchResourceTagsAndSku(tags=tags)
+    with mapped(f"PATCH the tags of deployment {name} in {account}"):
+        return _dump(arm.deployments.begin_update(resource_group, account, name, patch).result())

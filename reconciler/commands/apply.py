@@ -22,8 +22,8 @@ from typing import Protocol
 
 from reconciler.apply.context import ExecOptions
 from reconciler.apply.executor import Execution, execute
-from reconciler.apply.lock import LocalFileLock, lock_path
 from reconciler.apply.progress import Progress
+from reconciler.apply.stack_lock import hold_stack_lock
 from reconciler.azure.observe import Observation
 from reconciler.commands.pipeline import Prepared, Session, compute_plan, prepare
 from reconciler.confined import RootedPath
@@ -45,7 +45,8 @@ class ApplyListener(Protocol):
         """A warning about the spec (before Azure is read)."""
 
     def waiting(self, message: str) -> None:
-        """Another apply of the stack holds its lock; this one waits (``lock_timeout``)."""
+        """About the stack's lock: another apply holds it and this one waits
+        (``lock_timeout``), or the shared lock's lease was lost."""
 
     def planned(self, plan: Plan, *, saved_from: Path | None, asks: bool) -> None:
         """The fresh plan, before anything is done; ``saved_from``: the saved plan it matched,
@@ -65,6 +66,9 @@ class ApplyOutcome:
     # None when nothing was carried out: the plan has errors, or nothing to change
     execution: Execution | None
     timeout: float | None  # the bound of the wait (--timeout)
+    # the shared lock was lost while applying (said when it happened): another run may be
+    # applying now, so the run failed whatever its steps did
+    lock_lost: str | None = None
 
 
 def _dataset_paths(prepared: Prepared) -> dict[str, RootedPath]:
@@ -108,14 +112,12 @@ def apply(
     asks = saved is None and not auto_approve and interactive
 
     prepared = prepare(spec_dir, on_warning=listener.warning, allow_env=allow_env)
-    stack = prepared.spec.stack
     command = "reconciler apply " + shlex.quote(str(target))
-    # In the project root, not the working directory: two applies of one project started
-    # from different folders must find the same lock.
-    project = prepared.spec.project_root
-    lock = LocalFileLock(lock_path(project, stack), stack=stack, command=command, anchor=project)
+    held = hold_stack_lock(
+        prepared.spec, command=command, timeout=lock_timeout, say=listener.waiting
+    )
 
-    with lock.acquire(lock_timeout, on_wait=listener.waiting), Session.open(log_http) as session:
+    with held as lock, Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
         fresh = compute_plan(prepared, observation, replace)
         if saved is not None:
@@ -141,7 +143,7 @@ def apply(
             show_retries=show_retries,
         )
         execution = _execute(fresh, prepared, observation, session, replace, options, progress)
-    return ApplyOutcome(fresh, saved_from, execution, timeout)
+    return ApplyOutcome(fresh, saved_from, execution, timeout, lock.lost)
 
 
 def _execute(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.adopted_files import AdoptedFiles
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.lookup import data_plane_for
@@ -30,7 +31,6 @@ from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
 from reconciler.plan.jobs import previous_run
-from reconciler.plan.naming import sha256_in_filename
 from reconciler.plan.resolve import Resolver
 from reconciler.spec import Spec
 
@@ -116,6 +116,8 @@ class Session:
                 api_key_envs=prepared.api_key_envs,
                 with_catalog=frozenset(),
             )
+            # files uploaded by hand that `reconciler import` recognised hold their content
+            observation = AdoptedFiles.of_project(prepared.spec.project_root).mark(observation)
             needing = accounts_to_check(compute_plan(prepared, observation, replace))
             if not needing:
                 return observation
@@ -170,7 +172,7 @@ def example_history(
             continue
         for file_id in (job.training_file, job.validation_file):
             observed = account.file(file_id) if file_id else None
-            sha = sha256_in_filename(observed.filename) if observed else None
+            sha = observed.content() if observed else None
             if observed is None or sha is None or sha in known or sha in history:
                 continue
             client = data_plane_for(clients, access)

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.commands.pipeline import Prepared, Session, plan_with_history, prepare
+from reconciler.cost.estimate import priced
+from reconciler.cost.prices import prices_with_override
 from reconciler.errors import Diagnostic
 from reconciler.plan import Plan
 from reconciler.plan.saved import save_plan
+from reconciler.project import project_root
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,17 @@ def make_plan(
     log_http: Path | None = None,
     allow_env: Iterable[str] = (),
     on_warning: Callable[[Diagnostic], None] | None = None,
+    prices: Path | None = None,
 ) -> PlanOutcome:
     """Validate and resolve the spec (SpecError with every located problem), read Azure and
-    plan; where a job is trained anew on changed data, the plan says what changed in it."""
+    plan; where a job is trained anew on changed data, the plan says what changed in it.
+    ``prices``: a file of prices (inside the project) in place of the packaged ones."""
     prepared = prepare(spec_dir, on_warning=on_warning, allow_env=allow_env)
+    table = prices_with_override(prices, project_root(spec_dir))  # before Azure is read
     with Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
         result = plan_with_history(prepared, observation, replace, session.clients)
-    return PlanOutcome(spec_dir, replace, prepared, result)
+    return PlanOutcome(spec_dir, replace, prepared, priced(result, table))
 
 
 def save(outcome: PlanOutcome, out: Path) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 from reconciler.azure import read
 from reconciler.azure.lookup import data_plane_for
 from reconciler.commands.pipeline import Session, compute_plan, prepare
+from reconciler.cost.estimate import priced
+from reconciler.cost.prices import prices_with_override
 from reconciler.errors import Diagnostic
 from reconciler.kinds.deployment import DeploymentAfter, DeploymentBefore
 from reconciler.kinds.job import JobBefore
@@ -24,6 +26,7 @@ from reconciler.plan import Plan
 from reconciler.plan.model import ResourceType
 from reconciler.plan.observed import Observed, ObservedJob
 from reconciler.plan.saved import saved_plan_of
+from reconciler.project import project_root
 
 
 def loss_curve(results_csv: str) -> list[float]:
@@ -143,10 +146,15 @@ class ShowResult:
     deployments: list[DeploymentView]
 
 
-def saved_plan(target: Path) -> Plan | None:
-    """The plan saved in ``target`` (a file from ``plan --out``); None for a spec directory."""
+def saved_plan(target: Path, prices: Path | None = None) -> Plan | None:
+    """The plan saved in ``target`` (a file from ``plan --out``); None for a spec directory.
+    ``prices``: its cost counted again with these prices (a file inside its spec's project)."""
     saved = saved_plan_of(target)
-    return saved.plan if saved is not None else None
+    if saved is None:
+        return None
+    if prices is None:
+        return saved.plan  # as it was saved, cost included (if it was saved with one)
+    return priced(saved.plan, prices_with_override(prices, project_root(saved.spec_dir)))
 
 
 def show_state(

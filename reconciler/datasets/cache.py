@@ -3,7 +3,10 @@
 Layout under ``cache_root()``::
 
     sha256/<sha1 of the absolute path>.json   {"path", "size", "mtime_ns", "sha256", "of"}
-    reports/<sha256>-<options key>.json       a validation result (see ``scan.ScanResult``)
+    reports/<sha256>-<options key>.json       a validation result (``report.ScanResult``)
+    scans/<sha256>-<core key>.json            what it is without the token limit
+    scans/<sha256>-<core key>.tokens          (line, longest conversation's tokens) per example
+    digests/<sha256>-<core key>.bin           the example digests, sorted (``digest_set``)
     splits/<sha256>-<split key>.json          the files a split produced
     tiktoken/                                  tokenizer vocabularies (see ``tokens``)
 
@@ -65,7 +68,7 @@ def unchanged(path: Path, before: os.stat_result) -> bool:
     return (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
-def write_atomic(anchor: Path, target: Path, data: bytes) -> bool:
+def write_atomic(anchor: Path, target: Path, data: bytes | bytearray) -> bool:
     """Write ``data`` to ``target`` (below ``anchor``) atomically; False on failure."""
     try:
         write_state(anchor, target, data)
@@ -129,3 +132,15 @@ class Cache:
 
     def write_json(self, entry: Path, data: dict[str, Any]) -> bool:
         return write_atomic(self.root, entry, json.dumps(data, separators=(",", ":")).encode())
+
+    def binary(self, kind: str, name: str, suffix: str) -> Path:
+        return self.root / kind / f"{name}{suffix}"
+
+    def read_bytes(self, entry: Path) -> bytes | None:
+        try:
+            return read_file(self.root, entry)
+        except OSError:
+            return None
+
+    def write_bytes(self, entry: Path, data: bytes | bytearray) -> bool:
+        return write_atomic(self.root, entry, data)

@@ -10,10 +10,7 @@ JSON line a CR can only be whitespace between tokens, so nothing a line means ch
 from __future__ import annotations
 
 import hashlib
-import io
-import os
-from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 BLOCK_BYTES = 1 << 20
 
@@ -75,88 +72,3 @@ def canonical_digest(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Canoni
         digest.update(block)
     digest.finish()
     return digest
-
-
-class CanonicalReader(io.RawIOBase):
-    """A file read as its canonical bytes, for an upload: streamed, with a known length.
-
-    ``size`` (the canonical length) comes from a first pass, so the HTTP client can send a
-    Content-Length. The client learns it by seeking to the end and back (there is no file
-    descriptor to stat: the file's own size is not the length sent); ``seek(0)`` rewinds for a
-    retried request. No other seek is possible.
-    """
-
-    def __init__(
-        self,
-        open_raw: Callable[[], BinaryIO],
-        on_read: Callable[[int], None] | None = None,
-        block_bytes: int = BLOCK_BYTES,
-    ) -> None:
-        super().__init__()
-        self._open_raw = open_raw
-        self.on_read = on_read
-        self._block_bytes = block_bytes
-        with open_raw() as first:
-            self.size = canonical_digest(first, block_bytes).size
-        self._raw = open_raw()
-        self._normalizer = LfNormalizer()
-        self._buffer = b""
-        self._offset = 0  # of the next byte to hand out, in _buffer
-        self._done = False
-        self._position = 0  # canonical bytes handed out
-        self._parked_at_end = False  # between the client's seek(0, END) and its seek back
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.size if self._parked_at_end else self._position
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_END and offset == 0:
-            self._parked_at_end = True
-            return self.size
-        if whence == os.SEEK_SET and offset == 0:
-            self._rewind()
-            return 0
-        if whence == os.SEEK_SET and offset == self._position:
-            self._parked_at_end = False
-            return offset
-        raise io.UnsupportedOperation("a canonical dataset stream seeks only to 0 and its end")
-
-    def readinto(self, buffer: Any) -> int:
-        if self._parked_at_end:
-            return 0
-        wanted = len(buffer)
-        while len(self._buffer) - self._offset < wanted and not self._done:
-            block = self._raw.read(self._block_bytes)
-            fed = self._normalizer.feed(block) if block else self._normalizer.end()
-            self._done = not block
-            self._buffer = self._buffer[self._offset :] + fed
-            self._offset = 0
-        data = self._buffer[self._offset : self._offset + wanted]
-        self._offset += len(data)
-        n = len(data)
-        buffer[:n] = data
-        self._position += n
-        if n and self.on_read is not None:
-            self.on_read(self._position)
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
-
-    def _rewind(self) -> None:
-        self._raw.close()
-        self._raw = self._open_raw()
-        self._normalizer = LfNormalizer()
-        self._buffer = b""
-        self._offset = 0
-        self._done = False
-        self._position = 0
-        self._parked_at_end = False

@@ -7,7 +7,8 @@ one closing summary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from reconciler.errors import Diagnostic, Location, Severity
 
@@ -81,6 +82,30 @@ class ProblemCollector:
         if len(kept) > 4 * self.limit:
             kept.sort(key=_line_key)  # stable: problems of one line keep their order
             del kept[self.limit :]
+
+    def kept_errors(self) -> list[Problem]:
+        """The errors that can still be shown (the ``limit`` lowest lines), in line order."""
+        return sorted(self._errors, key=_line_key)[: self.limit]
+
+    def kept_warnings(self) -> list[Problem]:
+        return sorted(self._warnings, key=_line_key)[: self.limit]
+
+    def absorb(
+        self,
+        errors: Iterable[Problem],
+        warnings: Iterable[Problem],
+        error_count: int,
+        warning_count: int,
+        line_offset: int = 0,
+    ) -> None:
+        """Add what another collector kept (of a part of the file starting after
+        ``line_offset`` lines) and counted."""
+        for problem in errors:
+            self._keep(self._errors, replace(problem, line=problem.line + line_offset))
+        for problem in warnings:
+            self._keep(self._warnings, replace(problem, line=problem.line + line_offset))
+        self.error_count += error_count
+        self.warning_count += warning_count
 
     def select(self, file_problems: list[Problem]) -> Selection:
         """Line problems up to the limit (errors first), sorted by line, then file problems.

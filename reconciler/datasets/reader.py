@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from reconciler.datasets.canonical import CanonicalDigest
+from reconciler.datasets.canonical import CanonicalDigest, LfNormalizer
 
 BLOCK_BYTES = 1 << 20
 
@@ -24,7 +24,7 @@ MAX_LINE_BYTES = 256 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
 
 # Byte-order marks of encodings we refuse (longest first: UTF-32-LE starts like UTF-16-LE).
-_FOREIGN_BOMS = (
+FOREIGN_BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
     (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
     (b"\xff\xfe", "UTF-16 (little-endian)"),
@@ -49,8 +49,15 @@ class LineReader:
         *,
         block_bytes: int = BLOCK_BYTES,
         max_line_bytes: int | None = None,
+        at_file_start: bool = True,
+        hashed: bool = True,
     ) -> None:
+        """``at_file_start``: False for a range that starts after a newline in the middle of a
+        file (``ranges``): a byte-order mark there is content, not a mark. ``hashed``: False
+        when the sha256 is not wanted (of a range, it means nothing); ``size`` still counts."""
         self._stream = stream
+        self._at_file_start = at_file_start
+        self._hashed = hashed
         self._block_bytes = block_bytes
         self._max_line = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
         # of the canonical bytes: ``hexdigest()``, ``size``
@@ -60,8 +67,18 @@ class LineReader:
 
     def _blocks(self) -> Iterator[bytes]:
         read = self._stream.read
-        update = self.sha256.update
         size = self._block_bytes
+        if not self._hashed:
+            normalizer = LfNormalizer()
+            while block := read(size):
+                canonical = normalizer.feed(block)
+                if canonical:
+                    yield canonical
+            held = normalizer.end()
+            if held:
+                yield held
+            return
+        update = self.sha256.update
         while block := read(size):
             canonical = update(block)
             if canonical:
@@ -84,11 +101,13 @@ class LineReader:
         blocks = self._blocks()
         first = next(blocks, b"")
         # A mark split over two reads would need a 1-byte block; reads give at least 4 bytes.
-        if first.startswith(UTF8_BOM):
+        if not self._at_file_start:
+            pass
+        elif first.startswith(UTF8_BOM):
             self.had_bom = True
             first = first[len(UTF8_BOM) :]
         else:
-            for mark, name in _FOREIGN_BOMS:
+            for mark, name in FOREIGN_BOMS:
                 if first.startswith(mark):
                     self.foreign_encoding = name
                     for _ in blocks:  # hash the rest; its lines mean nothing as UTF-8

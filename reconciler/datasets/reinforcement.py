@@ -136,6 +136,38 @@ class ItemFields:
             return None
         return FieldPresence(self.examples, self.first_lines) if self.examples else None
 
+    def shifted(self, base: int) -> ItemFields:
+        """The same with ``base`` added to every line number (a range's lines in its file)."""
+        return ItemFields(
+            examples=self.examples,
+            first_lines=tuple(n + base for n in self.first_lines),
+            fields={
+                k: FieldPresence(v.missing, tuple(n + base for n in v.lines))
+                for k, v in self.fields.items()
+            },
+            complete=self.complete,
+        )
+
+    def then(self, later: ItemFields) -> ItemFields:
+        """These lines followed by ``later``'s, as one pass over both would have found them: a
+        field one side never saw is lacking in every line of that side."""
+        fields: dict[str, FieldPresence] = {}
+        for path in sorted({*self.fields, *later.fields}):
+            here = self.fields.get(path, FieldPresence(self.examples, self.first_lines))
+            there = later.fields.get(path, FieldPresence(later.examples, later.first_lines))
+            fields[path] = FieldPresence(
+                here.missing + there.missing, (here.lines + there.lines)[:MISSING_LINES_KEPT]
+            )
+        complete = self.complete and later.complete and len(fields) <= MAX_TRACKED_FIELDS
+        if len(fields) > MAX_TRACKED_FIELDS:
+            fields = dict(list(fields.items())[:MAX_TRACKED_FIELDS])
+        return ItemFields(
+            examples=self.examples + later.examples,
+            first_lines=(self.first_lines + later.first_lines)[:MISSING_LINES_KEPT],
+            fields=fields,
+            complete=complete,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "examples": self.examples,

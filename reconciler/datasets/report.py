@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import builtins
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from reconciler.datasets.digest import EXAMPLE_DIGEST_BYTES
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.datasets.problems import Problem, Selection
 from reconciler.datasets.reinforcement import ItemFields
 from reconciler.datasets.stats import DatasetStats
@@ -29,7 +27,8 @@ class DatasetReport:
     format: Format
     stats: DatasetStats
     diagnostics: list[Diagnostic]
-    example_digests: frozenset[builtins.bytes]
+    # sorted packed digests; read from the cache only when used (``digest_set``)
+    example_digests: DigestSet
     system_prompts: int
     from_cache: bool = field(default=False, compare=False)
     # reinforcement data: the fields each line has, for the grader's {{item.X}} (else None)
@@ -57,7 +56,7 @@ class ScanResult:
     format: Format
     stats: DatasetStats
     problems: Selection
-    example_digests: frozenset[builtins.bytes]
+    example_digests: DigestSet
     system_prompts: int
     # Read from the file on disk, to check the whole file was hashed (not stored: 0 from cache).
     bytes_read: int = 0
@@ -96,14 +95,14 @@ class ScanResult:
             ],
             "problems": [[p.severity.value, p.message, p.line, p.col] for p in self.problems.shown],
             "more": [self.problems.more, self.problems.more_severity.value],
-            "digests": base64.b64encode(b"".join(sorted(self.example_digests))).decode(),
             "system_prompts": self.system_prompts,
             "item_fields": self.item_fields.to_json() if self.item_fields is not None else None,
         }
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> ScanResult | None:
-        """The result stored by ``to_json``, or None if the entry is not one (corrupt cache)."""
+    def from_json(data: dict[str, Any], digests: DigestSet) -> ScanResult | None:
+        """The result stored by ``to_json`` (its example digests are kept apart, in a binary
+        file: ``digests``), or None if the entry is not one (corrupt cache)."""
         try:
             examples, total, trained, low, mean, high = data["stats"]
             stats = DatasetStats(
@@ -114,13 +113,6 @@ class ScanResult:
                 for severity, message, line, col in data["problems"]
             )
             more, more_severity = data["more"]
-            packed = base64.b64decode(data["digests"], validate=True)
-            if len(packed) % EXAMPLE_DIGEST_BYTES:
-                return None
-            digests = frozenset(
-                packed[i : i + EXAMPLE_DIGEST_BYTES]
-                for i in range(0, len(packed), EXAMPLE_DIGEST_BYTES)
-            )
             kind = data["format"]
             sha256 = data["sha256"]
             if kind not in FORMATS or not isinstance(sha256, str):

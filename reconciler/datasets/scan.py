@@ -1,52 +1,53 @@
-"""One pass over a dataset file: every check, every token count, the sha256."""
+"""One pass over a dataset file: every check, every token count, the sha256 -- on every core.
+
+A file of ``PARALLEL_MIN_BYTES`` or more is cut into ranges at line boundaries; worker
+processes each parse, check, tokenize and digest whole ranges (``range_scan``) while this
+process reads the file once more for its sha256, and the ranges' results are merged in line
+order (``scan_merge``): the report is the one a single pass gives, problems, line numbers,
+counts and digests alike. Processes, not threads: parsing and checking hold the GIL, and they
+are a third of the work. A smaller file (or a machine with one CPU) is read in this process,
+through the same code, in one range.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+import multiprocessing
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
-from reconciler.azure_limits import (
-    FILES_API_MAX_BYTES,
-    MAX_IMAGE_EXAMPLES,
-    MIN_TRAINING_EXAMPLES,
-    UPLOADS_API_MAX_BYTES,
-    size_text,
-)
 from reconciler.confined import RefusedFile, RootedPath
-from reconciler.datasets import reader as reader_module
-from reconciler.datasets.chat import check_chat
-from reconciler.datasets.counting import TokenPipeline
-from reconciler.datasets.digest import example_digest
-from reconciler.datasets.images import ImageChecker
+from reconciler.datasets.canonical import canonical_digest
+from reconciler.datasets.counting import default_workers
 from reconciler.datasets.jsonline import decode_line
-from reconciler.datasets.messages import ROLES, LineChecker, Recipe
-from reconciler.datasets.preference import PREFERENCE_KEYS, check_preference
-from reconciler.datasets.problems import Problem, ProblemCollector
-from reconciler.datasets.reader import TOO_LONG, LineReader
-from reconciler.datasets.reinforcement import (
-    REINFORCEMENT_ROLES,
-    FieldTracker,
-    check_reinforcement,
+from reconciler.datasets.problems import ProblemCollector
+from reconciler.datasets.range_scan import (
+    RangeJob,
+    RangeResult,
+    detect_format,
+    scan_lines,
+    scan_range,
 )
-from reconciler.datasets.report import Format, ScanResult
-from reconciler.datasets.stats import StatsAccumulator
-from reconciler.datasets.tokens import counter_for, load_encoding
-from reconciler.errors import Diagnostic, Location, Severity, SpecError
+from reconciler.datasets.ranges import line_ranges
+from reconciler.datasets.reader import FOREIGN_BOMS, UTF8_BOM, LineReader
+from reconciler.datasets.report import Format
+from reconciler.datasets.scan_merge import FileDigest, ScanCore, merge
+from reconciler.datasets.tokens import load_encoding
+from reconciler.errors import Diagnostic, Location, SpecError
 
-# Reinforcement lines carry chat `messages` (a prompt): detected as chat, they are what it reads.
-_PROMPTS = ("chat", "reinforcement")
-RECOMMENDED_MIN = 50
-RECOMMENDED = 100
-
-Checker = Callable[[dict[str, Any], LineChecker], Recipe | None]
-_CHECKERS: dict[Format, Checker] = {
-    "chat": check_chat,
-    "preference": check_preference,
-    "reinforcement": check_reinforcement,
-}
+PARALLEL_MIN_BYTES = 8 << 20
+# Ranges small enough that the processes finish within a fraction of a second of each other,
+# large enough that what each costs besides its lines (opening, a result to send) is nothing:
+# about sixteen per process, between these sizes.
+MIN_RANGE_BYTES = 1 << 20
+MAX_RANGE_BYTES = 8 << 20
+# How far the first lines are read for the one that decides the format (when not given).
+FORMAT_SEARCH_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -57,275 +58,182 @@ class ScanOptions:
     allow_images: bool
     workers: int | None = None
 
-    def key(self) -> str:
-        """What the result depends on besides the content (``workers`` changes nothing)."""
-        limit = "none" if self.max_example_tokens is None else str(self.max_example_tokens)
+    def core_key(self) -> str:
+        """What the result depends on besides the content and the token limit (``workers``
+        changes nothing)."""
         images = "noimages"
         if self.allow_images:  # without Pillow, data-URI images go unchecked: another result
             images = "images" if importlib.util.find_spec("PIL") else "images-unchecked"
-        return f"{self.format or 'auto'}-{self.encoding}-{limit}-{images}"
+        return f"{self.format or 'auto'}-{self.encoding}-{images}"
+
+    def key(self) -> str:
+        limit = "none" if self.max_example_tokens is None else str(self.max_example_tokens)
+        return f"{self.core_key()}-{limit}"
 
 
-def detect_format(example: dict[str, Any]) -> Format | None:
-    if "messages" in example:
-        return "chat"
-    if any(key in example for key in PREFERENCE_KEYS):
-        return "preference"
-    return None
-
-
-class _Scan:
-    def __init__(self, options: ScanOptions, tokenizer_dir: Path) -> None:
-        self.options = options
-        self.problems = ProblemCollector()
-        self.images = ImageChecker()
-        encoding = load_encoding(options.encoding, tokenizer_dir)
-        count = counter_for(encoding)
-        # Reinforcement is never detected (its lines look like chat): it is known from the start.
-        roles = list(REINFORCEMENT_ROLES if options.format == "reinforcement" else ROLES)
-        role_tokens = dict(zip(roles, count(roles), strict=True))
-        self.fields = FieldTracker() if options.format == "reinforcement" else None
-        memo: dict[str, int] = {}
-        self.checker = LineChecker(
-            self.problems,
-            self.images,
-            allow_images=options.allow_images,
-            role_tokens=role_tokens,
-            memo=memo,
-        )
-        self.pipeline = TokenPipeline(count, self._counted, memo, workers=options.workers)
-        self.stats = StatsAccumulator()
-        self.format: Format | None = options.format
-        self.format_line = 0  # the line that decided the format, 0 when it was given
-        self.lines = 0  # non-blank lines: the examples the file holds, valid or not
-        self.blank_lines: list[int] = []
-        self.digests: dict[bytes, int] = {}
-        self.system_first: dict[int, int] = {}  # hash of an example's system text -> first line
-        self.without_system = 0
-        self.without_system_line = 0
-        self.image_examples = 0
-
-    def line(self, number: int, raw: bytes | None) -> None:
-        if raw is TOO_LONG:
-            self._blank_lines_end()
-            self.lines += 1
-            self.problems.error(
-                f"line is longer than {_size(reader_module.MAX_LINE_BYTES)}; not checked", number
-            )
-            return
-        if not raw or raw.isspace():
-            self.blank_lines.append(number)
-            return
-        self._blank_lines_end()
-        self.lines += 1
-        example = decode_line(raw, number, self.problems)
-        if example is None:
-            return
-        kind = detect_format(example)
-        if self.format is None:
-            if kind is None:
-                self.problems.error(
-                    "cannot tell the format: chat data has 'messages'; preference data has "
-                    "'input', 'preferred_output' and 'non_preferred_output'",
-                    number,
-                )
-                return
-            self.format, self.format_line = kind, number
-        elif kind is not None and kind != self.format and (kind, self.format) != _PROMPTS:
-            why = (
-                f"line {self.format_line} is {self.format} data"
-                if self.format_line
-                else f"the dataset's format is {self.format}"
-            )
-            self.problems.error(f"this is {kind} data but {why}; a file holds one format", number)
-            return
-        checker = self.checker
-        checker.start(number)
-        if self.fields is not None:
-            self.fields.add(example, number)
-        recipe = _CHECKERS[self.format](example, checker)
-        if checker.image_count:
-            self.image_examples += 1
-        if recipe is None:
-            return
-        try:
-            digest = example_digest(example)
-        except (RecursionError, ValueError):  # deep nesting in a part we do not inspect
-            self.problems.error("nested too deeply to check", number)
-            return
-        first = self.digests.setdefault(digest, number)
-        if first != number:
-            self.problems.warning(f"duplicate of the example on line {first}", number)
-        self._system(checker.system_texts, number)
-        self.pipeline.add(recipe)
-
-    def _blank_lines_end(self) -> None:
-        """Blank lines followed by more data are errors (only the last line may be blank)."""
-        for blank in self.blank_lines:
-            self.problems.error("blank line; one JSON object per line", blank)
-        self.blank_lines.clear()
-
-    def _system(self, texts: list[str], number: int) -> None:
-        if not texts:
-            self.without_system += 1
-            if not self.without_system_line:
-                self.without_system_line = number
-            return
-        self.system_first.setdefault(hash("\x00".join(texts)), number)
-
-    def _counted(self, recipe: Recipe, tokens: int, trained: int, longest: int) -> None:
-        self.stats.add(tokens, trained)
-        limit = self.options.max_example_tokens
-        if limit is not None and longest > limit:
-            which = "its longer conversation has" if len(recipe.consts) > 1 else "example has"
-            self.problems.error(
-                f"{which} {longest:,} tokens; the base model takes at most {limit:,} per example",
-                recipe.line,
-            )
-
-    def finish(self, reader: LineReader) -> list[Problem]:
-        """Count what remains; the file-level problems."""
-        self.pipeline.finish()
-        found: list[Problem] = []
-        if reader.foreign_encoding is not None:
-            found.append(
-                Problem(
-                    Severity.ERROR,
-                    f"the file is {reader.foreign_encoding} (byte-order mark found); "
-                    "save it as UTF-8",
-                    1,
-                    1,
-                )
-            )
-            return found
-        for blank in self.blank_lines[:-1]:  # the very last line may be blank, no other
-            self.problems.error("blank line; one JSON object per line", blank)
-        size = reader.size
-        if size > UPLOADS_API_MAX_BYTES:
-            found.append(
-                Problem(
-                    Severity.ERROR,
-                    f"the file is {_size(size)}; uploads take at most "
-                    f"{size_text(UPLOADS_API_MAX_BYTES)}",
-                )
-            )
-        elif size > FILES_API_MAX_BYTES:
-            found.append(
-                Problem(
-                    Severity.WARNING,
-                    f"the file is {_size(size)}, over the {size_text(FILES_API_MAX_BYTES)} a "
-                    "single upload takes; it will be uploaded in parts through the uploads API "
-                    f"(up to {size_text(UPLOADS_API_MAX_BYTES)})",
-                )
-            )
-        found.extend(self._count_problems())
-        found.extend(self._system_problems())
-        if self.image_examples > MAX_IMAGE_EXAMPLES:
-            found.append(
-                Problem(
-                    Severity.ERROR,
-                    f"{self.image_examples:,} examples hold images; "
-                    f"at most {MAX_IMAGE_EXAMPLES:,} are allowed",
-                )
-            )
-        if self.images.unchecked_for_lack_of_pillow:
-            found.append(
-                Problem(
-                    Severity.WARNING,
-                    f"{self.images.unchecked_for_lack_of_pillow} data-URI images were not "
-                    "checked: Pillow is not installed",
-                )
-            )
-        return found
-
-    def _count_problems(self) -> list[Problem]:
-        n = self.lines
-        if n < MIN_TRAINING_EXAMPLES:
-            noun = "example" if n == 1 else "examples"
-            return [
-                Problem(
-                    Severity.ERROR,
-                    f"{n} {noun}; fine-tuning needs at least {MIN_TRAINING_EXAMPLES}",
-                )
-            ]
-        if n < RECOMMENDED_MIN:
-            return [
-                Problem(
-                    Severity.WARNING,
-                    f"only {n} examples; fine-tuning usually starts to help from "
-                    f"{RECOMMENDED_MIN} to {RECOMMENDED}, and the docs recommend at least "
-                    f"{RECOMMENDED}",
-                )
-            ]
-        if n < RECOMMENDED:
-            return [
-                Problem(
-                    Severity.WARNING,
-                    f"{n} examples; the docs recommend at least {RECOMMENDED} "
-                    "(hundreds to thousands to teach a new skill)",
-                )
-            ]
-        return []
-
-    def _system_problems(self) -> list[Problem]:
-        found: list[Problem] = []
-        distinct = len(self.system_first)
-        if distinct > 1:
-            first_lines = sorted(self.system_first.values())[:2]
-            found.append(
-                Problem(
-                    Severity.WARNING,
-                    f"{distinct:,} different system messages (lines {first_lines[0]} and "
-                    f"{first_lines[1]} differ); the docs advise one system message, the same "
-                    "in training and at inference",
-                )
-            )
-        if distinct and self.without_system:
-            found.append(
-                Problem(
-                    Severity.WARNING,
-                    f"{self.without_system:,} examples have no system message (the first on line "
-                    f"{self.without_system_line}) while others have one; use the same system "
-                    "message everywhere, as at inference",
-                )
-            )
-        return found
-
-
-def scan(source: RootedPath, display: str, options: ScanOptions, tokenizer_dir: Path) -> ScanResult:
-    """Read ``source`` once and check everything; raises SpecError only if it cannot be read."""
-    state = _Scan(options, tokenizer_dir)
+def scan(source: RootedPath, display: str, options: ScanOptions, tokenizer_dir: Path) -> ScanCore:
+    """Read ``source`` and check everything; raises SpecError only if it cannot be read."""
     try:
-        with source.open() as stream:
-            reader = LineReader(stream)
-            try:
-                for number, raw in reader:
-                    state.line(number, raw)
-                file_problems = state.finish(reader)
-            finally:
-                state.pipeline.close()  # stops the workers if anything went wrong
+        processes = options.workers if options.workers is not None else default_workers()
+        size = source.stat().st_size
+        core = None
+        if processes > 1 and size >= PARALLEL_MIN_BYTES:
+            core = _scan_parallel(source, size, options, tokenizer_dir, processes)
+        return core if core is not None else _scan_here(source, options, tokenizer_dir)
     except RefusedFile as exc:
         raise SpecError([Diagnostic.error(str(exc), Location(display))]) from None
     except OSError as exc:
         raise SpecError(
             [Diagnostic.error(f"cannot read the file: {exc.strerror or exc}", Location(display))]
         ) from exc
-    return ScanResult(
-        sha256=reader.sha256.hexdigest(),
-        bytes=reader.size,
-        bytes_read=reader.bytes_read,
-        format=state.format or "chat",
-        stats=state.stats.result(),
-        problems=state.problems.select(file_problems),
-        example_digests=frozenset(state.digests),
-        system_prompts=len(state.system_first),
-        item_fields=state.fields.result() if state.fields is not None else None,
+
+
+def _job(
+    source: RootedPath,
+    span: tuple[int, int],
+    options: ScanOptions,
+    tokenizer_dir: Path,
+    *,
+    format: Format | None,
+    format_line: int,
+    workers: int,
+) -> RangeJob:
+    return RangeJob(
+        source=source,
+        start=span[0],
+        end=span[1],
+        format=format,
+        format_line=format_line,
+        encoding=options.encoding,
+        allow_images=options.allow_images,
+        tokenizer_dir=tokenizer_dir,
+        workers=workers,
     )
 
 
-def _size(size: int) -> str:
-    if size >= 1024**3:
-        return f"{size / 1024**3:.1f} GB"
-    if size >= 1024**2:
-        return f"{size / 1024**2:.0f} MB"
-    return f"{size:,} bytes"
+def _scan_here(source: RootedPath, options: ScanOptions, tokenizer_dir: Path) -> ScanCore:
+    """The whole file as one range, in this process, hashed as it is read."""
+    encoding = load_encoding(options.encoding, tokenizer_dir)
+    workers = options.workers if options.workers is not None else default_workers()
+    job = _job(
+        source,
+        (0, 0),
+        options,
+        tokenizer_dir,
+        format=options.format,
+        format_line=0,
+        workers=workers,
+    )
+    with source.open() as stream:
+        reader = LineReader(stream)
+        part = scan_lines(job, reader, encoding)
+
+    def digest() -> FileDigest:
+        return FileDigest(
+            reader.sha256.hexdigest(), reader.size, reader.bytes_read, reader.foreign_encoding
+        )
+
+    return merge([part], digest, format=options.format)
+
+
+def _scan_parallel(
+    source: RootedPath, size: int, options: ScanOptions, tokenizer_dir: Path, processes: int
+) -> ScanCore | None:
+    """The file in ranges on ``processes`` processes; None when it is better read in one
+    (a foreign byte-order mark, no line deciding the format early on, a single range)."""
+    format, format_line, first_end = options.format, 0, 0
+    with source.open() as probe:
+        head = probe.read(4)
+        if any(head.startswith(mark) for mark, _ in FOREIGN_BOMS):
+            return None
+        if format is None:
+            found = _decide_format(probe)
+            if found is None:
+                return None
+            format, format_line, first_end = found
+        chunk = min(MAX_RANGE_BYTES, max(MIN_RANGE_BYTES, size // (16 * processes)))
+        spans = line_ranges(probe, size, chunk, first_end)
+    if len(spans) < 2:
+        return None
+    jobs = [
+        _job(
+            source,
+            span,
+            options,
+            tokenizer_dir,
+            # the first range decides the format itself, as a single pass would
+            format=options.format if index == 0 else format,
+            format_line=0 if index == 0 else format_line,
+            workers=1,
+        )
+        for index, span in enumerate(spans)
+    ]
+    pool = ProcessPoolExecutor(processes, mp_context=_context())
+    try:
+        parts: Iterator[RangeResult] = pool.map(scan_range, jobs)  # forks now, ordered results
+        hashing = _Hashing(source)  # this process reads the file for its sha256 meanwhile
+        return merge(parts, hashing.result, format=options.format)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """On Linux, fork (the workers inherit the loaded modules, and the tokenizer if loaded)
+    unless other threads run here: a fork copies locks they may hold; then a fork server, whose
+    workers import and load what they need. Elsewhere (macOS system libraries do not survive a
+    fork), spawn."""
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+
+
+class _Hashing:
+    """The sha256 of the file's canonical bytes, read in a thread (hashlib and reads release
+    the GIL, so this costs the workers little)."""
+
+    def __init__(self, source: RootedPath) -> None:
+        self._source = source
+        self._digest: FileDigest | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="dataset-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self._source.open() as stream:
+                digest = canonical_digest(stream)
+            self._digest = FileDigest(digest.hexdigest(), digest.size, digest.raw_bytes)
+        except BaseException as exc:  # raised where the result is asked for
+            self._error = exc
+
+    def result(self) -> FileDigest:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._digest is not None
+        return self._digest
+
+
+def _decide_format(stream: BinaryIO) -> tuple[Format, int, int] | None:
+    """(format, line, offset after that line) of the first line that shows the format, as a
+    single pass decides it; None if not found in the first ``FORMAT_SEARCH_BYTES``."""
+    stream.seek(0)
+    offset = 0
+    number = 0
+    quiet = ProblemCollector()
+    while offset < FORMAT_SEARCH_BYTES:
+        line = stream.readline(FORMAT_SEARCH_BYTES)
+        if not line or not line.endswith(b"\n"):
+            return None  # the end, or a line too long to look at here
+        number += 1
+        offset += len(line)
+        content = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        if number == 1 and content.startswith(UTF8_BOM):
+            content = content[len(UTF8_BOM) :]
+        if not content or content.isspace():
+            continue
+        example = decode_line(content, number, quiet)
+        kind = detect_format(example) if example is not None else None
+        if kind is not None:
+            return kind, number, offset
+    return None

@@ -16,6 +16,7 @@ from reconciler.emulator import (
     api_versions,
     arm_deployments,
     arm_listings,
+    arm_rai_policies,
     json_input,
     lro,
 )
@@ -156,6 +157,10 @@ def account_usages(call: ArmCall) -> Response:
 
 def account_models(call: ArmCall) -> Response:
     return _page(call, arm_listings.account_models(call.state, call.account()))
+
+
+def list_rai_policies(call: ArmCall) -> Response:
+    return _page(call, arm_rai_policies.list_all(call.account()))
 
 
 # --- deployments --------------------------------------------------------------------------
@@ -312,6 +317,7 @@ def arm_routes(state: EmulatorState) -> list[BaseRoute]:
         route(_ACCOUNT, get_account, ["GET"]),
         route(f"{_ACCOUNT}/usages", account_usages, ["GET"]),
         route(f"{_ACCOUNT}/models", account_models, ["GET"]),
+        route(f"{_ACCOUNT}/raiPolicies", list_rai_policies, ["GET"]),
         route(f"{_ACCOUNT}/deployments", list_deployments, ["GET"]),
         route(deployment, get_deployment, ["GET"]),
         route(deployment, put_deployment, ["PUT"]),

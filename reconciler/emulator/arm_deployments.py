@@ -21,7 +21,7 @@ from reconciler.azure_limits import (
     FINE_TUNED_IDLE_LIMIT_SECONDS,
 )
 from reconciler.catalog import Capacity, ModelInfo
-from reconciler.emulator import activity_log, arm_schema, lro
+from reconciler.emulator import activity_log, arm_rai_policies, arm_schema, lro
 from reconciler.emulator.arm_errors import (
     ArmError,
     bad_request,
@@ -67,6 +67,7 @@ class DeploymentRequest:
     tags: dict[str, str] | None
     rai_policy: str | None
     upgrade_option: str | None
+    spillover: str | None = None
 
 
 def _string(value: Any, target: str, *, required: bool = False) -> str | None:
@@ -209,6 +210,10 @@ def parse_put_body(body: Any) -> DeploymentRequest:
         tags=_tags(doc.get("tags")),
         rai_policy=_string(properties.get("raiPolicyName"), "properties.raiPolicyName") or None,
         upgrade_option=upgrade,
+        spillover=_string(
+            properties.get("spilloverDeploymentName"), "properties.spilloverDeploymentName"
+        )
+        or None,
     )
 
 
@@ -347,6 +352,32 @@ def _sku(resolved: ResolvedModel, account: SeedAccount, sku_name: str) -> tuple[
         f"supported in this region '{account.location}'.",
         target="sku.name",
     )
+
+
+def _check_rai_policy(account: SeedAccount, name: str | None) -> None:
+    # Azure's exact code for an unknown content filter is not in its published specs; the
+    # ARM error shape is, and InvalidResourceProperties is what this emulator answers for a
+    # deployment property Azure refuses.
+    if name is not None and not arm_rai_policies.exists(account, name):
+        raise invalid_property(
+            f"The raiPolicyName '{name}' does not exist in account '{account.name}'.",
+            target="properties.raiPolicyName",
+        )
+
+
+def _check_spillover(
+    state: EmulatorState, account: SeedAccount, name: str, spillover: str | None
+) -> None:
+    """The spillover deployment must be another deployment of the same account (Azure's
+    spillover doc: both in the same resource)."""
+    if spillover is None:
+        return
+    if spillover == name or state.store.get(KIND, key(account.name, spillover)) is None:
+        raise invalid_property(
+            f"The spilloverDeploymentName '{spillover}' is not another deployment of account "
+            f"'{account.name}'.",
+            target="properties.spilloverDeploymentName",
+        )
 
 
 def _check_capacity(capacity: int, limits: Capacity) -> None:
@@ -558,6 +589,8 @@ def create_or_update(
                     target="properties.model.name",
                 )
         resolved = resolve_model(state, account, request.model)
+        _check_rai_policy(account, request.rai_policy)
+        _check_spillover(state, account, name, request.spillover)
         sku_name, limits = _sku(resolved, account, request.sku_name)
         capacity = limits.default if request.capacity is None else request.capacity
         _check_capacity(capacity, limits)
@@ -591,6 +624,8 @@ def create_or_update(
             "raiPolicyName": request.rai_policy or DEFAULT_RAI_POLICY,
             "rateLimits": _rate_limits(sku_name, capacity),
         }
+        if request.spillover is not None:
+            properties["spilloverDeploymentName"] = request.spillover
         doc: dict[str, Any] = {
             "id": f"{account.arm_id}/deployments/{name}",
             "type": DEPLOYMENT_TYPE,

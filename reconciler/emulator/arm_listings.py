@@ -38,7 +38,7 @@ def account_json(state: EmulatorState, account: SeedAccount) -> dict[str, Any]:
             },
             "provisioningState": "Succeeded",
             "customSubDomainName": account.name,
-            "publicNetworkAccess": "Enabled",
+            "publicNetworkAccess": account.public_network_access,
             "internalId": etag,
             "capabilities": [
                 {"name": "VirtualNetworks"},

@@ -22,8 +22,19 @@ _KIND = "emulator"
 _KEY = "seed"
 _ACCOUNT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")
 _RESOURCE_GROUP = re.compile(r"^[-\w._()]{1,90}$")
-_ACCOUNT_FIELDS = {"subscription_id", "resource_group", "name", "location", "kind", "tenant_id"}
-_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id"}
+_ACCOUNT_FIELDS = {
+    "subscription_id",
+    "resource_group",
+    "name",
+    "location",
+    "kind",
+    "tenant_id",
+    "public_network_access",
+    "rai_policies",
+}
+_OPTIONAL_ACCOUNT_FIELDS = {"kind", "tenant_id", "public_network_access", "rai_policies"}
+# ARM's PublicNetworkAccess values (Microsoft.CognitiveServices AccountProperties)
+_PUBLIC_NETWORK_ACCESS = ("Enabled", "Disabled")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUOTA_FIELDS = {"subscription_id", "location", "name", "limit"}
 
@@ -54,7 +65,10 @@ class Seed:
     @staticmethod
     def from_json(doc: dict[str, Any]) -> Seed:
         return Seed(
-            accounts=[SeedAccount(**a) for a in doc.get("accounts", [])],
+            accounts=[
+                SeedAccount(**{**a, "rai_policies": tuple(a.get("rai_policies") or ())})
+                for a in doc.get("accounts", [])
+            ],
             quotas=[SeedQuota(**q) for q in doc.get("quotas", [])],
         )
 
@@ -203,6 +217,7 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
         )
         if entries is None:
             continue
+        policies = _rai_policies(reader, entries.pop("rai_policies", None), what)
         values: dict[str, str | None] = {
             name: reader.string(value, f"{what}.{name}") for name, (_, value) in entries.items()
         }
@@ -228,6 +243,13 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                 f"{what}.resource_group: {group!r} is not a valid resource group name",
                 entries["resource_group"][1],
             )
+        access = values.get("public_network_access") or "Enabled"
+        if access not in _PUBLIC_NETWORK_ACCESS:
+            reader.error(
+                f"{what}.public_network_access: {access!r} is not one of "
+                f"{', '.join(_PUBLIC_NETWORK_ACCESS)}",
+                entries["public_network_access"][1],
+            )
         tenant = _tenant(reader, entries, values, what, tenants)
         if tenant is None:
             continue
@@ -241,9 +263,29 @@ def _accounts(reader: _Reader, node: yaml.Node) -> list[SeedAccount]:
                     location=normalize_location(str(values["location"])),
                     kind=kind,
                     tenant_id=tenant,
+                    public_network_access=access,
+                    rai_policies=policies,
                 )
             )
     return accounts
+
+
+def _rai_policies(
+    reader: _Reader, entry: tuple[yaml.Node, yaml.Node] | None, what: str
+) -> tuple[str, ...]:
+    """An account's custom content filter names (`rai_policies: [name, …]`)."""
+    if entry is None:
+        return ()
+    node = entry[1]
+    if not isinstance(node, yaml.SequenceNode):
+        reader.error(f"{what}.rai_policies must be a list of content filter names", node)
+        return ()
+    found: list[str] = []
+    for index, item in enumerate(node.value):
+        name = reader.string(item, f"{what}.rai_policies[{index}]")
+        if name:
+            found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def _tenant(

@@ -26,6 +26,9 @@ class SeedAccount:
     location: str
     kind: str = "OpenAI"
     tenant_id: str = DEFAULT_TENANT
+    public_network_access: str = "Enabled"  # ARM's properties.publicNetworkAccess
+    # custom content filters (raiPolicies) beside Azure's Microsoft.Default and DefaultV2
+    rai_policies: tuple[str, ...] = ()
 
     @property
     def arm_id(self) -> str:

@@ -1,6 +1,6 @@
 """One module per resource kind: identity, decision and typed payloads, shared by plan and apply.
 
-Each kind module (`file`, `job`, `deployment`) holds:
+Each kind module (`file`, `job`, `deployment`, `checkpoint_copy`) holds:
 
 - the desired and observed types it works on (re-exported from `reconciler.plan`),
 - its payloads: `<Kind>After` and `<Kind>Before`, frozen dataclasses with `to_json`/`from_json`
@@ -13,7 +13,7 @@ The planner calls them over the whole observation; apply calls the same function
 reads again right before a write that is not idempotent (DESIGN.md principle 9). `KINDS` below
 is how a saved plan's changes are read back.
 
-Adding a kind (checkpoint copies, evaluations, …):
+Adding a kind (evaluations, …; `checkpoint_copy` followed these steps):
 
 1. `plan/model.py`: a `ResourceType` member; its address form (`KIND.NAME[@ACCOUNT]`).
 2. `plan/desired.py`, `plan/observed.py`: the desired and observed types, with JSON (golden
@@ -38,7 +38,7 @@ from enum import StrEnum
 from typing import Any
 
 import reconciler.plan  # noqa: F401  (loaded first: the kinds use its modules, it uses the kinds)
-from reconciler.kinds import deployment, file, job
+from reconciler.kinds import checkpoint_copy, deployment, file, job
 from reconciler.kinds.decision import Decision
 from reconciler.plan.model import Change, Payload, ResourceType
 
@@ -68,6 +68,12 @@ KINDS: Mapping[ResourceType, Kind] = {
         deployment.DeploymentAfter.from_json,
         deployment.DeploymentBefore.from_json,
     ),
+    ResourceType.CHECKPOINT_COPY: Kind(
+        ResourceType.CHECKPOINT_COPY,
+        checkpoint_copy.CopyReason,
+        checkpoint_copy.CopyAfter.from_json,
+        checkpoint_copy.CopyBefore.from_json,
+    ),
 }
 
 
@@ -87,7 +93,19 @@ def accounts_of(change: Change) -> set[str]:
             | deployment.DeploymentBefore,
         ):
             found.add(side.account)
+        if isinstance(side, checkpoint_copy.CopyAfter):
+            found.update((side.source, side.destination))
     return found
 
 
-__all__ = ["KINDS", "Decision", "Kind", "accounts_of", "deployment", "file", "job", "kind_of"]
+__all__ = [
+    "KINDS",
+    "Decision",
+    "Kind",
+    "accounts_of",
+    "checkpoint_copy",
+    "deployment",
+    "file",
+    "job",
+    "kind_of",
+]

@@ -3,9 +3,10 @@
 Identity: the deployment of that name in that account; it is this stack's when it carries
 `reconciler-stack: STACK` (one without it, or another stack's, is never changed or deleted).
 Only fields the spec declares are compared (model name and version, sku name and capacity, the
-stack's own tags), so server-filled defaults (raiPolicyName, versionUpgradeOption,
-currentCapacity, …) never show as changes; a model version that is not known (or not written)
-is not compared. Azure updates capacity, tags and the model version in place; a new model name
+stack's own tags, and SPEC §5.3's rai_policy, version_upgrade and spillover_to when written), so
+server-filled defaults (raiPolicyName, versionUpgradeOption, currentCapacity, …) never show as
+changes; a model version that is not known (or not written) is not compared. Azure updates
+capacity, tags, the model version and the §5.3 fields in place; a new model name
 or sku name needs delete-then-create under the same name (replace), as does `--replace`. A
 protected deployment (the spec's `prevent_destroy`, or Azure's tag: see naming.is_protected) is
 never replaced or deleted: the decision says so, the planner turns it into an error, apply
@@ -49,7 +50,7 @@ class DeploymentReason(StrEnum):
     REPLACE_ASKED = "replace-asked"  # --replace
     PROVISIONING = "provisioning"  # an operation runs on it in Azure: wait
     PROVISIONING_FAILED = "provisioning-failed"  # put it again
-    DIFFERS = "differs"  # capacity, model version or stack tags: update in place
+    DIFFERS = "differs"  # capacity, model version, stack tags or a §5.3 field: update in place
     MATCHES = "matches"  # as the spec wants
     LEFT_SPEC = "left-spec"  # carries the stack's tag, no longer in the spec: delete
     DELETING = "deleting"  # being deleted in Azure
@@ -82,6 +83,25 @@ def _model_json(model: Mapping[str, Any] | None) -> dict[str, str] | None:
     return None if model is None else {str(k): str(v) for k, v in model.items()}
 
 
+#: SPEC §5.3's fields: the spec's name -> Azure's deployment property
+SETTINGS = {
+    "rai_policy": "raiPolicyName",
+    "version_upgrade": "versionUpgradeOption",
+    "spillover_to": "spilloverDeploymentName",
+}
+
+
+def _settings_json(rai: str | None, upgrade: str | None, spill: str | None) -> dict[str, str]:
+    """The §5.3 fields that are set (an unset one is left out of the JSON)."""
+    values = {"rai_policy": rai, "version_upgrade": upgrade, "spillover_to": spill}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _opt(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class DeploymentAfter:
     """The deployment as the spec wants it (the model is None until its job has trained)."""
@@ -95,6 +115,10 @@ class DeploymentAfter:
     tags: Mapping[str, str]
     job: str | None = None  # the spec job whose model (or checkpoint) it serves
     checkpoint: int | None = None
+    # SPEC §5.3; None: not declared (Azure's value is kept)
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -104,6 +128,7 @@ class DeploymentAfter:
             "model": dict(self.model) if self.model is not None else None,
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "tags": dict(self.tags),
+            **_settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
         }
         if self.job is not None:
             data["job"] = self.job
@@ -125,6 +150,9 @@ class DeploymentAfter:
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             job=str(data["job"]) if data.get("job") is not None else None,
             checkpoint=int(checkpoint) if checkpoint is not None else None,
+            rai_policy=_opt(data, "rai_policy"),
+            version_upgrade=_opt(data, "version_upgrade"),
+            spillover_to=_opt(data, "spillover_to"),
         )
 
 
@@ -140,6 +168,9 @@ class DeploymentBefore:
     capacity: int
     tags: Mapping[str, str]
     provisioning_state: str
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
 
     @staticmethod
     def of(account: str, account_name: str, observed: ObservedDeployment) -> DeploymentBefore:
@@ -161,6 +192,9 @@ class DeploymentBefore:
             capacity=observed.capacity,
             tags=dict(sorted(observed.tags.items())),
             provisioning_state=observed.provisioning_state,
+            rai_policy=observed.rai_policy,
+            version_upgrade=observed.version_upgrade,
+            spillover_to=observed.spillover_to,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -172,6 +206,7 @@ class DeploymentBefore:
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "tags": dict(self.tags),
             "provisioning_state": self.provisioning_state,
+            **_settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
         }
 
     @staticmethod
@@ -186,6 +221,9 @@ class DeploymentBefore:
             capacity=int(sku["capacity"]),
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             provisioning_state=str(data.get("provisioning_state") or ""),
+            rai_policy=_opt(data, "rai_policy"),
+            version_upgrade=_opt(data, "version_upgrade"),
+            spillover_to=_opt(data, "spillover_to"),
         )
 
 
@@ -204,6 +242,14 @@ class WantedDeployment:
     state: TargetState = TargetState.READY
     note: str = ""  # what its model waits for, or why it cannot be made
     unknown_model: str = "(model of its job)"  # shown as the model name while not known
+    # SPEC §5.3; None: not declared, never compared
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
+
+    def settings(self) -> dict[str, str]:
+        """The §5.3 fields the spec declares."""
+        return _settings_json(self.rai_policy, self.version_upgrade, self.spillover_to)
 
     def tags(self, stack: str, current: Mapping[str, str]) -> dict[str, str]:
         return wanted_tags(stack, self.prevent_destroy, current)
@@ -237,6 +283,7 @@ def field_changes(
         "model.version": model["version"] if model else None,
         "sku.name": wanted.sku_name,
         "sku.capacity": wanted.capacity,
+        **wanted.settings(),  # only those written: Azure's defaults are never compared
     }
     if current is None:
         return [FieldChange(f, None, v) for f, v in after.items() if v is not None]
@@ -247,6 +294,9 @@ def field_changes(
         "model.version": current.model_version,
         "sku.name": current.sku_name,
         "sku.capacity": current.capacity,
+        "rai_policy": current.rai_policy,
+        "version_upgrade": current.version_upgrade,
+        "spillover_to": current.spillover_to,
         **{f"tags.{k}": current.tags.get(k) for k in OUR_TAGS},
     }
     changes: list[FieldChange] = []
@@ -256,6 +306,8 @@ def field_changes(
             continue  # not known until the job has trained, or not written
         if field == "sku.name" and same_sku(str(old), str(new)):
             continue
+        if field == "version_upgrade" and str(old).lower() == str(new).lower():
+            continue  # Azure's enum is modelAsString: its case carries no meaning
         if old != new:
             changes.append(FieldChange(field, old, new))
     return changes
@@ -347,6 +399,7 @@ def decide_removed(
 
 
 __all__ = [
+    "SETTINGS",
     "TYPE",
     "DeploymentAfter",
     "DeploymentBefore",

@@ -18,7 +18,7 @@ from typing import Any
 from reconciler.kinds.decision import Decision
 from reconciler.plan.desired import DesiredFile
 from reconciler.plan.model import Action, ResourceType
-from reconciler.plan.naming import FINE_TUNE_PURPOSE, sha256_in_filename
+from reconciler.plan.naming import FINE_TUNE_PURPOSE
 from reconciler.plan.observed import FileState, ObservedFile
 
 TYPE = ResourceType.FILE
@@ -140,15 +140,18 @@ def size_matches(reported: int | None, size: int) -> bool:
 
 
 def identify(sha256: str, size: int, files: Iterable[ObservedFile]) -> list[ObservedFile]:
-    """The files that hold this content (rejected ones included, deleted ones not)."""
+    """The files that hold this content (rejected ones included, deleted ones not): by the
+    sha256 in the name, or by the hash `reconciler import` computed of a file uploaded by hand
+    (that hash is of the canonical bytes, so a CRLF upload of an LF dataset matches although
+    its size differs: the hash decides)."""
     wanted = sha256.lower()
     return [
         observed
         for observed in files
         if observed.purpose == FINE_TUNE_PURPOSE
-        and size_matches(observed.bytes, size)
+        and (observed.content_sha256 is not None or size_matches(observed.bytes, size))
         and observed.state is not FileState.GONE
-        and sha256_in_filename(observed.filename) == wanted
+        and observed.content() == wanted
     ]
 
 

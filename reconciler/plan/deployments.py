@@ -25,6 +25,7 @@ from reconciler.kinds.deployment import (
 )
 from reconciler.kinds.deployment import same_sku as same_sku
 from reconciler.kinds.deployment import wanted_tags as wanted_tags
+from reconciler.plan.deployment_settings import check_rai_policy, order_spillover
 from reconciler.plan.desired import DesiredDeployment, JobRef
 from reconciler.plan.model import Change, PlanIssue, ResourceType
 from reconciler.plan.naming import META_JOB, META_STACK, TAG_PREVENT_DESTROY, TAG_STACK
@@ -93,7 +94,7 @@ def plan_deployments(
                 address = f"deployment.{existing.name}@{account_key}"
             addresses.add(address)
             plans.append(_plan_removed(resolver, address, account, existing, issues))
-    return plans
+    return order_spillover(resolver, plans, issues)
 
 
 def _collision(
@@ -101,10 +102,15 @@ def _collision(
 ) -> PlanIssue:
     owner = existing.tags.get(TAG_STACK)
     whose = f"belongs to stack {owner}" if owner else f"does not carry the tag {TAG_STACK}: {stack}"
+    adopt = (
+        f"tag the existing one {TAG_STACK}: {stack} to adopt it"
+        if owner
+        else f"adopt it with `reconciler import DIR {desired.address}` (adds only the stack's tags)"
+    )
     return PlanIssue(
         f"a deployment named {existing.name} already exists in {account.name} and {whose}; "
         "reconciler never changes or deletes a deployment it did not create: choose another "
-        f"name, or tag the existing one {TAG_STACK}: {stack} to adopt it",
+        f"name, or {adopt}",
         desired.address,
         desired.where("name"),
     )
@@ -121,6 +127,9 @@ def _wanted(desired: DesiredDeployment, target: Target, unknown_model: str) -> W
         state=target.state,
         note=target.note,
         unknown_model=unknown_model,
+        rai_policy=desired.rai_policy,
+        version_upgrade=desired.version_upgrade,
+        spillover_to=desired.spillover_to,
     )
 
 
@@ -154,7 +163,11 @@ def _plan_one(
         tags=wanted.tags(stack, existing.tags if existing else {}),
         job=job,
         checkpoint=desired.model.checkpoint if isinstance(desired.model, JobRef) else None,
+        rai_policy=desired.rai_policy,
+        version_upgrade=desired.version_upgrade,
+        spillover_to=desired.spillover_to,
     )
+    check_rai_policy(desired, account, issues)
     decision = deployment_kind.decide(
         wanted,
         existing,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
 from reconciler.plan.fingerprint import Hyperparameter, job_fingerprint
 from reconciler.plan.naming import location_from_json, location_to_json, upload_filename
@@ -270,7 +271,12 @@ class DesiredDeployment:
     sku_name: str
     capacity: int
     prevent_destroy: bool = False
-    # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy"
+    # SPEC §5.3; None: not declared, never compared
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None  # an Azure deployment name in the same account
+    # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy",
+    # "rai_policy", "version_upgrade", "spillover_to"
     locations: Mapping[str, Location] = field(default_factory=dict)
 
     @property
@@ -290,6 +296,15 @@ class DesiredDeployment:
             "model": _model_to_json(self.model),
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "prevent_destroy": self.prevent_destroy,
+            **{
+                k: v
+                for k, v in (
+                    ("rai_policy", self.rai_policy),
+                    ("version_upgrade", self.version_upgrade),
+                    ("spillover_to", self.spillover_to),
+                )
+                if v is not None
+            },
             "locations": _locations_to_json(self.locations),
         }
 
@@ -304,8 +319,15 @@ class DesiredDeployment:
             sku_name=str(sku["name"]),
             capacity=int(sku["capacity"]),
             prevent_destroy=bool(data.get("prevent_destroy", False)),
+            rai_policy=_opt_str(data.get("rai_policy")),
+            version_upgrade=_opt_str(data.get("version_upgrade")),
+            spillover_to=_opt_str(data.get("spillover_to")),
             locations=_locations_from_json(data.get("locations")),
         )
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -315,9 +337,9 @@ class Desired:
     datasets: Mapping[str, DesiredDataset]
     jobs: Mapping[str, DesiredJob]
     deployments: Mapping[str, DesiredDeployment]
-    # sha256 -> hex digests of the examples in that content, for "what changed" in reviews;
+    # sha256 -> digests of the examples in that content, for "what changed" in reviews;
     # may hold contents no longer in the spec (earlier versions found in the local cache)
-    example_digests: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    example_digests: Mapping[str, DigestSet] = field(default_factory=dict)
     stack_location: Location | None = None
     fingerprints: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -424,7 +446,7 @@ class Desired:
             "jobs": {k: v.to_json() for k, v in sorted(self.jobs.items())},
             "deployments": {k: v.to_json() for k, v in sorted(self.deployments.items())},
             "example_digests": {
-                sha: sorted(digests) for sha, digests in sorted(self.example_digests.items())
+                sha: digests.to_json() for sha, digests in sorted(self.example_digests.items())
             },
         }
 
@@ -444,7 +466,7 @@ class Desired:
                 for k, v in (data.get("deployments") or {}).items()
             },
             example_digests={
-                str(sha).lower(): frozenset(str(d) for d in digests)
+                str(sha).lower(): DigestSet.from_json(digests)
                 for sha, digests in (data.get("example_digests") or {}).items()
             },
             stack_location=location_from_json(data.get("stack_location")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.datasets import DatasetReport
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Diagnostic, Location, SpecError, relpath
 from reconciler.plan.desired import (
     HYPERPARAMETER_NAMES,
@@ -41,6 +42,9 @@ _DEPLOYMENT_FIELDS = (
     ("sku", "name"),
     ("sku", "capacity"),
     ("prevent_destroy",),
+    ("rai_policy",),
+    ("version_upgrade",),
+    ("spillover_to",),
 )
 
 
@@ -140,13 +144,16 @@ def desired_from_spec(
             sku_name=deployment.sku.name,
             capacity=deployment.sku.capacity,
             prevent_destroy=deployment.prevent_destroy,
+            rai_policy=deployment.rai_policy,
+            version_upgrade=deployment.version_upgrade,
+            spillover_to=deployment.spillover_to,
             locations=places,
         )
-    digests: dict[str, frozenset[str]] = {
-        sha: frozenset(d.hex() for d in found) for sha, found in (history or {}).items()
+    digests: dict[str, DigestSet] = {
+        sha: DigestSet.of(found) for sha, found in (history or {}).items()
     }
     for report in reports.values():
-        digests[report.sha256] = frozenset(d.hex() for d in report.example_digests)
+        digests[report.sha256] = report.example_digests
     return Desired(
         stack=spec.stack,
         accounts=accounts,

@@ -7,8 +7,9 @@ reason is for people. A change is typed: `before` and `after` are the payloads o
 `format_version`, changes sorted by address, replace written `["delete","create"]`, a summary
 in which `no-op` never counts as a change, `reason` as text. Two keys extend §3: each change's
 `details` (display data for renderers: changed fields, job status, dataset stats; its `reason`
-holds the code and facts, so that a saved plan reads back typed) and the plan's `errors` (each
-`{address, location, message}`).
+holds the code and facts, so that a saved plan reads back typed; `cost`, a change's part of the
+plan's cost) and the plan's `errors` (each `{address, location, message}`). The plan's `cost`
+is SPEC.md §5.5 (`reconciler.cost`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from reconciler.cost.total import PlanCost
 from reconciler.errors import Location
 from reconciler.plan.naming import location_from_json, location_to_json
 
@@ -63,6 +65,7 @@ class ResourceType(StrEnum):
     FILE = "file"
     JOB = "job"
     DEPLOYMENT = "deployment"
+    CHECKPOINT_COPY = "checkpoint_copy"  # a job's checkpoint copied into another account
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ class Plan:
     changes: tuple[Change, ...]
     errors: tuple[PlanIssue, ...] = ()
     observed_digest: str = ""
+    cost: PlanCost | None = None  # SPEC.md §5.5; counted by reconciler.cost.estimate
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.address)))
@@ -250,7 +254,7 @@ class Plan:
         return None
 
     def to_json(self) -> JsonObject:
-        return {
+        data: JsonObject = {
             "format_version": FORMAT_VERSION,
             "stack": self.stack,
             "changes": [c.to_json() for c in self.changes],
@@ -258,6 +262,9 @@ class Plan:
             "summary": self.summary,
             "observed_digest": self.observed_digest,
         }
+        if self.cost is not None:
+            data["cost"] = self.cost.to_json()
+        return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Plan:
@@ -269,4 +276,5 @@ class Plan:
             changes=tuple(Change.from_json(c) for c in data.get("changes") or ()),
             errors=tuple(PlanIssue.from_json(e) for e in data.get("errors") or ()),
             observed_digest=str(data.get("observed_digest") or ""),
+            cost=PlanCost.from_json(data["cost"]) if data.get("cost") else None,
         )

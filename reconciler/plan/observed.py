@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.catalog.model import off_step
 from reconciler.plan.activity import ActivityLog
-from reconciler.plan.naming import canonical_json, sha256_hex
+from reconciler.plan.naming import canonical_json, sha256_hex, sha256_in_filename
 
 
 class JobStatus(StrEnum):
@@ -113,13 +113,20 @@ class ObservedFile:
     status: str = "processed"
     status_details: str | None = None
     created_at: int | None = None
+    # The sha256 of its canonical bytes when known otherwise than from its name: a file
+    # uploaded by hand that `reconciler import` downloaded and hashed (`adopted_files`).
+    content_sha256: str | None = None
 
     @property
     def state(self) -> FileState:
         return file_state(self.status)
 
+    def content(self) -> str | None:
+        """The sha256 of the content it holds, if known: hashed on import, else from its name."""
+        return self.content_sha256 or sha256_in_filename(self.filename)
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "filename": self.filename,
             "bytes": self.bytes,
@@ -128,6 +135,9 @@ class ObservedFile:
             "status_details": self.status_details,
             "created_at": self.created_at,
         }
+        if self.content_sha256 is not None:
+            data["content_sha256"] = self.content_sha256
+        return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> ObservedFile:
@@ -139,6 +149,7 @@ class ObservedFile:
             status=str(data.get("status") or "processed"),
             status_details=_opt_str(data.get("status_details")),
             created_at=_opt_int(data.get("created_at")),
+            content_sha256=_opt_str(data.get("content_sha256")),
         )
 
 
@@ -307,8 +318,13 @@ class ObservedDeployment:
     tags: Mapping[str, str] = field(default_factory=dict)
     provisioning_state: str = "Succeeded"
     etag: str | None = None
-    # server-filled properties (raiPolicyName, versionUpgradeOption, currentCapacity, …):
-    # kept for `show`, never compared
+    # properties.raiPolicyName, versionUpgradeOption, spilloverDeploymentName (SPEC §5.3):
+    # compared only where the spec declares them (Azure fills the first two with defaults)
+    rai_policy: str | None = None
+    version_upgrade: str | None = None
+    spillover_to: str | None = None
+    # other server-filled properties (currentCapacity, rateLimits, …): kept for `show`, never
+    # compared
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -332,6 +348,15 @@ class ObservedDeployment:
             "tags": dict(sorted(self.tags.items())),
             "provisioning_state": self.provisioning_state,
             "etag": self.etag,
+            **{
+                k: v
+                for k, v in (
+                    ("rai_policy", self.rai_policy),
+                    ("version_upgrade", self.version_upgrade),
+                    ("spillover_to", self.spillover_to),
+                )
+                if v is not None
+            },
             "extra": dict(sorted(self.extra.items())),
         }
 
@@ -349,6 +374,9 @@ class ObservedDeployment:
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             provisioning_state=str(data.get("provisioning_state") or "Succeeded"),
             etag=_opt_str(data.get("etag")),
+            rai_policy=_opt_str(data.get("rai_policy")),
+            version_upgrade=_opt_str(data.get("version_upgrade")),
+            spillover_to=_opt_str(data.get("spillover_to")),
             extra=dict(data.get("extra") or {}),
         )
 
@@ -446,6 +474,38 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class ObservedCopy:
+    """One destination of a checkpoint's copy, as the source account reports it (GET
+    …/checkpoints/{id}/copy: Azure's CopiedAccountDetails)."""
+
+    destination_resource_id: str
+    region: str
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "destination_resource_id": self.destination_resource_id,
+            "region": self.region,
+            "status": self.status,
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> ObservedCopy:
+        return ObservedCopy(
+            str(data["destination_resource_id"]), str(data["region"]), str(data["status"])
+        )
+
+    @staticmethod
+    def from_azure(data: Mapping[str, Any]) -> ObservedCopy:
+        """From Azure's CopiedAccountDetails."""
+        return ObservedCopy(
+            str(data.get("destinationResourceId") or ""),
+            str(data.get("region") or ""),
+            str(data.get("status") or ""),
+        )
+
+
+@dataclass(frozen=True)
 class ObservedAccount:
     key: str  # the spec's logical name
     arm_id: str
@@ -458,6 +518,14 @@ class ObservedAccount:
     catalog: tuple[OfferedModel, ...] | None = None  # None: not read, checks skipped
     usages: Mapping[str, Usage] | None = None  # usage name -> use; None: not read
     activity: ActivityLog | None = None  # deployment events; None: not read (only drift does)
+    # ARM's properties.publicNetworkAccess ("Enabled"/"Disabled"); None: not reported
+    public_network_access: str | None = None
+    # checkpoint id -> where it was copied from this account (read only for checkpoints the
+    # spec deploys in another account: reconciler.kinds.checkpoint_copy)
+    copies: Mapping[str, tuple[ObservedCopy, ...]] = field(default_factory=dict)
+    # the account's content filters (raiPolicies) by name; None: not read (no deployment of the
+    # spec in this account sets rai_policy)
+    rai_policies: tuple[str, ...] | None = None
 
     @property
     def subscription_id(self) -> str:
@@ -483,7 +551,16 @@ class ObservedAccount:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        activity = {} if self.activity is None else {"activity": self.activity.to_json()}
+        activity: dict[str, Any] = {}
+        if self.activity is not None:
+            activity["activity"] = self.activity.to_json()
+        # written only when read, so that observations without them keep their JSON (and digest)
+        if self.public_network_access is not None:
+            activity["public_network_access"] = self.public_network_access
+        if self.copies:
+            activity["copies"] = {
+                k: [c.to_json() for c in v] for k, v in sorted(self.copies.items())
+            }
         return {
             **activity,
             "arm_id": self.arm_id,
@@ -497,6 +574,7 @@ class ObservedAccount:
             "usages": None
             if self.usages is None
             else {k: v.to_json() for k, v in sorted(self.usages.items())},
+            **({} if self.rai_policies is None else {"rai_policies": list(self.rai_policies)}),
         }
 
     @staticmethod
@@ -519,6 +597,14 @@ class ObservedAccount:
             if usages is None
             else {str(k): Usage.from_json(v) for k, v in usages.items()},
             activity=ActivityLog.from_json(data["activity"]) if data.get("activity") else None,
+            public_network_access=data.get("public_network_access"),
+            copies={
+                str(k): tuple(ObservedCopy.from_json(c) for c in v)
+                for k, v in (data.get("copies") or {}).items()
+            },
+            rai_policies=None
+            if data.get("rai_policies") is None
+            else tuple(str(p) for p in data["rai_policies"]),
         )
 
 

@@ -7,7 +7,7 @@ request), destructive changes (marked ⚠️). The other changes and one section
 (base model, method, hyperparameters, data with its diff since the job serving now, estimated
 billed tokens, the deployments it feeds) sit in collapsed `<details>`. The whole stays under
 GitHub's comment limit: past it, the details are cut with a note saying how much was left out
-and how to see it all. The cost of a plan joins the headline once the plan computes one.
+and how to see it all. The plan's cost (training once, the monthly change) is in the headline.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from reconciler.cost.render import change_cost, cost_lines
 from reconciler.errors import Diagnostic
 from reconciler.kinds.job import JobAfter
 from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
@@ -74,7 +75,9 @@ def _fields_cell(change: Change) -> str:
     if trains_later(change):
         return "see the job's section below"
     lines = [checkpoint_line(change)] + [field_line(f) for f in change.changed]
-    return "<br>".join(f"`{_cell(line)}`" for line in lines if line is not None)
+    cost = change_cost(change)
+    fields = [f"`{_cell(line)}`" for line in lines if line is not None]
+    return "<br>".join(fields + ([f"cost: {_cell(cost)}"] if cost is not None else []))
 
 
 def _change_table(changes: list[Change], *, mark: bool) -> list[str]:
@@ -176,6 +179,9 @@ def _job_section(change: Change) -> list[str]:
     deployments = details.get("deployments") or []
     if deployments:
         lines.append(f"- Deployments affected: {_code_list(deployments)}")
+    cost = change_cost(change)
+    if cost is not None:
+        lines.append(f"- Training cost: {cost}")
     lines.append("")
     return lines
 
@@ -220,6 +226,8 @@ def _headline(plan: Plan, warnings: Sequence[Diagnostic]) -> list[str]:
     if warnings:
         count = len(warnings)
         lines.append(f"⚠️ {count} dataset or spec {'warning' if count == 1 else 'warnings'} below.")
+    if plan.has_changes:
+        lines.extend(cost_lines(plan, code="`"))
     return ["<br>\n".join(lines), ""] if lines else []
 
 

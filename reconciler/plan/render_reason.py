@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.kinds.checkpoint_copy import CopyReason
 from reconciler.kinds.deployment import DeploymentReason
 from reconciler.kinds.file import FileReason
 from reconciler.kinds.job import JobReason
@@ -119,6 +120,9 @@ def update_text(changed: Iterable[FieldChange]) -> str:
             parts.append(f"model version {change.before} → {change.after}")
         elif change.field == f"tags.{TAG_PREVENT_DESTROY}":
             parts.append("prevent-destroy tag " + ("added" if change.after else "removed"))
+        elif change.field in ("rai_policy", "version_upgrade", "spillover_to"):  # SPEC §5.3
+            before = "(not set)" if change.before is None else change.before
+            parts.append(f"{change.field} {before} → {change.after}")
     if any(
         c.field.startswith("tags.") and c.field != f"tags.{TAG_PREVENT_DESTROY}" for c in changes
     ):
@@ -179,8 +183,25 @@ def _deployment(because: Because, address: str, changed: Sequence[FieldChange]) 
     return f"belongs to stack {owner}" if owner else f"does not carry the tag {TAG_STACK}"
 
 
+def _checkpoint_copy(because: Because, address: str, changed: Sequence[FieldChange]) -> str:
+    code, f = because.code, because.facts
+    if code is CopyReason.ABSENT:
+        text = f"not in {f['destination_name']}: copy it there (Azure's checkpoint copy, preview)"
+        return text + (f" once {f['note']} has trained it" if f.get("note") else "")
+    if code is CopyReason.COPY_FAILED:
+        return "Azure reports the last copy failed: copy it again"
+    if code is CopyReason.COPYING:
+        return f"a copy is under way ({f['status']}): apply waits for it"
+    if code is CopyReason.COPIED:
+        return f"copied to {f['destination_name']}"
+    if code is CopyReason.WAITS_FOR_JOB:
+        return f"waits for {f['note']}"
+    return f"cannot be copied: {f['note']}"
+
+
 _BY_TYPE: dict[ResourceType, Callable[[Because, str, Sequence[FieldChange]], str]] = {
     ResourceType.FILE: _file,
     ResourceType.JOB: _job,
     ResourceType.DEPLOYMENT: _deployment,
+    ResourceType.CHECKPOINT_COPY: _checkpoint_copy,
 }

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from reconciler.cost.render import change_cost, cost_lines
+from reconciler.kinds.checkpoint_copy import CopyAfter
 from reconciler.kinds.deployment import DeploymentAfter
 from reconciler.kinds.job import DataRef, JobAfter
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
@@ -65,11 +67,16 @@ def shown(change: Change) -> bool:
     return change.is_change or change.status is not None
 
 
-TYPE_ORDER = {ResourceType.FILE: 0, ResourceType.JOB: 1, ResourceType.DEPLOYMENT: 2}
+TYPE_ORDER = {
+    ResourceType.FILE: 0,
+    ResourceType.JOB: 1,
+    ResourceType.CHECKPOINT_COPY: 2,
+    ResourceType.DEPLOYMENT: 3,
+}
 
 
 def ordered(changes: Iterable[Change]) -> list[Change]:
-    """Uploads, then jobs, then deployments (the order apply follows), each by address."""
+    """Uploads, jobs, checkpoint copies, deployments (the order apply follows), by address."""
     return sorted(changes, key=lambda c: (TYPE_ORDER[c.type], c.address))
 
 
@@ -126,6 +133,12 @@ def job_input_lines(change: Change) -> list[str]:
 def checkpoint_line(change: Change) -> str | None:
     """Which checkpoint a deployment serves: its ftchkpt-… id alone says nothing to a reader."""
     after = change.after
+    if isinstance(after, CopyAfter):
+        known = f" ({after.checkpoint_id})" if after.checkpoint_id else ""
+        return (
+            f"checkpoint: epoch {after.checkpoint} of job.{after.job}{known}, "
+            f"from {after.source_name} to {after.destination_name} ({after.region})"
+        )
     if not isinstance(after, DeploymentAfter) or after.checkpoint is None:
         return None
     return f"checkpoint: epoch {after.checkpoint} of job.{after.job}"
@@ -141,6 +154,9 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         if checkpoint is not None:
             lines.append(f"      {checkpoint}")
         lines.extend(f"      {field_line(f)}" for f in change.changed)
+    cost = change_cost(change)
+    if cost is not None:
+        lines.append(f"      cost: {cost}")
     return lines
 
 
@@ -166,6 +182,8 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("")
     if plan.has_changes or plan.errors:
         lines.append(summary_line(plan))
+        if plan.has_changes:
+            lines.extend(cost_lines(plan))
     else:
         lines.append(nothing_to_do_line(plan))
     failed = failed_jobs_line(plan)

@@ -22,7 +22,7 @@ from reconciler.kinds.job import same_number as same_number
 from reconciler.kinds.job import translate_training_type as translate_training_type
 from reconciler.model_ids import base_of_fine_tuned, is_fine_tuned, split_model_id
 from reconciler.plan.desired import Desired, DesiredDeployment, DesiredJob, JobRef
-from reconciler.plan.naming import MODEL_FORMAT, sha256_in_filename
+from reconciler.plan.naming import MODEL_FORMAT
 from reconciler.plan.observed import Observed, ObservedAccount, ObservedCheckpoint, ObservedJob
 
 
@@ -93,7 +93,7 @@ class Resolver:
         if file_id is None:
             return None
         observed = account.file(file_id)
-        return sha256_in_filename(observed.filename) if observed else None
+        return observed.content() if observed else None
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -189,8 +189,12 @@ class Resolver:
     # -- deployments -----------------------------------------------------------------------
 
     def source_of(self, deployment: DesiredDeployment, job: DesiredJob) -> dict[str, str]:
-        """`source` for a model trained in another account; `sourceAccount` across tenants."""
+        """`source` for a model trained in another account; `sourceAccount` across tenants.
+        None for a checkpoint: it is copied into the deployment's account and deployed from
+        there under its own name (plan/checkpoint_copies.py)."""
         if job.account == deployment.account:
+            return {}
+        if isinstance(deployment.model, JobRef) and deployment.model.checkpoint is not None:
             return {}
         origin = self.desired.accounts[job.account]
         here = self.desired.accounts[deployment.account]

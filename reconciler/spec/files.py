@@ -13,6 +13,7 @@ from reconciler.project import is_inside, project_root
 from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import EnvPolicy, EnvResult, substitute_env
 from reconciler.spec.errors import describe, did_you_mean
+from reconciler.spec.lock_section import LOCK_KEY, LockEntry, merge_lock
 from reconciler.spec.models import (
     ENTRY_KINDS,
     NAME_PATTERN,
@@ -100,6 +101,7 @@ class MergedSpec:
     unreadable: set[str] = field(default_factory=set)
     # each value read from the environment -> its reference (messages name it, never show it)
     env_values: dict[str, str] = field(default_factory=dict)
+    lock: LockEntry | None = None
 
 
 def merge_spec_files(
@@ -179,14 +181,32 @@ def _merge_document(
     data = env.data
     assert isinstance(data, dict)
     with environment_values(merged.env_values):
-        return _merge_keys(merged, doc, data, env, stack_place)
+        return _merge_keys(merged, doc, data, _EntryIndex(doc, env), stack_place)
+
+
+class _EntryIndex:
+    """A document's places and ``${env:}`` results grouped by entry (``(section, name)``), once:
+    looking them up per entry instead of scanning them all made reading a spec quadratic."""
+
+    def __init__(self, doc: YamlDocument, env: EnvResult) -> None:
+        self.result = env  # whole, for the sections that are not named entries (`lock`)
+        self.places: dict[KeyPath, list[tuple[KeyPath, NodePlace]]] = {}
+        for path, place in doc.places.items():
+            if len(path) >= 2:
+                self.places.setdefault(path[:2], []).append((path, place))
+        self.env: dict[KeyPath, dict[KeyPath, str]] = {}
+        for path, reference in env.substituted.items():
+            self.env.setdefault(path[:2], {})[path] = reference
+        self.env_failed: dict[KeyPath, set[KeyPath]] = {}
+        for path in env.failed:
+            self.env_failed.setdefault(path[:2], set()).add(path)
 
 
 def _merge_keys(
     merged: MergedSpec,
     doc: YamlDocument,
     data: dict[str, object],
-    env: EnvResult,
+    index: _EntryIndex,
     stack_place: Location | None,
 ) -> Location | None:
     for key, value in data.items():
@@ -203,7 +223,18 @@ def _merge_keys(
         if key == "stack":
             stack_place = _merge_stack(merged, doc, value, stack_place)
             continue
-        _merge_section(merged, doc, key, value, env)
+        if key == LOCK_KEY:
+            merged.lock, problems = merge_lock(
+                merged.lock,
+                doc,
+                value,
+                index.result.substituted,
+                index.result.failed,
+                merged.places,
+            )
+            merged.diagnostics.extend(problems)
+            continue
+        _merge_section(merged, doc, key, value, index)
     return stack_place
 
 
@@ -243,7 +274,7 @@ def _merge_section(
     doc: YamlDocument,
     section: str,
     value: object,
-    env: EnvResult,
+    index: _EntryIndex,
 ) -> None:
     kind = ENTRY_KINDS[section]
     section_place = doc.places[(section,)]
@@ -284,9 +315,7 @@ def _merge_section(
             name,
             entry_data,
             doc,
-            env={p: ref for p, ref in env.substituted.items() if p[:2] == prefix},
-            env_failed={p for p in env.failed if p[:2] == prefix},
+            env=index.env.get(prefix, {}),
+            env_failed=index.env_failed.get(prefix, set()),
         )
-        for path, node_place in doc.places.items():
-            if path[:2] == prefix:
-                merged.places[path] = node_place
+        merged.places.update(index.places.get(prefix, ()))

@@ -16,7 +16,9 @@ from reconciler.quoting import environment_values, quote
 from reconciler.spec.env import API_KEY_PREFIX, EnvPolicy
 from reconciler.spec.errors import translate
 from reconciler.spec.files import Entry, MergedSpec, merge_spec_files
+from reconciler.spec.gc_pause import gc_paused
 from reconciler.spec.hyperparameters import method_hyperparameter_problems
+from reconciler.spec.lock_section import check_lock
 from reconciler.spec.models import (
     ENTRY_MODELS,
     SECTIONS,
@@ -24,6 +26,7 @@ from reconciler.spec.models import (
     Dataset,
     Deployment,
     Job,
+    LockSettings,
     ModelRef,
     SpecModel,
 )
@@ -50,6 +53,8 @@ class Spec:
     # Each value read from the environment -> its ``${env:NAME}``: later checks (datasets)
     # quote values under ``quoting.environment_values(spec.env_values)``.
     env_values: dict[str, str] = field(default_factory=dict, repr=False)
+    # `lock:` (SPEC.md §5.6); None: apply locks with a file in the project root.
+    lock: LockSettings | None = None
 
     def location(self, *keys: str | int) -> Location:
         """Where ``keys`` (e.g. "deployments", "x", "sku", "capacity") was written.
@@ -114,6 +119,17 @@ def read_spec(
     variables ``env.EnvPolicy`` allows, with ``allow_env`` (``--allow-env``) added; with
     ``unset_env_is_note`` an allowed variable that is unset is a note, not an error.
     """
+    with gc_paused():  # linear in the spec's size (gc_pause)
+        return _read_spec(root, environ, catalog, allow_env, unset_env_is_note)
+
+
+def _read_spec(
+    root: Path,
+    environ: Mapping[str, str] | None,
+    catalog: Catalog | None,
+    allow_env: Iterable[str],
+    unset_env_is_note: bool,
+) -> tuple[Spec, Diagnostics]:
     environ = os.environ if environ is None else environ
     policy = replace(EnvPolicy.of(environ, allow_env), unset_is_note=unset_env_is_note)
     diagnostics = Diagnostics()
@@ -152,6 +168,8 @@ def _check(
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)
     diagnostics.extend(_api_key_envs(spec, policy))
+    spec.lock, lock_problems = check_lock(merged.lock, policy)
+    diagnostics.extend(lock_problems)
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
     # A file that could not be read may define any name: an unknown one is not reported.
     diagnostics.extend(check_references(spec, defined, names_known=not merged.unreadable))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -48,9 +49,13 @@ SKU_NAMES: tuple[str, ...] = get_args(SkuName)
 Method = Literal["supervised", "dpo", "reinforcement"]
 TrainingType = Literal["standard", "globalstandard", "developer"]
 DatasetFormat = Literal["chat", "preference", "reinforcement"]
+# Azure's DeploymentModelVersionUpgradeOption (cognitiveservices 2025-09-01 and 2026-03-01).
+VersionUpgrade = Literal[
+    "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"
+]
 
 SECTIONS = ("accounts", "datasets", "jobs", "deployments")
-TOP_LEVEL_KEYS = ("stack", *SECTIONS)
+TOP_LEVEL_KEYS = ("stack", *SECTIONS, "lock")
 
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Logical names: they appear in addresses (job.NAME), uploaded file names and `NAME:train`.
@@ -85,6 +90,10 @@ TENANT_PATTERN = (
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,9}$"
 )
 TENANT_RULE = "a tenant GUID or domain name (labels of A-Z a-z 0-9 -, separated by .)"
+# Blob containers, as Azure's container naming rules give them (3 to 63 characters; lower-case
+# letters, digits and single hyphens between them).
+CONTAINER_PATTERN = r"^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$"
+CONTAINER_RULE = "3 to 63 of a-z 0-9 -, starting and ending with a letter or digit, no --"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 ENV_NAME_RULE = "letters, digits and _, not starting with a digit"
 
@@ -135,6 +144,7 @@ _SUBSCRIPTION = _pattern(
     GUID_PATTERN, "a GUID such as 00000000-0000-0000-0000-000000000000", "subscription id"
 )
 _ENV_NAME = _pattern(ENV_NAME_PATTERN, ENV_NAME_RULE, "environment variable name")
+_CONTAINER = _pattern(CONTAINER_PATTERN, CONTAINER_RULE, "blob container name")
 
 Name = Annotated[str, _NAME[0], _NAME[1]]
 StackName = Annotated[str, _STACK[0], _STACK[1]]
@@ -145,6 +155,43 @@ ResourceGroup = Annotated[str, _GROUP[0], _GROUP[1]]
 SubscriptionId = Annotated[str, _SUBSCRIPTION[0], _SUBSCRIPTION[1]]
 TenantId = Annotated[str, _TENANT[0], _TENANT[1]]
 EnvName = Annotated[str, _ENV_NAME[0], _ENV_NAME[1]]
+ContainerName = Annotated[str, _CONTAINER[0], _CONTAINER[1]]
+
+
+# For editors only (the validator below is the rule): https anywhere, http to this machine.
+ACCOUNT_URL_PATTERN = (
+    r"^(https://[^/?#\s]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/[^?#\s]*)?$"
+)
+
+
+def _check_account_url(value: str) -> str:
+    """https, or plain http to this machine only (Azurite): a key or token never crosses a
+    network in clear text."""
+    parts = urlsplit(value)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    scheme_ok = parts.scheme == "https" or (parts.scheme == "http" and local)
+    if not scheme_ok or not parts.hostname or parts.query or parts.fragment:
+        raise PydanticCustomError(
+            RULE_ERROR,
+            "{value} is not a blob endpoint: write https://ACCOUNT.blob.core.windows.net "
+            "(http only for 127.0.0.1 or localhost, e.g. Azurite)",
+            {"value": _show(value)},
+        )
+    return value
+
+
+BlobAccountUrl = Annotated[
+    str,
+    AfterValidator(_check_account_url),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": ACCOUNT_URL_PATTERN,
+            "description": "https://ACCOUNT.blob.core.windows.net (http only for 127.0.0.1 "
+            "or localhost, e.g. Azurite)",
+        }
+    ),
+]
 
 Auto = Literal["auto"]
 
@@ -322,6 +369,39 @@ class Deployment(SpecModel):
     model: ModelSpec = Field(description="{job: J}, {job: J, checkpoint: N} or a model id")
     sku: Sku
     prevent_destroy: bool = False
+    rai_policy: str | None = Field(
+        default=None,
+        min_length=1,
+        description="content filter (properties.raiPolicyName); must exist on the account",
+    )
+    version_upgrade: VersionUpgrade | None = Field(
+        default=None, description="properties.versionUpgradeOption"
+    )
+    spillover_to: DeploymentName | None = Field(
+        default=None,
+        description="a standard deployment of the same account that takes this provisioned "
+        "deployment's overflow (properties.spilloverDeploymentName)",
+    )
+
+
+class AzureBlobLock(SpecModel):
+    """The lock shared by CI runners: a lease on the blob ``<stack>.lock`` (SPEC.md §5.6)."""
+
+    account_url: BlobAccountUrl = Field(
+        description="the storage account's blob endpoint, e.g. https://ACCOUNT.blob.core.windows.net"
+    )
+    container: ContainerName = Field(description="the container of the lock blobs")
+    connection_string_env: EnvName | None = Field(
+        default=None,
+        description="environment variable holding a storage connection string (shared key, "
+        "e.g. Azurite); without it, azure-identity",
+    )
+
+
+class LockSettings(SpecModel):
+    """Where apply takes the stack's lock; without ``lock``, a file in the project root."""
+
+    azure_blob: AzureBlobLock
 
 
 class SpecFile(SpecModel):
@@ -343,6 +423,7 @@ class SpecFile(SpecModel):
     datasets: dict[Name, Dataset] | None = None
     jobs: dict[Name, Job] | None = None
     deployments: dict[Name, Deployment] | None = None
+    lock: LockSettings | None = None
 
 
 ENTRY_MODELS: dict[str, type[SpecModel]] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -28,6 +29,19 @@ MAX_NODES = 200_000
 # keys and values) is capped per stack, so a small file whose aliases repeat a long value stops
 # here, with an error, before substitution and validation copy each use.
 MAX_EXPANDED_CHARS = 10 * 1024 * 1024
+
+# libyaml's parser (PyYAML's C loader) gives the same nodes and marks, about 13 times faster; a
+# document it refuses is parsed again by the pure-Python loader, whose messages we report.
+try:
+    from yaml import CSafeLoader as _CLoader
+
+    C_LOADER = True
+except ImportError:  # PyYAML built without libyaml
+    _CLoader = yaml.SafeLoader  # type: ignore[misc,assignment,unused-ignore]
+    C_LOADER = False
+
+if TYPE_CHECKING:
+    _Loader = yaml.SafeLoader | yaml.CSafeLoader
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -148,6 +162,34 @@ def _position(display: str, text: str, position: int) -> Location:
 
 
 def parse_into(text: str, doc: YamlDocument, *, budget: int = MAX_EXPANDED_CHARS) -> None:
+    if C_LOADER and not _NON_PRINTABLE.search(text) and _parse_fast(text, doc, budget):
+        return
+    _parse_pure(text, doc, budget)
+
+
+# The characters PyYAML's own reader refuses: libyaml's differ a little, and a file with any of
+# them goes to the pure loader, so that what is refused and how it is said stay the same.
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _parse_fast(text: str, doc: YamlDocument, budget: int) -> bool:
+    """``text`` parsed with the C loader into ``doc``; False (``doc`` untouched) when libyaml
+    refuses it (a syntax error, nesting deeper than libyaml's limit): the pure loader then
+    finds the problem and words it."""
+    loader = _CLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            return False
+        if root is not None:
+            _build_into(loader, root, doc, budget)
+        return True
+    finally:
+        loader.dispose()
+
+
+def _parse_pure(text: str, doc: YamlDocument, budget: int) -> None:
     try:
         # The reader checks the characters of a whole string as it is created.
         loader = yaml.SafeLoader(text)
@@ -174,32 +216,34 @@ def parse_into(text: str, doc: YamlDocument, *, budget: int = MAX_EXPANDED_CHARS
             return
         if root is None:
             return
-        builder = _Builder(loader, doc, budget)
-        try:
-            doc.data = builder.build(root, (), None)
-        except _TooLarge as exc:
-            doc.data = None
-            doc.diagnostics.append(
-                Diagnostic.error(TOO_LARGE, _mark(doc.display, exc.node.start_mark))
-            )
-        except _TooManyNodes:
-            doc.data = None
-            doc.diagnostics.append(
-                Diagnostic.error(
-                    f"the document expands to more than {MAX_NODES} nodes "
-                    "(aliases repeating aliases?)",
-                    _mark(doc.display, root.start_mark),
-                )
-            )
-        except RecursionError:
-            doc.data = None
-            doc.diagnostics.append(
-                Diagnostic.error("nesting too deep", _mark(doc.display, root.start_mark))
-            )
-        finally:
-            doc.expanded_chars = builder.chars
+        _build_into(loader, root, doc, budget)
     finally:
         loader.dispose()
+
+
+def _build_into(loader: _Loader, root: Node, doc: YamlDocument, budget: int) -> None:
+    """The node graph under ``root`` turned into ``doc.data`` within the caps (``_Builder``)."""
+    builder = _Builder(loader, doc, budget)
+    try:
+        doc.data = builder.build(root, (), None)
+    except _TooLarge as exc:
+        doc.data = None
+        doc.diagnostics.append(Diagnostic.error(TOO_LARGE, _mark(doc.display, exc.node.start_mark)))
+    except _TooManyNodes:
+        doc.data = None
+        doc.diagnostics.append(
+            Diagnostic.error(
+                f"the document expands to more than {MAX_NODES} nodes (aliases repeating aliases?)",
+                _mark(doc.display, root.start_mark),
+            )
+        )
+    except RecursionError:
+        doc.data = None
+        doc.diagnostics.append(
+            Diagnostic.error("nesting too deep", _mark(doc.display, root.start_mark))
+        )
+    finally:
+        doc.expanded_chars = builder.chars
 
 
 def _reader_error(display: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
@@ -239,7 +283,7 @@ def _line(text: str, index: int) -> str:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, doc: YamlDocument, budget: int) -> None:
+    def __init__(self, loader: _Loader, doc: YamlDocument, budget: int) -> None:
         self.loader = loader
         self.doc = doc
         self.count = 0

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from reconciler.cli import cli
 
 
-@pytest.mark.parametrize("command", ["plan", "apply", "drift", "show"])
+@pytest.mark.parametrize("command", ["plan", "apply", "drift", "show", "import"])
 def test_every_azure_command_takes_log_http(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"], terminal_width=200)
     assert result.exit_code == 0

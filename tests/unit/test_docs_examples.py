@@ -9,6 +9,8 @@ Each fenced block is checked with the reader its content is meant for:
   jobs, chat data otherwise).
 - YAML emulator seeds (`accounts` as a list, `quotas`) go through the emulator's seed reader.
 - YAML GitHub Actions steps (a list of steps with `run` or `uses`) must be such steps.
+- YAML price files (`training`, `reinforcement`, `hosting`, `provisioned`) go through the
+  price table's reader (`plan --prices FILE`).
 - JSONL blocks are training data: the dataset checker must find no error in them.
 - JSON blocks must parse: one document, or records one after another (a wire-log excerpt,
   each record wrapped over lines for reading).
@@ -37,6 +39,7 @@ import yaml
 
 from reconciler.cli import cli
 from reconciler.commands.validate import validate
+from reconciler.cost.prices import load_prices
 from reconciler.datasets import inspect_dataset
 from reconciler.emulator.seed import load_seed
 
@@ -44,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FIXTURES = ROOT / "tests" / "corpus" / "specs" / "valid-full" / "data"
 RFT_FIXTURE = ROOT / "tests" / "fixtures" / "rft-prompts.jsonl"
-SPEC_KEYS = {"stack", "accounts", "datasets", "jobs", "deployments"}
+SPEC_KEYS = {"stack", "accounts", "datasets", "jobs", "deployments", "lock"}
+PRICE_KEYS = {"training", "reinforcement", "hosting", "provisioned"}
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 
 _FENCE = re.compile(r"^```(?P<lang>[A-Za-z0-9_-]*)\s*$")
@@ -107,8 +111,13 @@ def test_yaml_block_is_valid_for_its_reader(
         assert load_seed(seed).accounts
     elif isinstance(doc, dict) and set(doc) & SPEC_KEYS:
         _check_spec(block, doc, tmp_path, monkeypatch)
+    elif isinstance(doc, dict) and set(doc) & PRICE_KEYS:
+        prices = tmp_path / "prices.yaml"
+        prices.write_text(block.text, encoding="utf-8")
+        assert load_prices(prices, tmp_path).entries
     else:
-        pytest.fail(f"{block.id}: a YAML block of no known kind (spec, seed, workflow steps)")
+        kinds = "spec, seed, workflow steps, prices"
+        pytest.fail(f"{block.id}: a YAML block of no known kind ({kinds})")
 
 
 def _check_workflow_steps(block: Block, steps: list[Any]) -> None:

@@ -5,7 +5,11 @@ The copy is a long-running operation: it reads ``InProgress`` for COPY_SECONDS o
 time, then ``Completed``, after which the destination account holds the checkpoint under the
 same name (store kind "copied_checkpoint", key "<destination>/<checkpoint id>"): it can be
 deployed there, or fine-tuned further. Deleting it in one account leaves the other's copy.
-``{checkpoint}`` is the checkpoint id (``ftchkpt-…``) or its ``fine_tuned_model_checkpoint`` name.
+A copy into another tenant reads ``Failed`` instead (the docs copy "across different
+subscriptions but within the same tenant"); copying it again starts anew. A destination
+without any fine-tuning job, or one that disables public network access, is refused with 400
+(the docs' prerequisites; how Azure answers them is not published). ``{checkpoint}`` is the
+checkpoint id (``ftchkpt-…``) or its ``fine_tuned_model_checkpoint`` name.
 """
 
 from __future__ import annotations
@@ -50,11 +54,17 @@ def _response(
             {
                 "destinationResourceId": c["destination_resource_id"],
                 "region": c["region"],
-                "status": "Completed" if completed(c, now) else "InProgress",
+                "status": _status(c, now),
             }
             for c in copies
         ],
     }
+
+
+def _status(doc: dict[str, Any], now: float) -> str:
+    if not completed(doc, now):
+        return "InProgress"
+    return "Failed" if doc.get("failed") else "Completed"
 
 
 def _copies_of(call: Call, job_id: str, ckpt_id: str) -> list[dict[str, Any]]:
@@ -90,11 +100,31 @@ async def copy(call: Call) -> Reply:
         raise bad_request(
             f"The destination resource is in {destination.location}, not {region}.", param="region"
         )
+    if destination.public_network_access.lower() == "disabled":
+        # the docs' second prerequisite ("at least while you're sending the copy request")
+        raise bad_request(
+            f"The destination resource {destination.name} disables public network access; "
+            "a checkpoint can be copied only to an account that allows it.",
+            param="destinationResourceId",
+        )
+    if not call.state.store.list(job_records.KIND, job_records.key(destination.name, "")):
+        # the docs' first prerequisite; how Azure answers is not published: a 400 here
+        raise bad_request(
+            f"The destination resource {destination.name} has no fine-tuning job; a checkpoint "
+            "can be copied only to an account with at least one.",
+            param="destinationResourceId",
+        )
+    source = call.state.accounts[call.name]
+    # the docs: "across different subscriptions but within the same tenant"; the copy is
+    # accepted and then fails, as a permission the source's identity lacks would make it
+    failed = destination.tenant_id.lower() != source.tenant_id.lower()
     now = call.now()
     style = call.state.store.get(STYLE_KIND, job_records.key(call.name, job.id)) or {}
     with call.state.store.transaction():
         key = f"{destination.name}/{ckpt.id}"
-        if call.state.store.get(KIND, key) is None:
+        existing = call.state.store.get(KIND, key)
+        # a copy under way or done stays as it is; a failed one is started again
+        if existing is None or (completed(existing, now) and existing.get("failed")):
             call.state.store.put(
                 KIND,
                 key,
@@ -108,6 +138,7 @@ async def copy(call: Call) -> Reply:
                     "region": destination.location,
                     "created_at": now,
                     "completes_at": now + COPY_SECONDS,
+                    "failed": failed,
                     "pairs": style.get("pairs", []),
                 },
             )

@@ -11,3 +11,8 @@ COPY_SECONDS = 60.0  # simulated time a copy reads InProgress before it complete
 
 def completed(doc: dict[str, Any], now: float) -> bool:
     return now >= float(doc["completes_at"])
+
+
+def held(doc: dict[str, Any], now: float) -> bool:
+    """The destination holds the checkpoint: the copy completed and did not fail."""
+    return completed(doc, now) and not doc.get("failed")

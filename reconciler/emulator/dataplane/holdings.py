@@ -37,7 +37,7 @@ def holdings(state: EmulatorState, account: str) -> dict[str, Held]:
                 if name in models:
                     held[name] = Held(name, models[name], job.id, ckpt.created_at, False)
     for doc in state.store.list(copy_records.KIND, f"{account}/"):
-        if copy_records.completed(doc, now):
+        if copy_records.held(doc, now):
             for name, listed in ((str(doc["model"]), True), (str(doc["checkpoint_name"]), False)):
                 held[name] = Held(
                     name,

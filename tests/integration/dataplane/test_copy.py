@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import openai
@@ -17,8 +18,16 @@ def copy_path(job_id: str, checkpoint: str) -> str:
     return f"/fine_tuning/jobs/{job_id}/checkpoints/{checkpoint}/copy"
 
 
+OTHER = "aoai-ncus-b"  # subscription 2, tenant 2222… (tests/fixtures/emulator-seed.yaml)
+OTHER_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-other"
+    "/providers/Microsoft.CognitiveServices/accounts/aoai-ncus-b"
+)
+
+
 def test_copy_a_checkpoint_to_another_region(dp: DataPlane) -> None:
     job = dp.train()
+    dp.train(account=NCUS, finish=False)  # the docs: the destination has a fine-tuning job
     checkpoint = dp.v1().fine_tuning.jobs.checkpoints.list(job.id).data[-1]
     client = dp.v1(SWC)
     body = {"destinationResourceId": dp.arm_id(NCUS), "region": "northcentralus"}
@@ -79,3 +88,35 @@ def test_copy_needs_the_preview_header_and_a_real_destination(dp: DataPlane) -> 
         )
     with pytest.raises(openai.NotFoundError):  # never copied
         client.get(copy_path(job.id, checkpoint.id), cast_to=object, options={"headers": HEADERS})
+
+
+def test_copy_into_an_account_without_a_job_or_into_another_tenant_fails(
+    dp: DataPlane, published: SimpleNamespace
+) -> None:
+    """The docs' prerequisites: the destination holds at least one fine-tuning job; source and
+    destination are in one tenant ("across different subscriptions but within the same
+    tenant"). Azure's status enum has Failed for a copy that cannot be made."""
+    job = dp.train()
+    checkpoint = dp.v1().fine_tuning.jobs.checkpoints.list(job.id).data[-1]
+    client = dp.v1(SWC)
+    body = {"destinationResourceId": OTHER_ID, "region": "northcentralus"}
+    path = copy_path(job.id, checkpoint.id)
+    with pytest.raises(openai.BadRequestError) as error:
+        client.post(path, body=body, cast_to=object, options={"headers": HEADERS})
+    assert "has no fine-tuning job" in error.value.message
+    dp.train(account=OTHER, finish=False)
+    started: Any = client.post(path, body=body, cast_to=object, options={"headers": HEADERS})
+    assert started["copiedAccountDetails"] == [
+        {"destinationResourceId": OTHER_ID, "region": "northcentralus", "status": "InProgress"}
+    ]
+    dp.advance(61)
+    status: Any = client.get(path, cast_to=object, options={"headers": HEADERS})
+    assert status["copiedAccountDetails"] == [
+        {"destinationResourceId": OTHER_ID, "region": "northcentralus", "status": "Failed"}
+    ]
+    # the answer in the published shape (CopyModelResponse, CopiedAccountDetails)
+    v1 = published.schema_properties()["v1"]
+    assert set(status) == set(v1["CopyModelResponse"])
+    assert set(status["copiedAccountDetails"][0]) == set(v1["CopiedAccountDetails"])
+    assert status["copiedAccountDetails"][0]["status"] in v1["CopiedAccountDetails.status"]
+    assert checkpoint.id not in {m.id for m in dp.v1(OTHER).models.list()}

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.azure import write
 from reconciler.confined import RootedPath
+from reconciler.datasets.upload_source import ChangedSinceValidation
 
 from .dataplane_support import DataPlane, chat_lines, jsonl
 
@@ -38,6 +39,8 @@ def test_a_crlf_file_is_uploaded_as_its_lf_bytes(
         "aoai-swc",
         RootedPath(path, tmp_path),
         f"data.{sha}.jsonl",
+        sha256=sha,
+        size=len(canonical),
         on_progress=lambda done, total: progress.append((done, total)),
         part_bytes=500,
         files_api_max=files_api_max,
@@ -49,3 +52,33 @@ def test_a_crlf_file_is_uploaded_as_its_lf_bytes(
     for request in bodies:  # never chunked: each body carries its length
         assert "content-length" in request.headers
         assert "transfer-encoding" not in request.headers
+
+
+@pytest.mark.parametrize("files_api_max", [write.FILES_API_MAX_BYTES, 0])
+def test_a_file_changed_since_validation_never_becomes_a_file(
+    dp: DataPlane, tmp_path: Path, files_api_max: int
+) -> None:
+    validated = jsonl(chat_lines(12))
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(validated.replace(b"fine", b"FINE"))  # edited after validation
+    client = openai.OpenAI(
+        base_url=f"{dp.endpoint()}/openai/v1",
+        api_key=dp.connection.api_key("aoai-swc"),
+        http_client=openai.DefaultHttpxClient(verify=dp.ssl),
+        max_retries=0,
+    )
+    before = {f.id for f in client.files.list()}
+    sha = hashlib.sha256(validated).hexdigest()
+    with pytest.raises(ChangedSinceValidation):
+        write.upload_file(
+            client,
+            "aoai-swc",
+            RootedPath(path, tmp_path),
+            f"data.{sha}.jsonl",
+            sha256=sha,
+            size=len(validated),
+            part_bytes=500,
+            files_api_max=files_api_max,
+        )
+    # The single POST stopped before its body ended; the parts were never completed.
+    assert {f.id for f in client.files.list()} == before

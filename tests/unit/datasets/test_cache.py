@@ -41,19 +41,35 @@ def test_second_inspection_does_not_read_the_file(tmp_path: Path, inspect: Any) 
 def test_the_cached_result_depends_on_the_options(tmp_path: Path, inspect: Any) -> None:
     path = write_lines(tmp_path / "d.jsonl", [chat(i) for i in range(30)])
     inspect(path)
-    limited = inspect(path, max_example_tokens=5)
-    assert not limited.from_cache
-    assert len(limited.errors) == 20  # 30 over the limit: 20 shown
-    assert inspect(path, max_example_tokens=5).from_cache
+    other_format = inspect(path, format="chat")
+    assert not other_format.from_cache  # the messages name how the format was decided
     default = inspect(path)
     assert default.from_cache and default.ok
+
+
+def test_another_token_limit_uses_the_stored_counts(tmp_path: Path, inspect: Any) -> None:
+    path = write_lines(tmp_path / "d.jsonl", [chat(i) for i in range(30)])
+    first = inspect(path)
+    # Another base model of the same tokenizer: its limit is checked against the stored token
+    # counts; the file is not read again (garbage of the same size and mtime goes unseen).
+    same_size_garbage(path)
+    limited = inspect(path, max_example_tokens=5)
+    assert limited.from_cache
+    # 30 over the limit: 19 shown (a file-level warning takes a place), 11 counted
+    assert len(limited.errors) == 20
+    assert limited.errors[-1].message.startswith("… and 11 more problems in ")
+    assert limited.errors[0].message.startswith("example has ")
+    assert limited.errors[0].message.endswith("the base model takes at most 5 per example")
+    assert (limited.stats, limited.example_digests) == (first.stats, first.example_digests)
+    assert inspect(path, max_example_tokens=5).from_cache
+    assert inspect(path, max_example_tokens=10_000).ok
 
 
 def test_corrupt_cache_entries_are_ignored(tmp_path: Path, inspect: Any, cache: Path) -> None:
     path = write_lines(tmp_path / "d.jsonl", [chat(i) for i in range(30)])
     first = inspect(path)
     entries = [p for p in cache.rglob("*.json") if "tiktoken" not in p.parts]
-    assert {p.parent.name for p in entries} == {"sha256", "reports"}
+    assert {p.parent.name for p in entries} == {"sha256", "reports", "scans"}
     for garbage in (b"", b"{not json", b"[]", b'{"sha256": 5}', b"\x00\xff" * 10):
         for entry in entries:
             entry.write_bytes(garbage)
@@ -66,13 +82,12 @@ def test_corrupt_cache_entries_are_ignored(tmp_path: Path, inspect: Any, cache: 
         )
 
 
-def test_a_report_entry_with_wrong_fields_is_ignored(
-    tmp_path: Path, inspect: Any, cache: Path
-) -> None:
+def test_a_cut_digest_file_is_ignored(tmp_path: Path, inspect: Any, cache: Path) -> None:
     path = write_lines(tmp_path / "d.jsonl", [chat(i) for i in range(30)])
     first = inspect(path)
-    [report_entry] = (cache / "reports").glob("*.json")
-    report_entry.write_text(report_entry.read_text().replace('"digests":"', '"digests":"AAA'))
+    [digests] = (cache / "digests").glob("*.bin")
+    assert len(digests.read_bytes()) == 30 * 16  # sorted 16-byte digests, one per example
+    digests.write_bytes(digests.read_bytes()[:-3])
     again = inspect(path)
     assert not again.from_cache and again.example_digests == first.example_digests
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.datasets import scan as scan_module
+from reconciler.datasets import scan_merge as scan_module
 from reconciler.datasets import shared_examples
 from reconciler.errors import SpecError
 
@@ -184,7 +184,7 @@ def test_file_size_limits(tmp_path: Path, inspect: Any, monkeypatch: pytest.Monk
     [warning] = found(inspect(path))
     assert warning[0] == "warning" and "uploaded in parts through the uploads API" in warning[2]
     monkeypatch.setattr(scan_module, "UPLOADS_API_MAX_BYTES", size - 1)
-    [error] = found(inspect(path, max_example_tokens=10_000))  # other options: not cached
+    [error] = found(inspect(path, format="chat"))  # other options: not cached
     # the message names the limit in force (8 GB unpatched: test_azure_limits)
     assert error[0] == "error" and f"uploads take at most {size - 1} bytes" in error[2]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.datasets import inspect_dataset, sha256_file, split_dataset
-from reconciler.datasets.canonical import CanonicalReader
+from reconciler.datasets.upload_source import VerifiedSource
 
 from .helpers import chat, write_lines
 
@@ -67,17 +67,21 @@ def test_a_cache_entry_of_the_file_bytes_is_not_taken_for_the_canonical_one(
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
-def test_the_reader_streams_the_canonical_bytes_and_rewinds(tmp_path: Path, block: int) -> None:
+def test_the_upload_source_streams_the_canonical_bytes_and_rewinds(
+    tmp_path: Path, block: int
+) -> None:
     data = b"a\r\nb\r\r\n\r\nc\rd\r"
     path = tmp_path / "x.jsonl"
     path.write_bytes(data)
     canonical = b"a\nb\r\n\nc\rd\r"
+    sha = hashlib.sha256(canonical).hexdigest()
     seen: list[int] = []
-    with CanonicalReader(lambda: path.open("rb"), seen.append, block) as r:
-        assert r.size == len(canonical)
+    source = VerifiedSource(lambda: path.open("rb"), len(canonical), sha, block_bytes=block)
+    with source.window(0, len(canonical), seen.append) as r:
         assert r.seek(0, os.SEEK_END) == len(canonical)  # how httpx learns the length
         assert r.seek(0) == 0
         assert r.read() == canonical
-        assert seen[-1] == len(canonical)
-        r.seek(0)
+        assert seen[-1] == len(canonical) and source.verified
+        r.seek(0)  # a request sent again reads (and hashes) the file again
         assert io.BufferedReader(r).read() == canonical
+    source.close()

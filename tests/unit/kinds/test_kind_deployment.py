@@ -59,7 +59,9 @@ def test_identity_is_the_name() -> None:
 
 
 def test_as_wanted_whatever_else_it_carries() -> None:
-    decision = _decide(_deployed(extra={"raiPolicyName": "custom"}))
+    decision = _decide(
+        _deployed(rai_policy="custom", version_upgrade="NoAutoUpgrade", spillover_to="std")
+    )
     assert (decision.action, decision.reason) == (Action.NO_OP, DeploymentReason.MATCHES)
     assert decision.changed == ()
     assert _text(decision) == "matches the spec in aoai-swc"
@@ -78,6 +80,33 @@ def test_capacity_version_and_tags_are_updated_in_place() -> None:
     assert _text(decision) == (
         "model version 0 → 1, capacity 1 → 2, stack tags restored (updated in place)"
     )
+
+
+SET = dataclasses.replace(
+    WANTED, rai_policy="strict", version_upgrade="NoAutoUpgrade", spillover_to="std"
+)
+
+
+def test_the_fields_of_spec_5_3_are_compared_only_where_written() -> None:
+    same = _deployed(rai_policy="strict", version_upgrade="noautoupgrade", spillover_to="std")
+    assert _decide(same, SET).reason is DeploymentReason.MATCHES  # the enum's case is no change
+    decision = _decide(_deployed(rai_policy="Microsoft.DefaultV2", version_upgrade=None), SET)
+    assert (decision.action, decision.reason) == (Action.UPDATE, DeploymentReason.DIFFERS)
+    assert list(decision.changed) == [
+        FieldChange("rai_policy", "Microsoft.DefaultV2", "strict"),
+        FieldChange("version_upgrade", None, "NoAutoUpgrade"),
+        FieldChange("spillover_to", None, "std"),
+    ]
+    assert _text(decision) == (
+        "rai_policy Microsoft.DefaultV2 → strict, version_upgrade (not set) → NoAutoUpgrade, "
+        "spillover_to (not set) → std (updated in place)"
+    )
+    created = _decide(None, SET)
+    assert [c.field for c in created.changed][-3:] == [
+        "rai_policy",
+        "version_upgrade",
+        "spillover_to",
+    ]
 
 
 def test_a_version_not_written_is_not_compared() -> None:
@@ -173,7 +202,14 @@ def test_payloads_round_trip() -> None:
     after = DeploymentAfter("swc", "aoai-swc", "chat", None, "Standard", 1, OURS, "clippy", 2)
     assert after.to_json()["checkpoint"] == 2
     assert DeploymentAfter.from_json(after.to_json()) == after
+    spilled = _deployed(rai_policy="strict", version_upgrade="NoAutoUpgrade", spillover_to="s")
+    before = DeploymentBefore.of("swc", "aoai-swc", spilled)
+    assert before.to_json()["spillover_to"] == "s"
+    assert DeploymentBefore.from_json(before.to_json()) == before
+    after = dataclasses.replace(after, rai_policy="strict", spillover_to="s")
+    assert DeploymentAfter.from_json(after.to_json()) == after
     base = DeploymentAfter("swc", "aoai-swc", "chat", WANTED.model, "Standard", 1, OURS)
+    assert "rai_policy" not in base.to_json()  # not declared: not in the plan either
     assert "job" not in base.to_json() and DeploymentAfter.from_json(base.to_json()) == base
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from reconciler.kinds import file
@@ -87,3 +88,15 @@ def test_payloads_round_trip() -> None:
     assert FileAfter.from_json(after.to_json()) == after
     before = FileBefore.of(_file("file-a", "error", status_details="why"))
     assert FileBefore.from_json(before.to_json()) == before
+
+
+def test_a_file_hashed_on_import_is_known_by_that_hash_whatever_its_name_and_size() -> None:
+    # a CRLF copy uploaded by hand: another size, the same canonical content
+    by_hand = _file("file-h", "processed", filename="my upload.jsonl", bytes=1040)
+    by_hand = dataclasses.replace(by_hand, content_sha256=SHA)
+    not_hashed = _file("file-n", "processed", filename="my upload.jsonl")
+    other = dataclasses.replace(by_hand, id="file-o", content_sha256="0" * 64)
+    assert file.identify(SHA, 1000, [by_hand, not_hashed, other]) == [by_hand]
+    decision = _decide([by_hand])
+    assert (decision.action, decision.reason) == (Action.NO_OP, FileReason.PRESENT)
+    assert decision.use == by_hand

@@ -202,7 +202,9 @@ def existing_deployments(draw: st.DrawFn) -> ObservedDeployment | None:
         draw(st.sampled_from(["2025-04-14", "2025-04-14", "1"])),
         tags=draw(st.sampled_from(TAGS)),
         provisioning_state=draw(st.sampled_from(PROVISIONING)),
-        extra=draw(st.sampled_from([{}, {"raiPolicyName": "custom"}])),
+        rai_policy=draw(st.sampled_from([None, "Microsoft.DefaultV2", "custom"])),
+        version_upgrade=draw(st.sampled_from([None, "NoAutoUpgrade", "noautoupgrade"])),
+        extra=draw(st.sampled_from([{}, {"currentCapacity": 1}])),
     )
 
 
@@ -212,12 +214,27 @@ def existing_deployments(draw: st.DrawFn) -> ObservedDeployment | None:
     prevent=st.booleans(),
     replace=st.booleans(),
     capacity=st.sampled_from([1, 2]),
+    rai=st.sampled_from([None, "custom"]),
+    upgrade=st.sampled_from([None, "NoAutoUpgrade", "OnceCurrentVersionExpired"]),
 )
 def test_deployments(
-    current: ObservedDeployment | None, prevent: bool, replace: bool, capacity: int
+    current: ObservedDeployment | None,
+    prevent: bool,
+    replace: bool,
+    capacity: int,
+    rai: str | None,
+    upgrade: str | None,
 ) -> None:
     wanted = DesiredDeployment(
-        "chat", "swc", "chat", BASE, "Standard", capacity, prevent_destroy=prevent
+        "chat",
+        "swc",
+        "chat",
+        BASE,
+        "Standard",
+        capacity,
+        prevent_destroy=prevent,
+        rai_policy=rai,
+        version_upgrade=upgrade,
     )
     desired = _desired({}, {"chat": wanted})
     asked = frozenset({"deployment.chat"}) if replace else frozenset()

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
 from reconciler.plan import (
     DatasetStats,
@@ -51,7 +52,7 @@ def desired(
     deployments: Mapping[str, DesiredDeployment] | None = None,
     datasets: Mapping[str, DesiredDataset] | None = None,
     accounts: Mapping[str, DesiredAccount] | None = None,
-    example_digests: Mapping[str, frozenset[str]] | None = None,
+    example_digests: Mapping[str, DigestSet] | None = None,
 ) -> Desired:
     return Desired(
         stack="clippy",

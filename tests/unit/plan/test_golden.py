@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.cost.prices import prices_with_override
 from reconciler.plan import (
     Desired,
     Observed,
@@ -60,7 +61,10 @@ def _run(case: Path) -> tuple[dict[str, Any], str, str]:
         for line in (replace_file.read_text().splitlines() if replace_file.exists() else [])
         if line.strip()
     )
-    result = plan(desired, observed, replace=replace)
+    # optional: what `plan --prices prices.yaml` counts the cost with
+    prices = case / "prices.yaml"
+    table = prices_with_override(prices if prices.exists() else None, case)
+    result = plan(desired, observed, replace=replace, prices=table)
     return result.to_json(), render_text(result), render_markdown(result)
 
 

@@ -12,6 +12,7 @@ from reconciler.commands.validate import validate
 from reconciler.errors import Location, SpecError
 from reconciler.plan import JobRef, Observed, ObservedAccount, plan
 from reconciler.plan.from_spec import desired_from_spec
+from reconciler.plan.observed import JobStatus, ObservedJob
 
 SUB = "00000000-0000-0000-0000-000000000001"
 LINE = (
@@ -94,7 +95,7 @@ def test_a_validated_spec_becomes_desired(folder: Path, tmp_path: Path) -> None:
     assert deployment.where("prevent_destroy") == Location("specs/stack.yaml", 28, 22)
 
     digests = desired.example_digests[train.sha256]
-    assert len(digests) == 12 and all(len(d) == 32 for d in digests)
+    assert len(digests) == 12 and all(len(d) == 16 for d in digests)
 
 
 def test_fingerprints_follow_content(folder: Path, tmp_path: Path) -> None:
@@ -120,13 +121,27 @@ def test_a_fresh_plan_from_a_real_spec(folder: Path, tmp_path: Path) -> None:
         {
             "swc": ObservedAccount("swc", arm + "accounts/aoai-swc", "aoai-swc", "swedencentral"),
             "ncus": ObservedAccount(
-                "ncus", arm + "accounts/aoai-ncus", "aoai-ncus", "northcentralus"
+                "ncus",
+                arm + "accounts/aoai-ncus",
+                "aoai-ncus",
+                "northcentralus",
+                # Azure copies a checkpoint only into an account with a fine-tuning job
+                jobs=(ObservedJob("ftjob-0", JobStatus.SUCCEEDED, "gpt-4.1-mini-2025-04-14"),),
             ),
         }
     )
     result_plan = plan(desired, observed)
-    assert result_plan.summary["create"] == 6  # 3 uploads, 2 jobs, 1 deployment
-    assert result_plan.errors == ()
+    # 3 uploads, 2 jobs, the copy of first's checkpoint to ncus, 1 deployment
+    assert result_plan.summary["create"] == 7
+    # ncus is in another tenant, and Azure copies checkpoints only within one tenant
+    (issue,) = result_plan.errors
+    assert issue.address == "checkpoint_copy.first-2@ncus"
+    assert "Azure copies checkpoints only within one tenant" in issue.message
+    assert issue.location == Location("specs/stack.yaml", 26, 5)
+    copy = result_plan.change("checkpoint_copy.first-2@ncus")
+    assert copy is not None and copy.depends_on == ("job.first",)
+    deployment = next(c for c in result_plan.changes if c.type.value == "deployment")
+    assert "checkpoint_copy.first-2@ncus" in deployment.depends_on
 
 
 def test_a_dataset_without_report_is_a_located_error(folder: Path, tmp_path: Path) -> None:

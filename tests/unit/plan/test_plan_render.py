@@ -38,7 +38,7 @@ def test_text_symbols_summary_and_no_colour_unless_asked() -> None:
     text = render_text(result)
     assert "\x1b[" not in text
     assert "  - deployment.clippy-ncus: carries reconciler-stack: clippy" in text
-    assert text.endswith("Plan: 0 to create, 0 to update, 0 to replace, 1 to delete, 0 waiting.\n")
+    assert "\nPlan: 0 to create, 0 to update, 0 to replace, 1 to delete, 0 waiting.\n" in text
     coloured = render_text(result, color=True)
     assert "\x1b[31m  - deployment.clippy-ncus\x1b[0m" in coloured
 
@@ -159,12 +159,16 @@ def test_no_empty_since_header_when_no_input_changed() -> None:
 
 def test_markdown_headline_comes_first_and_details_are_collapsed() -> None:
     lines = render_markdown(case_plan("dataset-edited")).splitlines()
-    assert lines[:5] == [
+    assert lines[:7] == [
         "## reconciler plan: stack `clippy`",
         "",
         "**Plan: 2 to create, 2 to replace.**<br>",
         "Trains 1 job: `job.clippy` (~59,940 billed tokens).<br>",
-        "⚠️ **Destructive:** `deployment.clippy-ncus` (replace), `deployment.clippy-swc` (replace).",
+        "⚠️ **Destructive:** `deployment.clippy-ncus` (replace), `deployment.clippy-swc` "
+        "(replace).<br>",
+        "Training cost: $0.00 once (USD, prices as of 2026-02-11; unknown, not counted: "
+        "`job.clippy`)<br>",
+        "Monthly cost change: $0.00",
     ]
     assert lines.count("<details>") == lines.count("</details>") == 2
     assert "<summary>1 job to train: data, hyperparameters, changes</summary>" in lines

@@ -32,9 +32,19 @@ def test_schema_forbids_unknown_keys_and_knows_the_rules() -> None:
     schema = make_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"stack", "accounts", "datasets", "jobs", "deployments"}
+    assert set(schema["properties"]) == {
+        "stack",
+        "accounts",
+        "datasets",
+        "jobs",
+        "deployments",
+        "lock",
+    }
     defs = schema["$defs"]
-    for name in ("Account", "Dataset", "Job", "Deployment", "Sku", "Hyperparameters", "ModelRef"):
+    assert defs["LockSettings"]["required"] == ["azure_blob"]
+    assert defs["AzureBlobLock"]["required"] == ["account_url", "container"]
+    kinds = ("Account", "Dataset", "Job", "Deployment", "Sku", "Hyperparameters", "ModelRef")
+    for name in (*kinds, "LockSettings", "AzureBlobLock"):
         assert defs[name]["additionalProperties"] is False, name
     assert defs["Sku"]["properties"]["name"]["enum"] == list(SKU_NAMES)
     epochs = defs["Hyperparameters"]["properties"]["n_epochs"]["anyOf"]

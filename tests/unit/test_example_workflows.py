@@ -1,0 +1,83 @@
+"""The example CI files (examples/github, examples/azure-devops) call only what exists: every
+`reconciler` subcommand and flag they use is one `reconciler SUBCOMMAND --help` lists. (The
+schemas and actionlint check the rest: `make lint-workflows`.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted((ROOT / "examples").glob("*/*.yml"))
+_SCRIPT_KEYS = ("run", "inlineScript", "script")
+
+
+def _scripts(node: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _SCRIPT_KEYS and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _scripts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _scripts(item)
+    return found
+
+
+def _calls(script: str) -> list[tuple[str, list[str]]]:
+    """Each `reconciler SUB --flag …` in a shell script, continuation lines joined."""
+    joined = script.replace("\\\n", " ")
+    calls = []
+    for match in re.finditer(r"\breconciler\s+([a-z-]+)([^\n|;&>]*)", joined):
+        flags = re.findall(r"(?<![\w-])--[a-z][a-z-]*", match.group(2))
+        calls.append((match.group(1), flags))
+    return calls
+
+
+def _help(command: str) -> str:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_reconciler_flag_a_workflow_uses_exists(path: Path) -> None:
+    calls = [
+        c for s in _scripts(yaml.safe_load(path.read_text(encoding="utf-8"))) for c in _calls(s)
+    ]
+    assert calls, f"{path.name} runs no reconciler command"
+    for command, flags in calls:
+        text = _help(command)
+        for flag in flags:
+            assert re.search(rf"(^|[\s,/]){re.escape(flag)}\b", text), (
+                f"{path.name}: {command} {flag}"
+            )
+
+
+def test_the_examples_are_the_expected_set() -> None:
+    names = {p.relative_to(ROOT / "examples").as_posix() for p in FILES}
+    assert {
+        "github/reconciler-plan.yml",
+        "github/reconciler-apply.yml",
+        "github/reconciler-drift.yml",
+        "azure-devops/reconciler-pipeline.yml",
+    } <= names
+
+
+def test_plan_comments_once_and_apply_summarizes() -> None:
+    plan = (ROOT / "examples/github/reconciler-plan.yml").read_text(encoding="utf-8")
+    assert "id-token: write" in plan and "<!-- reconciler-plan -->" in plan
+    assert "updateComment" in plan and "upload-artifact" in plan
+    apply = (ROOT / "examples/github/reconciler-apply.yml").read_text(encoding="utf-8")
+    assert "GITHUB_STEP_SUMMARY" in apply and "plan is stale" in apply
+    drift = (ROOT / "examples/github/reconciler-drift.yml").read_text(encoding="utf-8")
+    assert ".has_drift" in drift and '"closed"' in drift and "--format markdown" in drift
