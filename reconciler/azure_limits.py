@@ -52,6 +52,21 @@ DEVELOPER_TIER_LIFETIME_SECONDS = 24 * 3600.0
 FINE_TUNED_IDLE_LIMIT_SECONDS = 15 * 24 * 3600.0
 
 
+# --- reinforcement fine-tuning ---------------------------------------------------------------
+
+#: azure-ai-docs articles/ai-foundry/openai/how-to/reinforcement-fine-tuning.md (note at the top):
+#: "The fine-tuning service automatically pauses RFT jobs once they hit $5,000 in total training
+#: costs (training + grading). Users can deploy the most recent checkpoint or resume the training
+#: job. If the user decides to resume the job, billing continues for the job with no further
+#: cost-based limits."
+RFT_PAUSE_AT_USD = 5_000
+RFT_COST_GUARD = (
+    f"the service pauses this reinforcement job once training and grading cost "
+    f"${RFT_PAUSE_AT_USD:,}; then deploy its latest checkpoint or resume it (a resumed job has "
+    "no further cost limit)"
+)
+
+
 def size_text(size: int) -> str:
     """A byte count as the docs write limits: "512 MB", "8 GB", "1.5 MB"."""
     for unit, scale in (("GB", GIB), ("MB", MIB)):

@@ -73,6 +73,7 @@ def job_body(after: JobAfter, model: str, training_file: str, validation: str | 
         suffix=after.suffix,
         training_type=after.training_type,
         metadata=dict(after.metadata),
+        grader=after.grader,
     )
 
 

@@ -30,6 +30,7 @@ from reconciler.plan.fingerprint import explicit_hyperparameters
 
 #: the data-plane api-version whose documentation carries trainingType and prompt_loss_weight
 AZURE_FIELDS_API_VERSION = "2025-04-01-preview"
+REINFORCEMENT = "reinforcement"
 #: hyperparameters only Azure's api-version surface takes
 AZURE_ONLY_HYPERPARAMETERS = frozenset({"prompt_loss_weight"})
 #: hyperparameters of the 2025-04-01-preview `FineTuningHyperParameters` that are integers
@@ -67,6 +68,7 @@ def job_request(
     suffix: str | None,
     training_type: str,
     metadata: Mapping[str, str],
+    grader: Mapping[str, Any] | None = None,
 ) -> JobRequest:
     common: JSON = {"model": model, "training_file": training_file}
     if validation_file is not None:
@@ -75,6 +77,8 @@ def job_request(
         common["suffix"] = suffix
     if seed is not None:
         common["seed"] = seed
+    if method == REINFORCEMENT:
+        return _reinforcement(common, hyperparameters, training_type, metadata, grader)
     if not needs_azure_surface(training_type, hyperparameters):
         written = {k: v for k, v in hyperparameters.items() if v is not None}
         return JobRequest(
@@ -101,6 +105,34 @@ def job_request(
             body["hyperparameters"] = top
         body["method"] = {"type": method, method: {"hyperparameters": own}}
     return JobRequest(body, AZURE_FIELDS_API_VERSION)
+
+
+def _reinforcement(
+    common: JSON,
+    hyperparameters: Mapping[str, Any],
+    training_type: str,
+    metadata: Mapping[str, str],
+    grader: Mapping[str, Any] | None,
+) -> JobRequest:
+    """Only v1 takes ``method.reinforcement`` (Azure's ``AzureFineTuneReinforcementMethod``
+    {grader, hyperparameters, response_format}); the api-version surface's method types are
+    supervised and dpo. v1 has no trainingType, so only standard training goes there (the spec
+    refuses the others for reinforcement)."""
+    if grader is None:
+        raise ValueError("a reinforcement job needs a grader")
+    if training_type != "standard":
+        raise ValueError("reinforcement jobs are sent to v1, which takes no trainingType")
+    section: JSON = {"grader": dict(grader)}
+    written = {k: v for k, v in hyperparameters.items() if v is not None}
+    if written:
+        section["hyperparameters"] = written
+    return JobRequest(
+        {
+            **common,
+            "method": {"type": REINFORCEMENT, REINFORCEMENT: section},
+            "metadata": dict(metadata),
+        }
+    )
 
 
 __all__ = [

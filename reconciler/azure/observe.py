@@ -302,6 +302,12 @@ def _progress(raw: Mapping[str, Any], events: list[dict[str, Any]]) -> JobProgre
     )
 
 
+def _grader(method: Mapping[str, Any]) -> dict[str, Any] | None:
+    section = method.get("reinforcement")
+    grader = section.get("grader") if isinstance(section, dict) else None
+    return dict(grader) if isinstance(grader, dict) else None
+
+
 def observed_job(
     raw: Mapping[str, Any],
     checkpoints: list[dict[str, Any]] | None = None,
@@ -335,6 +341,7 @@ def observed_job(
         validation_file=raw.get("validation_file"),
         hyperparameters=_hyperparameters(raw),
         method=method.get("type"),
+        grader=_grader(method),
         seed=raw.get("seed"),
         # v1 jobs report `user_provided_suffix`; the api-version style reports `suffix`
         suffix=raw.get("user_provided_suffix")

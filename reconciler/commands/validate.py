@@ -31,6 +31,7 @@ from reconciler.errors import (
 )
 from reconciler.quoting import environment_values
 from reconciler.spec import Spec, read_spec
+from reconciler.spec.graders import item_references
 from reconciler.spec.load import file_problem
 from reconciler.spec.references import METHOD_FORMATS, parse_dataset_ref
 
@@ -128,6 +129,7 @@ class _DatasetChecks:
         for job in self.spec.jobs:
             self._formats(job)
             self._shared(job)
+            self._grader_fields(job)
 
     def _profiles(self) -> dict[str, set[_Profile]]:
         found: dict[str, set[_Profile]] = {}
@@ -165,11 +167,23 @@ class _DatasetChecks:
             self.add([Diagnostic.error(f"dataset {name} ({relpath(path)}): {exc}", where)])
         return None
 
+    def _implied_format(self, name: str) -> str | None:
+        """Reinforcement data looks like chat data, so a dataset that only reinforcement jobs
+        use is read as reinforcement data even when its format is not written."""
+        methods = {
+            job.method
+            for job in self.spec.jobs.values()
+            for reference in (job.training_data, job.validation_data)
+            if reference is not None and parse_dataset_ref(reference)[0] == name
+        }
+        return "reinforcement" if methods == {"reinforcement"} else None
+
     def _inspect(self, name: str, profiles: list[_Profile]) -> None:
         dataset = self.spec.datasets[name]
+        fmt = dataset.format or self._implied_format(name)
         first: DatasetReport | None = None
         for profile in profiles:
-            report = self._read(name, dataset.path, self.spec.project_root, profile, dataset.format)
+            report = self._read(name, dataset.path, self.spec.project_root, profile, fmt)
             if report is None:
                 return
             self.add(report.diagnostics)
@@ -241,6 +255,45 @@ class _DatasetChecks:
                             f"jobs.{job_name}.{key}: method {job.method} trains on {wanted} "
                             f"data, but dataset '{reference}' holds {report.format} data",
                             self.spec.location("jobs", job_name, key),
+                        )
+                    ]
+                )
+
+    def _grader_fields(self, job_name: str) -> None:
+        """Every ``{{item.X}}`` the grader reads must be a field of every line of the job's
+        data. A split part is checked through its whole file, whose line numbers the user has."""
+        job = self.spec.jobs[job_name]
+        if job.grader is None:
+            return
+        references = item_references(job.grader)
+        where = self.spec.location("jobs", job_name, "grader")
+        for key, reference in (
+            ("training_data", job.training_data),
+            ("validation_data", job.validation_data),
+        ):
+            if reference is None:
+                continue
+            name = parse_dataset_ref(reference)[0]
+            report = self.reports.get(name)
+            if report is None or report.item_fields is None:
+                continue
+            for field_path in references:
+                lacking = report.item_fields.lacking(field_path)
+                if lacking is None:
+                    continue
+                lines = ", ".join(str(n) for n in lacking.lines)
+                more = lacking.missing - len(lacking.lines)
+                tail = f" and {more:,} more" if more > 0 else ""
+                noun = "line lacks" if lacking.missing == 1 else "lines lack"
+                label = "line" if len(lacking.lines) == 1 else "lines"
+                self.add(
+                    [
+                        Diagnostic.error(
+                            f"jobs.{job_name}.grader reads {{{{item.{field_path}}}}}, but "
+                            f"{lacking.missing:,} {noun} it in {key} '{reference}' "
+                            f"({relpath(report.path)}: {label} {lines}{tail}); every line needs "
+                            "each field the grader reads",
+                            where,
                         )
                     ]
                 )

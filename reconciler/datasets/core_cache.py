@@ -8,6 +8,7 @@ from typing import Any, cast
 from reconciler.datasets.cache import Cache
 from reconciler.datasets.digest_set import WIDTH, DigestSet
 from reconciler.datasets.problems import Problem
+from reconciler.datasets.reinforcement import ItemFields
 from reconciler.datasets.report import FORMATS, Format
 from reconciler.datasets.scan_merge import ScanCore
 from reconciler.datasets.stats import DatasetStats
@@ -69,6 +70,9 @@ def load_core(cache: Cache, name: str, sha256: str) -> ScanCore | None:
             system_prompts=int(data["system_prompts"]),
             digests=digests,
             longest=longest,
+            item_fields=None
+            if data.get("item_fields") is None
+            else ItemFields.from_json(data["item_fields"]),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -105,4 +109,5 @@ def _to_json(core: ScanCore) -> dict[str, Any]:
         "warning_count": core.warning_count,
         "file_problems": _rows(core.file_problems),
         "system_prompts": core.system_prompts,
+        "item_fields": core.item_fields.to_json() if core.item_fields is not None else None,
     }

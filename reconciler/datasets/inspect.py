@@ -15,7 +15,7 @@ from reconciler.project import project_root
 from reconciler.state_dir import ensure_dir
 
 # Part of every cached result's key: bump it when a check, a count or the layout changes.
-VALIDATOR_VERSION = 2
+VALIDATOR_VERSION = 3
 
 
 def inspect_dataset(
@@ -31,7 +31,8 @@ def inspect_dataset(
 ) -> DatasetReport:
     """Check a JSONL dataset line by line and count its tokens, in one streaming pass.
 
-    ``format`` is "chat" or "preference", or None to let the first line that shows one decide.
+    ``format`` is "chat", "preference" or "reinforcement" (never detected: its lines look like
+    chat), or None to let the first line that shows one decide.
     ``encoding`` is the base model's tokenizer; ``max_example_tokens`` its per-example limit
     (None: no limit check); ``allow_images`` whether it takes images. ``workers`` is the
     number of processes that read a large file in ranges (default: the CPU count; 1 reads it
@@ -103,7 +104,12 @@ def _options(
     where = Location(display)
     if format is not None and format not in FORMATS:
         raise SpecError(
-            [Diagnostic.error(f"unknown dataset format {format!r}; use chat or preference", where)]
+            [
+                Diagnostic.error(
+                    f"unknown dataset format {format!r}; use chat, preference or reinforcement",
+                    where,
+                )
+            ]
         )
     check_encoding_name(encoding)
     if max_example_tokens is not None and (

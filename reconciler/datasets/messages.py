@@ -193,12 +193,13 @@ class LineChecker:
         errors_before = self.errors
         role = message.get("role")
         if role is None:
-            self.error(f"{where}: missing 'role'; use one of {', '.join(ROLES)}")
+            self.error(f"{where}: missing 'role'; use one of {', '.join(self.role_tokens)}")
             return None
-        if role not in ROLES or not isinstance(role, str):
+        roles = tuple(self.role_tokens)  # the roles of this file's format
+        if not isinstance(role, str) or role not in self.role_tokens:
             self.error(
-                f"{where}.role: {show(role)} is not a role{_role_hint(role)}; "
-                f"use one of {', '.join(ROLES)}"
+                f"{where}.role: {show(role)} is not a role{_role_hint(role, roles)}; "
+                f"use one of {', '.join(roles)}"
             )
             return None
         if len(message) > 2 or "content" not in message:
@@ -372,7 +373,7 @@ class LineChecker:
             )
 
 
-def _role_hint(role: object) -> str:
+def _role_hint(role: object, roles: Collection[str] = ROLES) -> str:
     if isinstance(role, str) and role:
-        return suggestion(role, ROLES)
+        return suggestion(role, roles)
     return ""

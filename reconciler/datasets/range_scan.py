@@ -30,12 +30,24 @@ from reconciler.datasets.preference import PREFERENCE_KEYS, check_preference
 from reconciler.datasets.problems import Problem, ProblemCollector
 from reconciler.datasets.ranges import RangeStream
 from reconciler.datasets.reader import TOO_LONG, LineReader
+from reconciler.datasets.reinforcement import (
+    REINFORCEMENT_ROLES,
+    FieldTracker,
+    ItemFields,
+    check_reinforcement,
+)
 from reconciler.datasets.report import Format
 from reconciler.datasets.stats import StatsAccumulator
 from reconciler.datasets.tokens import counter_for, load_encoding
 
 Checker = Callable[[dict[str, Any], LineChecker], Recipe | None]
-_CHECKERS: dict[Format, Checker] = {"chat": check_chat, "preference": check_preference}
+_CHECKERS: dict[Format, Checker] = {
+    "chat": check_chat,
+    "preference": check_preference,
+    "reinforcement": check_reinforcement,
+}
+# Reinforcement lines carry chat `messages` (a prompt): detected as chat, they are what it reads.
+_PROMPTS = ("chat", "reinforcement")
 
 LINE_BYTES = 4  # line numbers in packed records, big-endian (sorts as numbers)
 SYSTEM_HASH_BYTES = 8
@@ -95,6 +107,7 @@ class RangeResult:
     systems: bytes = b""  # sorted (system hash, first line) records
     digests: bytes = b""  # sorted (example digest, line) records of the valid examples
     longest: bytes = b""  # array('I') of (line, tokens of its longest conversation) pairs
+    item_fields: ItemFields | None = None  # reinforcement data: the fields each line has
 
 
 class RangeScanner:
@@ -103,7 +116,10 @@ class RangeScanner:
         self.images = ImageChecker()
         self.allow_images = job.allow_images
         count = counter_for(encoding)
-        role_tokens = dict(zip(ROLES, count(ROLES), strict=True))
+        # Reinforcement is never detected (its lines look like chat): it is known from the start.
+        roles = list(REINFORCEMENT_ROLES if job.format == "reinforcement" else ROLES)
+        role_tokens = dict(zip(roles, count(roles), strict=True))
+        self.fields = FieldTracker() if job.format == "reinforcement" else None
         memo: dict[str, int] = {}
         self.checker = LineChecker(
             self.problems,
@@ -155,7 +171,7 @@ class RangeScanner:
                 )
                 return
             self.format, self.format_line, self.decided_here = kind, number, number
-        elif kind is not None and kind != self.format:
+        elif kind is not None and kind != self.format and (kind, self.format) != _PROMPTS:
             why = (
                 f"line {self.format_line} is {self.format} data"
                 if self.format_line
@@ -165,6 +181,8 @@ class RangeScanner:
             return
         checker = self.checker
         checker.start(number)
+        if self.fields is not None:
+            self.fields.add(example, number)
         recipe = _CHECKERS[self.format](example, checker)
         if checker.image_count:
             self.image_examples += 1
@@ -224,6 +242,7 @@ class RangeScanner:
             ),
             digests=b"".join(sorted(self.digests)),
             longest=self.longest.tobytes(),
+            item_fields=self.fields.result() if self.fields is not None else None,
         )
 
 

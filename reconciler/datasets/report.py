@@ -8,11 +8,12 @@ from typing import Any, Literal, cast
 
 from reconciler.datasets.digest_set import DigestSet
 from reconciler.datasets.problems import Problem, Selection
+from reconciler.datasets.reinforcement import ItemFields
 from reconciler.datasets.stats import DatasetStats
 from reconciler.errors import Diagnostic, Severity
 
-Format = Literal["chat", "preference"]
-FORMATS: tuple[Format, ...] = ("chat", "preference")
+Format = Literal["chat", "preference", "reinforcement"]
+FORMATS: tuple[Format, ...] = ("chat", "preference", "reinforcement")
 
 
 @dataclass
@@ -30,6 +31,8 @@ class DatasetReport:
     example_digests: DigestSet
     system_prompts: int
     from_cache: bool = field(default=False, compare=False)
+    # reinforcement data: the fields each line has, for the grader's {{item.X}} (else None)
+    item_fields: ItemFields | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,6 +60,7 @@ class ScanResult:
     system_prompts: int
     # Read from the file on disk, to check the whole file was hashed (not stored: 0 from cache).
     bytes_read: int = 0
+    item_fields: ItemFields | None = None
 
     def report(
         self, path: Path, root: Path, display: str, *, from_cache: bool = False
@@ -72,6 +76,7 @@ class ScanResult:
             example_digests=self.example_digests,
             system_prompts=self.system_prompts,
             from_cache=from_cache,
+            item_fields=self.item_fields,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -91,6 +96,7 @@ class ScanResult:
             "problems": [[p.severity.value, p.message, p.line, p.col] for p in self.problems.shown],
             "more": [self.problems.more, self.problems.more_severity.value],
             "system_prompts": self.system_prompts,
+            "item_fields": self.item_fields.to_json() if self.item_fields is not None else None,
         }
 
     @staticmethod
@@ -111,6 +117,8 @@ class ScanResult:
             sha256 = data["sha256"]
             if kind not in FORMATS or not isinstance(sha256, str):
                 return None
+            fields = data.get("item_fields")
+            item_fields = ItemFields.from_json(fields) if fields is not None else None
             return ScanResult(
                 sha256=sha256,
                 bytes=int(data["bytes"]),
@@ -119,6 +127,7 @@ class ScanResult:
                 problems=Selection(shown, int(more), Severity(more_severity)),
                 example_digests=digests,
                 system_prompts=int(data["system_prompts"]),
+                item_fields=item_fields,
             )
         except (KeyError, TypeError, ValueError):
             return None

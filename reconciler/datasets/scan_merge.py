@@ -25,6 +25,7 @@ from reconciler.azure_limits import size_text as limit_text
 from reconciler.datasets.digest_set import DigestSet, merged_groups
 from reconciler.datasets.problems import Problem, ProblemCollector
 from reconciler.datasets.range_scan import LINE_BYTES, SYSTEM_HASH_BYTES, RangeResult, size_text
+from reconciler.datasets.reinforcement import ItemFields
 from reconciler.datasets.report import Format, ScanResult
 from reconciler.datasets.stats import DatasetStats
 from reconciler.errors import Severity
@@ -59,6 +60,7 @@ class ScanCore:
     digests: DigestSet
     longest: builtins.bytes  # array('I') of (line, tokens of the longest conversation) per example
     bytes_read: int = 0
+    item_fields: ItemFields | None = None  # reinforcement data: the fields each line has
 
     def result(self, limit: int | None) -> ScanResult:
         """The validation result for a per-example token limit (None: no limit)."""
@@ -85,6 +87,7 @@ class ScanCore:
             example_digests=self.digests,
             system_prompts=self.system_prompts,
             bytes_read=self.bytes_read,
+            item_fields=self.item_fields,
         )
 
 
@@ -104,6 +107,7 @@ class _Merger:
         self.systems: list[bytes] = []
         self.digests: list[bytes] = []
         self.longest = array("I")
+        self.item_fields: ItemFields | None = None
 
     def add(self, part: RangeResult) -> None:
         base = self.base
@@ -136,6 +140,9 @@ class _Merger:
         for index in range(0, len(pairs), 2):
             pairs[index] += base
         self.longest.extend(pairs)
+        if part.item_fields is not None:
+            fields = part.item_fields.shifted(base)
+            self.item_fields = fields if self.item_fields is None else self.item_fields.then(fields)
         self.base += part.lines
 
     def finish(self, file: FileDigest) -> ScanCore:
@@ -180,6 +187,7 @@ class _Merger:
             digests=DigestSet(digests),  # not copied (6 MB for a 1 GB file)
             longest=self.longest.tobytes(),
             bytes_read=file.bytes_read,
+            item_fields=self.item_fields,
         )
 
     def _file_problems(

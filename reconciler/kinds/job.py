@@ -29,6 +29,7 @@ from reconciler.plan.fingerprint import Hyperparameter, explicit_hyperparameters
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import META_FINGERPRINT
 from reconciler.plan.observed import JobStatus, ObservedJob, normalize_job_status
+from reconciler.quoting import cut
 
 TYPE = ResourceType.JOB
 
@@ -113,6 +114,7 @@ class JobAfter:
     training_type: str
     metadata: Mapping[str, str]
     from_job: JobRef | None = None
+    grader: Mapping[str, Any] | None = None  # reinforcement only
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -132,6 +134,8 @@ class JobAfter:
         }
         if self.from_job is not None:
             data["from_job"] = self.from_job.to_json()
+        if self.grader is not None:
+            data["grader"] = dict(self.grader)
         return data
 
     @staticmethod
@@ -157,6 +161,7 @@ class JobAfter:
             from_job=JobRef(str(origin["job"]), int(checkpoint) if checkpoint is not None else None)
             if isinstance(origin, dict)
             else None,
+            grader=dict(data["grader"]) if data.get("grader") is not None else None,
         )
 
     def content(self, training_file: str, validation_file: str | None) -> dict[str, str]:
@@ -275,7 +280,7 @@ def same_number(a: object, b: object) -> bool:
     try:
         return float(str(a)) == float(str(b))
     except ValueError:
-        return False
+        return str(a) == str(b)  # words (reasoning_effort)
 
 
 def hyperparameters_match(
@@ -418,6 +423,11 @@ def changed_since(
         chosen = previous.hyperparameters.get(key)
         if chosen is None or not same_number(chosen, value):
             changed.append(FieldChange(f"hyperparameters.{key}", chosen, value))
+    if job.grader is not None and previous.grader is not None:
+        changed.extend(
+            FieldChange(f"grader.{key}", then, now)
+            for key, then, now in _differences(previous.grader, job.grader)
+        )
     if wanted.seed is not None and previous.seed != wanted.seed:
         changed.append(FieldChange("seed", previous.seed, wanted.seed))
     if (previous.suffix or None) != (wanted.suffix or None):
@@ -426,6 +436,25 @@ def changed_since(
     if observed_type is not None and observed_type != wanted.training_type:
         changed.append(FieldChange("training_type", observed_type, wanted.training_type))
     return changed
+
+
+def _differences(then: Any, now: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, then, now) of each value that differs between two JSON objects."""
+    if isinstance(then, Mapping) and isinstance(now, Mapping):
+        found: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(then) | set(now)):
+            where = f"{path}.{key}" if path else str(key)
+            found.extend(_differences(then.get(key), now.get(key), where))
+        return found
+    if then == now:
+        return []
+    # grader texts can be pages long (a python grader's source): a plan quotes at most 80
+    # characters of a spec value (SPEC.md §5.1)
+    return [(path, _cut(then), _cut(now))]
+
+
+def _cut(value: Any) -> Any:
+    return cut(value) if isinstance(value, str) else value
 
 
 def _parent(job: DesiredJob) -> dict[str, Any]:

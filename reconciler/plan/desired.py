@@ -23,6 +23,10 @@ HYPERPARAMETER_NAMES = (
     "learning_rate_multiplier",
     "beta",
     "prompt_loss_weight",
+    "eval_interval",
+    "eval_samples",
+    "compute_multiplier",
+    "reasoning_effort",
 )
 
 
@@ -200,6 +204,7 @@ class DesiredJob:
     seed: int | None = None
     suffix: str | None = None
     training_type: str = "standard"
+    grader: Mapping[str, Any] | None = None  # reinforcement: the grader as the service takes it
     # where each field was written: "" for the entry, or "model", "training_data", ...
     locations: Mapping[str, Location] = field(default_factory=dict)
 
@@ -219,7 +224,7 @@ class DesiredJob:
         return {k: v for k, v in sorted(self.hyperparameters.items()) if v is not None}
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "account": self.account,
             "model": _model_to_json(self.model),
             "training_data": self.training_data,
@@ -231,6 +236,9 @@ class DesiredJob:
             "training_type": self.training_type,
             "locations": _locations_to_json(self.locations),
         }
+        if self.grader is not None:
+            data["grader"] = dict(self.grader)
+        return data
 
     @staticmethod
     def from_json(name: str, data: Mapping[str, Any]) -> DesiredJob:
@@ -249,6 +257,7 @@ class DesiredJob:
             seed=data.get("seed"),
             suffix=data.get("suffix"),
             training_type=str(data.get("training_type") or "standard"),
+            grader=dict(data["grader"]) if data.get("grader") is not None else None,
             locations=_locations_from_json(data.get("locations")),
         )
 
@@ -378,6 +387,7 @@ class Desired:
                 seed=job.seed,
                 suffix=job.suffix,
                 training_type=job.training_type,
+                grader=job.grader,
             )
             return done[name]
 

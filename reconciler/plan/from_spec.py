@@ -24,8 +24,17 @@ from reconciler.plan.desired import (
 )
 from reconciler.plan.fingerprint import Hyperparameter
 from reconciler.spec import ModelRef, Spec
+from reconciler.spec.graders import grader_json
 
-_JOB_FIELDS = ("model", "training_data", "validation_data", "hyperparameters", "training_type")
+_JOB_FIELDS = (
+    "model",
+    "training_data",
+    "validation_data",
+    "method",
+    "hyperparameters",
+    "training_type",
+    "grader",
+)
 _DEPLOYMENT_FIELDS = (
     ("name",),
     ("model",),
@@ -119,6 +128,7 @@ def desired_from_spec(
             seed=job.seed,
             suffix=job.suffix,
             training_type=job.training_type,
+            grader=grader_json(job.grader) if job.grader is not None else None,
             locations=locations,
         )
     deployments = {}

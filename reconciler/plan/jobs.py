@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.azure_limits import RFT_COST_GUARD
 from reconciler.kinds import job as job_kind
 from reconciler.kinds.job import DataRef, JobAfter, JobBefore, Previous
 from reconciler.plan.desired import DesiredJob, JobRef, file_address
@@ -63,6 +64,7 @@ def desired_job_after(resolver: Resolver, resolution: JobResolution) -> JobAfter
             META_FINGERPRINT: resolution.fingerprint,
         },
         from_job=job.model if isinstance(job.model, JobRef) else None,
+        grader=job.grader,
     )
 
 
@@ -143,6 +145,8 @@ def _details(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
     if resolution.match is not None:
         details["job_status"] = resolution.match.status.value
     details["stats"] = _stats(resolver, resolution)
+    if job.method == "reinforcement":
+        details["cost_guard"] = RFT_COST_GUARD
     return details
 
 
@@ -160,7 +164,10 @@ def _stats(resolver: Resolver, resolution: JobResolution) -> dict[str, Any]:
         "training": training.to_json() if training else None,
         "validation": validation.to_json() if validation else None,
         "n_epochs": epochs,
-        "billed_tokens_estimate": training.billed_tokens(epochs) if training and epochs else None,
+        # reinforcement training is billed by the hour, not by tokens (the RFT how-to)
+        "billed_tokens_estimate": training.billed_tokens(epochs)
+        if training and epochs and job.method != "reinforcement"
+        else None,
     }
 
 

@@ -245,8 +245,15 @@ class ObservedJob:
     trained_tokens: int | None = None
     progress: JobProgress | None = None
     checkpoints: tuple[ObservedCheckpoint, ...] = ()
+    grader: Mapping[str, Any] | None = None  # a reinforcement job's, as the service reports it
 
     def to_json(self) -> dict[str, Any]:
+        data = self._json()
+        if self.grader is not None:
+            data["grader"] = dict(self.grader)
+        return data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "status": self.status.value,
@@ -281,6 +288,7 @@ class ObservedJob:
             validation_file=_opt_str(data.get("validation_file")),
             hyperparameters=dict(data.get("hyperparameters") or {}),
             method=_opt_str(data.get("method")),
+            grader=dict(data["grader"]) if isinstance(data.get("grader"), dict) else None,
             seed=_opt_int(data.get("seed")),
             suffix=_opt_str(data.get("suffix")),
             training_type=_opt_str(data.get("training_type")),

@@ -20,6 +20,7 @@ from reconciler.errors import Diagnostic
 from reconciler.kinds.job import JobAfter
 from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan
+from reconciler.plan.render_grader import grader_summary
 from reconciler.plan.render_reason import render_reason
 from reconciler.plan.render_text import (
     NO_INPUT_CHANGED,
@@ -163,8 +164,15 @@ def _job_section(change: Change) -> list[str]:
     if validation is not None:
         lines.append(_stats_line("Validation data", validation.dataset, stats.get("validation")))
     billed = _billed(stats)
-    if billed is not None:
+    if after.method == "reinforcement":
+        lines.append("- Billed by training time, not by tokens (reinforcement fine-tuning)")
+    elif billed is not None:
         lines.append(f"- Estimated billed training tokens: {billed}")
+    if after.grader is not None:
+        lines.append(f"- Grader: `{_cell(grader_summary(after.grader))}`")
+    guard = details.get("cost_guard")
+    if isinstance(guard, str):
+        lines.append(f"- Cost guard: {guard}")
     previous = details.get("previous")
     if isinstance(previous, dict):
         lines += _since_lines(previous)

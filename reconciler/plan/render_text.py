@@ -16,6 +16,7 @@ from reconciler.kinds.deployment import DeploymentAfter
 from reconciler.kinds.job import DataRef, JobAfter
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
+from reconciler.plan.render_grader import grader_summary
 from reconciler.plan.render_reason import render_reason
 
 SYMBOLS = {
@@ -107,6 +108,11 @@ def job_input_lines(change: Change) -> list[str]:
         f"validation data: {_data(after.validation_data)}",
         f"hyperparameters: {written or '(service defaults)'}",
     ]
+    if after.grader is not None:
+        lines.append(f"grader: {short(grader_summary(after.grader))}")
+    guard = change.details.get("cost_guard")
+    if isinstance(guard, str):
+        lines.append(f"cost guard: {guard}")
     previous = change.details.get("previous")
     if isinstance(previous, dict):
         changed = [FieldChange.from_json(c) for c in previous.get("changed", ())]

@@ -124,20 +124,35 @@ def _model_classes(annotation: object) -> list[type[BaseModel]]:
     if origin is typing.Union or origin is types.UnionType:
         for arg in typing.get_args(annotation):
             found.extend(_model_classes(arg))
+    if origin is dict:  # a mapping of names to models (a multigrader's graders)
+        return _model_classes(typing.get_args(annotation)[-1])
     return found
 
 
+def _tag_of(model: type[BaseModel]) -> object:
+    """The literal ``type`` a model of a tagged union carries (graders), if any."""
+    field = model.model_fields.get("type")
+    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
+        return None
+    values = typing.get_args(field.annotation)
+    return values[0] if len(values) == 1 else None
+
+
 def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model class that validated the mapping at ``loc`` (union tags skipped)."""
-    current: type[BaseModel] | None = model
+    """The model class that validated the mapping at ``loc`` (a union tag picks its member)."""
+    candidates: list[type[BaseModel]] = [model]
     for part in loc:
-        if current is None:
+        if not candidates:
             return None
+        current = candidates[0]
         field = current.model_fields.get(part) if isinstance(part, str) else None
         if field is not None:
-            classes = _model_classes(field.annotation)
-            current = classes[0] if classes else None
-    return current
+            candidates = _model_classes(field.annotation)
+            continue
+        tagged = [c for c in candidates if _tag_of(c) == part]
+        if tagged:
+            candidates = tagged
+    return candidates[0] if candidates else None
 
 
 def _expected_literals(details: ErrorDetails) -> list[str]:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from reconciler.errors import Diagnostic
 from reconciler.spec.files import Entry
 
-_COMMON = frozenset({"n_epochs", "batch_size", "learning_rate_multiplier", "prompt_loss_weight"})
+_OPENAI = frozenset({"n_epochs", "batch_size", "learning_rate_multiplier"})
+_COMMON = _OPENAI | {"prompt_loss_weight"}
 
 METHOD_HYPERPARAMETERS: dict[str, frozenset[str]] = {
     "supervised": _COMMON,
     "dpo": _COMMON | {"beta"},
+    # OpenAI's published FineTuneReinforcementHyperparameters (no prompt_loss_weight there).
+    "reinforcement": _OPENAI
+    | {"eval_interval", "eval_samples", "compute_multiplier", "reasoning_effort"},
 }
 DEFAULT_METHOD = "supervised"
 

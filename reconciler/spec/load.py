@@ -31,6 +31,7 @@ from reconciler.spec.models import (
     SpecModel,
 )
 from reconciler.spec.places import KeyPath, NodePlace, lookup
+from reconciler.spec.reinforcement import reinforcement_problems
 
 
 @dataclass
@@ -162,6 +163,7 @@ def _check(
     for section in SECTIONS:
         for name, entry in merged.entries[section].items():
             diagnostics.extend(method_hyperparameter_problems(entry))
+            diagnostics.extend(reinforcement_problems(entry))
             model = _validate_entry(entry, diagnostics)
             if model is not None:
                 _store(spec, section, name, model, entry, diagnostics)

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.model_ids import SUFFIX_PATTERN, SUFFIX_RULE
 from reconciler.quoting import quote
+from reconciler.spec.graders import Grader
 
 # Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
 # of them each model offers where.
@@ -45,9 +46,9 @@ SkuName = Literal[
     "DataZoneBatch",
 ]
 SKU_NAMES: tuple[str, ...] = get_args(SkuName)
-Method = Literal["supervised", "dpo"]
+Method = Literal["supervised", "dpo", "reinforcement"]
 TrainingType = Literal["standard", "globalstandard", "developer"]
-DatasetFormat = Literal["chat", "preference"]
+DatasetFormat = Literal["chat", "preference", "reinforcement"]
 # Azure's DeploymentModelVersionUpgradeOption (cognitiveservices 2025-09-01 and 2026-03-01).
 VersionUpgrade = Literal[
     "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"
@@ -196,12 +197,16 @@ Auto = Literal["auto"]
 
 
 def _auto_or_number(
-    *, integer: bool, minimum: float, maximum: float, exclusive_minimum: bool = False
+    *, integer: bool, minimum: float, maximum: float | None, exclusive_minimum: bool = False
 ) -> tuple[PlainValidator, WithJsonSchema]:
-    """A hyperparameter: a number within the service's documented range, or ``auto``."""
+    """A hyperparameter: a number within the service's documented range, or ``auto``
+    (``maximum`` None: the published schema gives none)."""
     kind = "an integer" if integer else "a number"
-    low = f"above {minimum:g} up to" if exclusive_minimum else f"from {minimum:g} to"
-    words = f"{kind} {low} {maximum:g}"
+    if maximum is None:
+        words = f"{kind} {'above' if exclusive_minimum else 'of at least'} {minimum:g}"
+    else:
+        low = f"above {minimum:g} up to" if exclusive_minimum else f"from {minimum:g} to"
+        words = f"{kind} {low} {maximum:g}"
 
     def check(value: object) -> object:
         if value is None or value == "auto":
@@ -211,11 +216,14 @@ def _auto_or_number(
         if integer and not isinstance(value, int):
             raise _out_of_range(words, value)
         below = value <= minimum if exclusive_minimum else value < minimum
-        if below or value > maximum or value != value:  # value != value: NaN
+        above = maximum is not None and value > maximum
+        if below or above or value != value or value == float("inf"):  # value != value: NaN
             raise _out_of_range(words, value)
         return value if integer else float(value)
 
-    number: dict[str, Any] = {"type": "integer" if integer else "number", "maximum": maximum}
+    number: dict[str, Any] = {"type": "integer" if integer else "number"}
+    if maximum is not None:
+        number["maximum"] = maximum
     number["exclusiveMinimum" if exclusive_minimum else "minimum"] = minimum
     schema = {"anyOf": [{"const": "auto"}, number, {"type": "null"}], "description": words}
     return PlainValidator(check), WithJsonSchema(schema)
@@ -234,12 +242,22 @@ _BATCH = _auto_or_number(integer=True, minimum=1, maximum=256)
 _LR = _auto_or_number(integer=False, minimum=0, maximum=10, exclusive_minimum=True)
 _BETA = _auto_or_number(integer=False, minimum=0, maximum=2, exclusive_minimum=True)
 _PLW = _auto_or_number(integer=False, minimum=0, maximum=1)
+# Reinforcement's own (OpenAI's published FineTuneReinforcementHyperparameters): eval_interval
+# and eval_samples integers of at least 1, compute_multiplier above 0.00001 up to 10.
+_EVAL_INTERVAL = _auto_or_number(integer=True, minimum=1, maximum=None)
+_EVAL_SAMPLES = _auto_or_number(integer=True, minimum=1, maximum=None)
+_COMPUTE = _auto_or_number(integer=False, minimum=0.00001, maximum=10, exclusive_minimum=True)
 
 Epochs = Annotated[int | Auto | None, _EPOCHS[0], _EPOCHS[1]]
 BatchSize = Annotated[int | Auto | None, _BATCH[0], _BATCH[1]]
 LearningRateMultiplier = Annotated[float | Auto | None, _LR[0], _LR[1]]
 Beta = Annotated[float | Auto | None, _BETA[0], _BETA[1]]
 PromptLossWeight = Annotated[float | Auto | None, _PLW[0], _PLW[1]]
+EvalInterval = Annotated[int | Auto | None, _EVAL_INTERVAL[0], _EVAL_INTERVAL[1]]
+EvalSamples = Annotated[int | Auto | None, _EVAL_SAMPLES[0], _EVAL_SAMPLES[1]]
+ComputeMultiplier = Annotated[float | Auto | None, _COMPUTE[0], _COMPUTE[1]]
+# "default" is the service's own default value in the published schema.
+ReasoningEffort = Literal["default", "low", "medium", "high"]
 
 
 class SpecModel(BaseModel):
@@ -310,6 +328,10 @@ class Hyperparameters(SpecModel):
     learning_rate_multiplier: LearningRateMultiplier = None
     beta: Beta = Field(default=None, description="dpo only")
     prompt_loss_weight: PromptLossWeight = None
+    eval_interval: EvalInterval = Field(default=None, description="reinforcement only")
+    eval_samples: EvalSamples = Field(default=None, description="reinforcement only")
+    compute_multiplier: ComputeMultiplier = Field(default=None, description="reinforcement only")
+    reasoning_effort: ReasoningEffort | None = Field(default=None, description="reinforcement only")
 
 
 class Job(SpecModel):
@@ -322,6 +344,9 @@ class Job(SpecModel):
     seed: int | None = Field(default=None, ge=0, le=2147483647)
     suffix: Suffix | None = None
     training_type: TrainingType = "standard"
+    grader: Grader | None = Field(
+        default=None, description="reinforcement only (required there): how answers are scored"
+    )
 
 
 class Sku(SpecModel):

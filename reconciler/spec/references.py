@@ -17,7 +17,8 @@ SPLIT_PARTS = ("train", "validation")
 # The service keeps the final model and the checkpoints of the two epochs before it.
 KEPT_EPOCHS = 3
 # What each method trains on (SPEC.md §1: supervised on chat data, dpo on preference data).
-METHOD_FORMATS = {"supervised": "chat", "dpo": "preference"}
+# Reinforcement (SPEC.md §5.4) trains on prompts: messages ending with a user or developer turn.
+METHOD_FORMATS = {"supervised": "chat", "dpo": "preference", "reinforcement": "reinforcement"}
 
 
 def parse_dataset_ref(reference: str) -> tuple[str, str | None]:

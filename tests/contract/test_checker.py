@@ -712,3 +712,70 @@ def test_the_activity_log_is_held_to_its_own_api_version_and_parameters() -> Non
     ]
     posted = check_request(request("POST", f"{ARM_HOST}{ACTIVITY}?api-version=2015-04-01", {}))
     assert posted and "POST is not published" in posted[0]
+
+
+def _reinforcement_job(grader: dict[str, Any]) -> dict[str, Any]:
+    return job_create_v1(
+        {
+            "model": "o4-mini-2025-04-16",
+            "training_file": "file-1",
+            "validation_file": "file-2",
+            "method": {
+                "type": "reinforcement",
+                "reinforcement": {
+                    "grader": grader,
+                    "hyperparameters": {"n_epochs": 2, "reasoning_effort": "low"},
+                },
+            },
+            "metadata": {"reconciler-stack": "s"},
+        }
+    )
+
+
+STRING_CHECK = {
+    "type": "string_check",
+    "name": "exact",
+    "input": "{{sample.output_text}}",
+    "reference": "{{item.answer}}",
+    "operation": "eq",
+}
+
+
+@pytest.mark.parametrize(
+    "grader",
+    [
+        STRING_CHECK,
+        {
+            "type": "multi",
+            "name": "both",
+            "graders": {
+                "exact": STRING_CHECK,
+                "code": {"type": "python", "name": "p", "source": "def grade(s, i):\n  return 1"},
+            },
+            "calculate_output": "(exact + code) / 2",
+        },
+        {
+            "type": "label_model",
+            "name": "mood",
+            "model": "gpt-4o-2024-08-06",
+            "input": [{"role": "user", "content": "{{sample.output_text}}"}],
+            "labels": ["good", "bad"],
+            "passing_labels": ["good"],
+        },
+    ],
+    ids=["string_check", "multi-with-python", "label_model"],
+)
+def test_reinforcement_jobs_with_documented_graders_are_accepted_on_v1(
+    grader: dict[str, Any],
+) -> None:
+    assert check_request(_reinforcement_job(grader)) == []
+
+
+def test_a_grader_field_the_published_schema_lacks_is_refused() -> None:
+    problems = check_request(_reinforcement_job({**STRING_CHECK, "pass_threshold": 1}))
+    assert problems and "grader" in problems[0]
+
+
+def test_a_string_check_without_its_operation_is_refused() -> None:
+    grader = {k: v for k, v in STRING_CHECK.items() if k != "operation"}
+    assert check_request(_reinforcement_job(grader))

@@ -5,7 +5,8 @@ Each fenced block is checked with the reader its content is meant for:
 - YAML specs (top-level `stack`, `accounts` as a mapping, `datasets`, `jobs`, `deployments`)
   are written into a stack and validated as `reconciler validate` would; a fragment without
   `stack` is merged with a minimal one, and dataset files it names are written from fixtures
-  (preference data for DPO jobs, chat data otherwise).
+  (preference data for DPO jobs, reinforcement prompts with a `solution` field for reinforcement
+  jobs, chat data otherwise).
 - YAML emulator seeds (`accounts` as a list, `quotas`) go through the emulator's seed reader.
 - YAML GitHub Actions steps (a list of steps with `run` or `uses`) must be such steps.
 - YAML price files (`training`, `reinforcement`, `hosting`, `provisioned`) go through the
@@ -45,6 +46,7 @@ from reconciler.emulator.seed import load_seed
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FIXTURES = ROOT / "tests" / "corpus" / "specs" / "valid-full" / "data"
+RFT_FIXTURE = ROOT / "tests" / "fixtures" / "rft-prompts.jsonl"
 SPEC_KEYS = {"stack", "accounts", "datasets", "jobs", "deployments", "lock"}
 PRICE_KEYS = {"training", "reinforcement", "hosting", "provisioned"}
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
@@ -134,11 +136,15 @@ def _check_spec(
     (stack / "example.yaml").write_text(block.text, encoding="utf-8")
     if "stack" not in doc:
         (stack / "minimal.yaml").write_text("stack: docs-example\n", encoding="utf-8")
-    preference = _preference_datasets(doc)
+    preference = _method_datasets(doc, "preference", "dpo")
+    prompts = _method_datasets(doc, "reinforcement", "reinforcement")
     for name, dataset in (doc.get("datasets") or {}).items():
         target = stack / dataset["path"]
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
+            if name in prompts:
+                shutil.copyfile(RFT_FIXTURE, target)
+                continue
             fixture = "prefs.jsonl" if name in preference else "chat.jsonl"
             shutil.copyfile(FIXTURES / fixture, target)
     monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path / "cache"))
@@ -151,14 +157,14 @@ def _check_spec(
     assert errors == [], f"{block.id}: the example does not validate"
 
 
-def _preference_datasets(doc: dict[str, Any]) -> set[str]:
+def _method_datasets(doc: dict[str, Any], format: str, method: str) -> set[str]:
     names = {
         name
         for name, dataset in (doc.get("datasets") or {}).items()
-        if dataset.get("format") == "preference"
+        if dataset.get("format") == format
     }
     for job in (doc.get("jobs") or {}).values():
-        if job.get("method") == "dpo":
+        if job.get("method") == method:
             for key in ("training_data", "validation_data"):
                 if key in job:
                     names.add(str(job[key]).split(":")[0])
@@ -173,7 +179,17 @@ def test_jsonl_block_is_valid_training_data(block: Block, tmp_path: Path) -> Non
     data = tmp_path / "data.jsonl"
     # A doc shows an example or two; the checker wants at least 10 (repeats only warn).
     data.write_text("\n".join(lines * (10 // len(lines) + 1)) + "\n", encoding="utf-8")
-    report = inspect_dataset(data, cache_dir=tmp_path / "cache", allow_images=True, workers=1)
+    first = json.loads(lines[0])
+    messages = first.get("messages") if isinstance(first, dict) else None
+    # Reinforcement prompts end with the user's (or developer's) turn; they are never detected.
+    prompts = isinstance(messages, list) and messages[-1].get("role") in ("user", "developer")
+    report = inspect_dataset(
+        data,
+        cache_dir=tmp_path / "cache",
+        allow_images=True,
+        workers=1,
+        format="reinforcement" if prompts else None,
+    )
     errors = [str(d) for d in report.diagnostics if d.severity.name == "ERROR"]
     assert errors == [], f"{block.id}: the data example has errors"
 

@@ -24,7 +24,8 @@ _LIMITS: dict[str, tuple[float, float, bool]] = {  # name -> (min, max, integer)
     "beta": (1e-9, 2.0, False),
     "l2_multiplier": (0.0, 100.0, False),  # 2025-04-01-preview's dpo; range chosen
     "prompt_loss_weight": (0.0, 1.0, False),
-    "compute_multiplier": (1e-9, 100.0, False),
+    # OpenAI's published FineTuneReinforcementHyperparameters: above 0.00001, at most 10
+    "compute_multiplier": (0.0000100001, 10.0, False),
     "eval_interval": (1, 10_000, True),
     "eval_samples": (1, 10_000, True),
 }

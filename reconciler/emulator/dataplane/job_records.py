@@ -20,7 +20,7 @@ from reconciler import model_ids
 from reconciler.emulator.dataplane import file_records, job_schemas
 from reconciler.emulator.dataplane.ids import derived_hex
 from reconciler.emulator.dataplane.job_events import Event, JobFacts, job_events
-from reconciler.emulator.dataplane.metrics import Curve, results_csv
+from reconciler.emulator.dataplane.metrics import Curve, RewardCurve, results_csv
 from reconciler.emulator.dataplane.training import (
     TERMINAL,
     Controls,
@@ -74,8 +74,14 @@ class JobView:
             cancelled_at=None if c["cancelled_at"] is None else float(c["cancelled_at"]),
         )
         self.snap: Snapshot = snapshot(self.schedule, self.controls, now)
+        reward_key = doc.get("reward_key")
         self.curve = Curve(
-            int(doc["seed"]), self.schedule.total_steps, doc["validation_file"] is not None
+            int(doc["seed"]),
+            self.schedule.total_steps,
+            doc["validation_file"] is not None,
+            RewardCurve(int(reward_key), self.schedule.total_steps)
+            if reward_key is not None
+            else None,
         )
 
     @property

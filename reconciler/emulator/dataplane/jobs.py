@@ -12,6 +12,8 @@ and hyperparameters are well formed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from reconciler.catalog import TRAINING_TYPES, api_training_type, spec_training_type
-from reconciler.emulator.dataplane import file_records, job_records, job_schemas, queries
+from reconciler.emulator.dataplane import (
+    file_records,
+    graders,
+    job_records,
+    job_schemas,
+    queries,
+)
 from reconciler.emulator.dataplane.chat_style import example_pair
 from reconciler.emulator.dataplane.errors import bad_request, conflict, not_found, wrong_state
 from reconciler.emulator.dataplane.holdings import STYLE_KIND
@@ -189,6 +197,31 @@ def _validation_failure(
     return None
 
 
+def _reinforcement_data(
+    call: Call,
+    grader: dict[str, Any],
+    train_doc: dict[str, Any],
+    valid_doc: dict[str, Any] | None,
+    resolved: dict[str, Any],
+) -> tuple[dict[str, Any] | None, int]:
+    """Why the job fails on its data (None: it trains), and the key of its reward curve: the
+    same data, hyperparameters and grader train the same rewards."""
+    fields = graders.item_fields(grader)
+    failure: dict[str, Any] | None = None
+    digests = []
+    for param, doc in (("training_file", train_doc), ("validation_file", valid_doc)):
+        if doc is None:
+            continue
+        found, digest = graders.check_data(
+            file_records.segment_paths(call.state, doc), fields, param
+        )
+        failure = failure or found
+        digests.append(digest)
+    material = json.dumps([digests, resolved, grader], sort_keys=True).encode()
+    key = int.from_bytes(hashlib.blake2b(material, digest_size=8).digest(), "big")
+    return failure, key
+
+
 def _style_pairs(paths: list[Any]) -> list[list[str]]:
     pairs = []
     for example in iter_examples(paths, STYLE_EXAMPLES):
@@ -220,6 +253,14 @@ async def create(call: Call) -> Reply:
     integrations = _integrations(body)
     catalog_type, api_type = _training_type(body)
     method = parse_method(body)
+    if method.type == "reinforcement":
+        graders.check_grader(method.extra.get("grader"))
+        if body.get("validation_file") is None:
+            # The RFT how-to: "Both a training and a validation dataset must be provided."
+            raise bad_request(
+                "A reinforcement fine-tuning job needs a validation_file.",
+                param="validation_file",
+            )
 
     train_doc = _usable_file(call, training_file, "training_file", method.type)
     valid_doc = (
@@ -237,6 +278,12 @@ async def create(call: Call) -> Reply:
     train_check = train_doc["check"]
     resolved = resolve(method, int(train_check["examples"]))
     failure = _validation_failure(info, train_check, valid_doc["check"] if valid_doc else None)
+    reward_key: int | None = None
+    if method.type == "reinforcement":
+        data_failure, reward_key = await run_in_threadpool(
+            _reinforcement_data, call, method.extra["grader"], train_doc, valid_doc, resolved
+        )
+        failure = failure or data_failure
     job_id = new_id("ftjob-")
     fine_tuned = fine_tuned_model_id(info.id, new_hex(), suffix)
     now = call.now()
@@ -267,6 +314,7 @@ async def create(call: Call) -> Reply:
         "controls": {"pauses": [], "cancelled_at": None},
         "deleted_models": [],
         "results_written": False,
+        "reward_key": reward_key,
     }
     pairs = await run_in_threadpool(_style_pairs, file_records.segment_paths(call.state, train_doc))
     with call.state.store.transaction():

@@ -26,6 +26,16 @@ RESULTS_COLUMNS = (
     "full_valid_loss",
     "full_valid_mean_token_accuracy",
 )
+# Reinforcement jobs add the reward and reasoning-token metrics the RFT how-to names
+# (MicrosoftDocs/azure-ai-docs articles/ai-foundry/openai/how-to/reinforcement-fine-tuning.md,
+# "Training metrics"): train_reward_mean, valid_reward_mean, train_reasoning_tokens_mean,
+# valid_reasoning_tokens_mean.
+REWARD_COLUMNS = (
+    "train_reward_mean",
+    "valid_reward_mean",
+    "train_reasoning_tokens_mean",
+    "valid_reasoning_tokens_mean",
+)
 MAX_RESULT_ROWS = 10_000
 
 
@@ -35,10 +45,52 @@ def _unit(seed: int, step: int, salt: str) -> float:
 
 
 @dataclass(frozen=True)
+class RewardCurve:
+    """A reinforcement job's mean reward: it rises with the step toward a ceiling, both fixed by
+    ``key`` (a hash of the data, hyperparameters and grader), so the same input trains the same
+    curve whatever the job's seed."""
+
+    key: int
+    total_steps: int
+
+    def _shape(self) -> tuple[float, float, float]:
+        rng = random.Random(self.key)
+        return 0.1 + rng.random() * 0.2, 0.6 + rng.random() * 0.3, 500 + rng.random() * 700
+
+    def _progress(self, step: int) -> float:
+        return (step + 0.5 * _unit(self.key, step, "r")) / max(1, self.total_steps)
+
+    def train_reward(self, step: int) -> float:
+        start, ceiling, _ = self._shape()
+        return ceiling - (ceiling - start) * math.exp(-3.0 * self._progress(step))
+
+    def valid_reward(self, step: int) -> float:
+        return self.train_reward(step) * (0.9 + 0.05 * _unit(self.key, step, "vr"))
+
+    def train_reasoning_tokens(self, step: int) -> float:
+        _, _, tokens = self._shape()
+        return tokens * (1.0 - 0.3 * self._progress(step))
+
+    def valid_reasoning_tokens(self, step: int) -> float:
+        return self.train_reasoning_tokens(step) * (1.02 + 0.04 * _unit(self.key, step, "vt"))
+
+    def metrics(self, step: int, has_validation: bool) -> dict[str, float]:
+        out = {
+            "train_reward_mean": round(self.train_reward(step), 5),
+            "train_reasoning_tokens_mean": round(self.train_reasoning_tokens(step), 1),
+        }
+        if has_validation:
+            out["valid_reward_mean"] = round(self.valid_reward(step), 5)
+            out["valid_reasoning_tokens_mean"] = round(self.valid_reasoning_tokens(step), 1)
+        return out
+
+
+@dataclass(frozen=True)
 class Curve:
     seed: int
     total_steps: int
     has_validation: bool
+    reward: RewardCurve | None = None  # reinforcement jobs
 
     def _shape(self) -> tuple[float, float]:
         rng = random.Random(self.seed)
@@ -83,6 +135,8 @@ class Curve:
                 full_valid_loss=round(self.full_valid_loss(step), 5),
                 full_valid_mean_token_accuracy=round(self.full_valid_accuracy(step), 5),
             )
+        if self.reward is not None:
+            metrics.update(self.reward.metrics(step, self.has_validation))
         return metrics
 
 
@@ -102,10 +156,19 @@ def results_csv(curve: Curve, last_step: int, epoch_ends: frozenset[int]) -> str
     validation file (empty cells otherwise, as the service writes them)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(RESULTS_COLUMNS)
+    reward = curve.reward
+    writer.writerow(RESULTS_COLUMNS + (REWARD_COLUMNS if reward is not None else ()))
     for step in result_steps(last_step):
         valid = curve.has_validation
         full = valid and step in epoch_ends
+        extra = []
+        if reward is not None:
+            extra = [
+                f"{reward.train_reward(step):.5f}",
+                f"{reward.valid_reward(step):.5f}" if valid else "",
+                f"{reward.train_reasoning_tokens(step):.1f}",
+                f"{reward.valid_reasoning_tokens(step):.1f}" if valid else "",
+            ]
         writer.writerow(
             [
                 step,
@@ -115,6 +178,7 @@ def results_csv(curve: Curve, last_step: int, epoch_ends: frozenset[int]) -> str
                 f"{curve.valid_accuracy(step):.5f}" if valid else "",
                 f"{curve.full_valid_loss(step):.5f}" if full else "",
                 f"{curve.full_valid_accuracy(step):.5f}" if full else "",
+                *extra,
             ]
         )
     return out.getvalue()

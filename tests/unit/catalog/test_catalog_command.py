@@ -34,7 +34,7 @@ def test_json_lists_every_model_with_the_catalogs_own_rules() -> None:
     data = _json()
     assert [m["id"] for m in data["models"]] == list(catalog.models)
     assert data["training_types"] == ["standard", "globalstandard", "developer"]
-    assert data["spec_methods"] == ["supervised", "dpo"]
+    assert data["spec_methods"] == ["supervised", "dpo", "reinforcement"]
     for entry in data["models"]:
         info = catalog.models[entry["id"]]
         assert set(entry["methods"]) == set(info.methods)
@@ -78,10 +78,11 @@ def test_text_for_one_model_names_methods_training_types_and_capacities() -> Non
     assert "gpt-4o" not in out
 
 
-def test_a_method_the_spec_does_not_accept_yet_is_marked() -> None:
+def test_reinforcement_is_a_method_specs_accept() -> None:
     code, out, _ = _run("--model", "o4-mini-2025-04-16")
     assert code == 0
-    assert "methods: reinforcement (not yet accepted in specs)" in out
+    assert "  methods: reinforcement\n" in out
+    assert "not yet accepted" not in out
 
 
 @pytest.mark.parametrize(

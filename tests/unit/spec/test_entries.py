@@ -175,7 +175,8 @@ def test_literal_fields_suggest(read: Reader) -> None:
     _, diagnostics = read(job_spec(method="DPO", training_type="global"))
     assert has(
         diagnostics,
-        "spec/a.yaml:12:13: error: jobs.j.method must be one of 'supervised', 'dpo', not 'DPO'; did you mean 'dpo'?",
+        "spec/a.yaml:12:13: error: jobs.j.method must be one of 'supervised', 'dpo', 'reinforcement', not 'DPO'; "
+        "did you mean 'dpo'?",
     )
     assert has(
         diagnostics,
