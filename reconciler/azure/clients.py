@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
-from reconciler.azure.raw_read import DataPlaneReader
+from reconciler.azure.raw_read import DataPlaneReader, tls_context
 from reconciler.azure.target import Target
 from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
 from reconciler.azure.write_gate import WriteGatePolicy, data_plane_gate_hooks
@@ -45,6 +45,7 @@ class Clients:
         self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
         self._versioned: dict[tuple[str, str, str | None, str | None], openai.AzureOpenAI] = {}
         self._readers: dict[tuple[str, str | None, str | None], DataPlaneReader] = {}
+        self._tls: ssl.SSLContext | None = None
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -124,16 +125,24 @@ class Clients:
         key = (endpoint, api_key_env, tenant_id)
         with self._lock:
             reader = self._readers.get(key)
-            if reader is None:
-                reader = DataPlaneReader(
-                    endpoint,
-                    data_plane_key(self.target, api_key_env, where, tenant_id),
-                    ca_file=self.target.ca_file,
-                    event_hooks=self._event_hooks(),
-                    timeout=DATA_PLANE_TIMEOUT_S,
-                )
-                self._readers[key] = reader
-            return reader
+            if reader is not None:
+                return reader
+            if self._tls is None:
+                self._tls = tls_context(self.target.ca_file)
+            tls = self._tls
+        # made outside the lock: every account's reader is made at about the same moment
+        made = DataPlaneReader(
+            endpoint,
+            data_plane_key(self.target, api_key_env, where, tenant_id),
+            verify=tls,
+            event_hooks=self._event_hooks(),
+            timeout=DATA_PLANE_TIMEOUT_S,
+        )
+        with self._lock:
+            reader = self._readers.setdefault(key, made)
+        if reader is not made:
+            made.close()
+        return reader
 
     def data_plane(
         self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None

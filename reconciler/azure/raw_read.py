@@ -89,6 +89,12 @@ def arm_list(arm: CognitiveServicesManagementClient, first: HttpRequest) -> list
 # --- data plane -------------------------------------------------------------------------------
 
 
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The data plane's TLS settings: the emulator's CA, else the system's (as httpx's
+    default). Made once per command and shared: loading the CAs costs milliseconds each time."""
+    return ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+
+
 class DataPlaneReader:
     """GETs of an account's v1 data-plane API (``{endpoint}/openai/v1``), answers as JSON."""
 
@@ -97,13 +103,10 @@ class DataPlaneReader:
         endpoint: str,
         key: DataPlaneKey,
         *,
-        ca_file: str | None,
+        verify: ssl.SSLContext,
         event_hooks: Mapping[str, list[Callable[[Any], None]]],
         timeout: float,
     ) -> None:
-        verify: ssl.SSLContext | bool = True
-        if ca_file:
-            verify = ssl.create_default_context(cafile=ca_file)
         self._base = endpoint.rstrip("/") + "/openai/v1"
         self._key = key
         self._http = httpx2.Client(
