@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import bench_plan  # noqa: E402
 from bench_plan import (  # noqa: E402
     SUBSCRIPTION,
     Admin,
@@ -131,6 +132,8 @@ def main() -> int:
             )
         )
         print(f"setup: 2 accounts, 2 jobs, 4 deployments, training file {args.mb:g} MB")
+        # a large file trains for simulated hours: let each round pass a day
+        bench_plan.ROUND_ADVANCE_SECONDS = 86_400.0
         apply_until_no_op(spec, admin)
         admin.configure(latency_ms=args.latency_ms)
         lines = original.splitlines()
