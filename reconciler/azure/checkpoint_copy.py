@@ -8,15 +8,16 @@ header. Both answer a CopyModelResponse, whose `copiedAccountDetails` lists each
 
 from __future__ import annotations
 
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segments
 from reconciler.errors import NotFoundError
 from reconciler.kinds.checkpoint_copy import PREVIEW_HEADER
 from reconciler.plan.observed import ObservedCopy
+
+if TYPE_CHECKING:
+    import openai
 
 _OPTIONS: Any = {"headers": {PREVIEW_HEADER: "preview"}}
 

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import ssl
 import threading
-from typing import Any
-
-import openai
-from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
-from azure.mgmt.monitor import MonitorManagementClient
+from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.credentials import arm_credential, data_plane_key
+from reconciler.azure.raw_read import DataPlaneReader, tls_context
 from reconciler.azure.target import Target
 from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
 from reconciler.azure.write_gate import WriteGatePolicy, data_plane_gate_hooks
 
+# The SDKs are imported by the first client made of them (openai alone costs half a second,
+# which a command that only reads never needs: reads go through raw_read).
+if TYPE_CHECKING:
+    import openai
+    from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+    from azure.mgmt.monitor import MonitorManagementClient
+
 DATA_PLANE_TIMEOUT_S = 120.0
+# ARM connections kept per host: every account's lists go to one host at once (urllib3 would
+# otherwise keep 10 and log a warning for each connection beyond them)
+ARM_POOL_CONNECTIONS = 64
 
 
 class Clients:
@@ -37,6 +44,8 @@ class Clients:
         self._monitor: dict[tuple[str, str | None], MonitorManagementClient] = {}
         self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
         self._versioned: dict[tuple[str, str, str | None, str | None], openai.AzureOpenAI] = {}
+        self._readers: dict[tuple[str, str | None, str | None], DataPlaneReader] = {}
+        self._tls: ssl.SSLContext | None = None
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -50,7 +59,10 @@ class Clients:
         with self._lock:
             client = self._arm.get(key)
             if client is None:
+                from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
                 kwargs: dict[str, Any] = {
+                    "transport": _arm_transport(self.target.ca_file),
                     "base_url": self.target.arm_endpoint,
                     "polling_interval": self._polling_interval,
                     "retry_total": 0,
@@ -74,6 +86,8 @@ class Clients:
         with self._lock:
             client = self._monitor.get(key)
             if client is None:
+                from azure.mgmt.monitor import MonitorManagementClient
+
                 kwargs: dict[str, Any] = {
                     "base_url": self.target.arm_endpoint,
                     "retry_total": 0,
@@ -90,13 +104,45 @@ class Clients:
     def _http_client(self) -> openai.DefaultHttpxClient:
         """The data plane's HTTP client: the emulator's CA, the write gate's and the wire
         log's hooks."""
+        import openai
+
         verify: ssl.SSLContext | bool = True
         if self.target.ca_file:
             verify = ssl.create_default_context(cafile=self.target.ca_file)
+        return openai.DefaultHttpxClient(verify=verify, event_hooks=self._event_hooks())
+
+    def _event_hooks(self) -> dict[str, list[Any]]:
         hooks = data_plane_event_hooks(self.wire_log)
         # the gate first: a refused write is not logged as sent
         hooks["request"] = [*data_plane_gate_hooks()["request"], *hooks.get("request", [])]
-        return openai.DefaultHttpxClient(verify=verify, event_hooks=hooks)
+        return hooks
+
+    def data_plane_reader(
+        self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
+    ) -> DataPlaneReader:
+        """Raw JSON reads of an account's v1 data plane, with the credential and hooks that
+        `data_plane` gives the openai client, without importing openai."""
+        key = (endpoint, api_key_env, tenant_id)
+        with self._lock:
+            reader = self._readers.get(key)
+            if reader is not None:
+                return reader
+            if self._tls is None:
+                self._tls = tls_context(self.target.ca_file)
+            tls = self._tls
+        # made outside the lock: every account's reader is made at about the same moment
+        made = DataPlaneReader(
+            endpoint,
+            data_plane_key(self.target, api_key_env, where, tenant_id),
+            verify=tls,
+            event_hooks=self._event_hooks(),
+            timeout=DATA_PLANE_TIMEOUT_S,
+        )
+        with self._lock:
+            reader = self._readers.setdefault(key, made)
+        if reader is not made:
+            made.close()
+        return reader
 
     def data_plane(
         self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
@@ -108,6 +154,8 @@ class Clients:
         with self._lock:
             client = self._openai.get(key)
             if client is None:
+                import openai
+
                 client = openai.OpenAI(
                     base_url=endpoint.rstrip("/") + "/openai/v1",
                     api_key=data_plane_key(self.target, api_key_env, where, tenant_id),
@@ -134,6 +182,8 @@ class Clients:
         with self._lock:
             client = self._versioned.get(key)
             if client is None:
+                import openai
+
                 credential = data_plane_key(self.target, api_key_env, where, tenant_id)
                 auth: dict[str, Any] = (
                     {"api_key": credential}
@@ -161,7 +211,34 @@ class Clients:
                 oa.close()
             for versioned in self._versioned.values():
                 versioned.close()
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
             self._arm.clear()
             self._monitor.clear()
             self._openai.clear()
             self._versioned.clear()
+
+
+def _arm_transport(ca_file: str | None) -> Any:
+    """azure-core's requests transport with a pool as large as the accounts read at once."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.core.pipeline.transport._requests_basic import (  # type: ignore[attr-defined]
+        BiggerBlockSizeHTTPAdapter,
+    )
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    # as azure-core mounts its own (retries are the pipeline's), with a larger pool
+    adapter = BiggerBlockSizeHTTPAdapter(
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+        pool_connections=ARM_POOL_CONNECTIONS,
+        pool_maxsize=ARM_POOL_CONNECTIONS,
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    # the transport's own connection settings (the client's `connection_verify` configures
+    # only a transport it makes itself)
+    verify: dict[str, Any] = {"connection_verify": ca_file} if ca_file else {}
+    return RequestsTransport(session=session, session_owner=True, **verify)

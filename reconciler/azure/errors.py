@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import openai
 from azure.core import exceptions as az
 
 from reconciler.azure.write_gate import refusal_in
@@ -20,7 +20,17 @@ from reconciler.errors import (
     TransientError,
 )
 
+if TYPE_CHECKING:
+    import openai
+
 T = TypeVar("T")
+
+
+def _openai_error_type() -> type[BaseException] | None:
+    """openai's base exception if openai is loaded (importing it costs half a second, and
+    no openai exception can exist before it is imported)."""
+    module = sys.modules.get("openai")
+    return getattr(module, "OpenAIError", None) if module is not None else None
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -105,6 +115,8 @@ def _openai_body_error(body: object) -> tuple[str | None, str | None]:
 
 
 def _openai_error(exc: openai.OpenAIError, operation: str) -> AzureError:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return TransientError("timed out", operation=operation, ambiguous=True)
     if isinstance(exc, openai.APIConnectionError):
@@ -129,8 +141,9 @@ def translate(exc: BaseException, operation: str) -> AzureError | None:
         return exc
     if isinstance(exc, az.AzureError):
         return _arm_error(exc, operation)
-    if isinstance(exc, openai.OpenAIError):
-        return _openai_error(exc, operation)
+    openai_error = _openai_error_type()
+    if openai_error is not None and isinstance(exc, openai_error):
+        return _openai_error(exc, operation)  # type: ignore[arg-type]
     return None
 
 
@@ -139,7 +152,11 @@ def mapped(operation: str) -> Iterator[None]:
     """Run SDK calls inside; their exceptions leave as the project's AzureError subclasses."""
     try:
         yield
-    except (az.AzureError, openai.OpenAIError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, az.AzureError) and not isinstance(
+            exc, _openai_error_type() or az.AzureError
+        ):
+            raise
         refused = refusal_in(exc)  # the write gate stopped it: not a connection failure
         if refused is not None:
             raise refused from None

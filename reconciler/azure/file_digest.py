@@ -7,12 +7,14 @@ is compared with is abandoned as soon as that is known (its size in the list may
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import openai
+from typing import TYPE_CHECKING
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segments
 from reconciler.datasets.canonical import BLOCK_BYTES, CanonicalDigest
+
+if TYPE_CHECKING:
+    import openai
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,7 @@ and before writing a deployment it reads that deployment. Each function is one l
 
 from __future__ import annotations
 
-from typing import Any
-
-import openai
-from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from typing import TYPE_CHECKING, Any
 
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
@@ -22,6 +19,10 @@ from reconciler.azure.observe import AccountAccess, observed_file
 from reconciler.azure.path_segments import path_segments
 from reconciler.errors import NotFoundError
 from reconciler.plan.observed import ObservedFile
+
+if TYPE_CHECKING:
+    import openai
+    from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 JSON = dict[str, Any]
 

@@ -2,8 +2,11 @@
 
 Per account: GET account (endpoint, region), list deployments, list files, list jobs (pages
 followed); for the stack's jobs that the plan needs, their checkpoints or latest events; and,
-once per subscription and region, the model catalog and quota usages. Accounts are read in
-parallel. Never one GET per resource (DESIGN.md principle 4).
+once per subscription and region, the model catalog and quota usages. Never one GET per
+resource (DESIGN.md principle 4). The lists of all accounts are issued at once (a thread per
+account, and its deployments and jobs lists beside its files list): a no-op plan waits about
+two round trips (the accounts of a resource group, then the data-plane lists), whatever the
+number of accounts.
 """
 
 from __future__ import annotations
@@ -14,9 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import openai
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.azure import read
 from reconciler.azure.checkpoint_copy import copy_status
@@ -42,8 +43,13 @@ from reconciler.plan.observed import (
     normalize_job_status,
 )
 
+if TYPE_CHECKING:
+    import openai
+
 T = TypeVar("T")
-MAX_PARALLEL_ACCOUNTS = 8
+# accounts read at once; each has up to three lists in flight (deployments, files, jobs)
+MAX_PARALLEL_ACCOUNTS = 64
+LISTS_PER_ACCOUNT = 3
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ def observed_deployment(raw: Mapping[str, Any]) -> ObservedDeployment:
     sku = raw.get("sku") or {}
     props = raw.get("properties") or {}
     model = props.get("model") or {}
-    extra = {k: v for k, v in props.items() if k not in _TYPED_PROPERTIES}
+    extra = {k: v for k, v in props.items() if k not in _TYPED_PROPERTIES and v is not None}
     return ObservedDeployment(
         name=str(raw.get("name") or ""),
         sku_name=str(sku.get("name") or ""),
@@ -389,7 +395,7 @@ def _public_network_access(raw_account: Mapping[str, Any]) -> str | None:
 
 
 def _copies(
-    data: openai.OpenAI,
+    data_plane: Callable[[], openai.OpenAI],
     account_name: str,
     desired: Desired,
     account: str,
@@ -407,6 +413,7 @@ def _copies(
     if not names:
         return {}
     fingerprints = {desired.fingerprint(n) for n in names}
+    data = data_plane()
     found: dict[str, tuple[ObservedCopy, ...]] = {}
     for job in ours:
         meta = job.get("metadata") or {}
@@ -453,6 +460,15 @@ def observe(
 
     def read_account(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
         arm = clients.arm(account.subscription_id, account.tenant_id)
+        # needs only names from the spec: sent while the resource group's accounts are listed
+        listed_deployments = lists.submit(
+            read.list_deployments, arm, account.resource_group, account.name
+        )
+        listed_rai = (
+            lists.submit(read.list_rai_policies, arm, account.resource_group, account.name)
+            if wants_rai_policies(desired, account.key)
+            else None
+        )
         group = regional.get(
             ("accounts", account.subscription_id, account.resource_group),
             lambda: {
@@ -480,22 +496,18 @@ def observe(
             tenant_id=account.tenant_id,
             api_key_env=api_key_envs.get(account.key),
         )
-        deployments = read.list_deployments(arm, account.resource_group, account.name)
-        rai_policies = (
-            tuple(
-                sorted(
-                    str(p.get("name") or "")
-                    for p in read.list_rai_policies(arm, account.resource_group, account.name)
-                )
-            )
-            if wants_rai_policies(desired, account.key)
-            else None
-        )
-        data = clients.data_plane(
+        data = clients.data_plane_reader(
             endpoint, api_key_env=access.api_key_env, where=where, tenant_id=account.tenant_id
         )
+        listed_jobs = lists.submit(read.list_jobs, data, account.name)
         files = read.list_files(data, account.name)
-        jobs = read.list_jobs(data, account.name)
+        jobs = listed_jobs.result()
+        deployments = listed_deployments.result()
+        rai_policies = (
+            tuple(sorted(str(p.get("name") or "") for p in listed_rai.result()))
+            if listed_rai is not None
+            else None
+        )
         ours = [j for j in jobs if (j.get("metadata") or {}).get(META_STACK) == desired.stack]
         checkpoints: dict[str, list[dict[str, Any]]] = {}
         events: dict[str, list[dict[str, Any]]] = {}
@@ -505,7 +517,16 @@ def observe(
             wanted = meta.get(META_JOB) in names or meta.get(META_FINGERPRINT) in fingerprints
             if wanted and job.get("status") == "succeeded":
                 checkpoints[job["id"]] = read.list_checkpoints(data, account.name, job["id"])
-        copies = _copies(data, account.name, desired, account.key, ours, checkpoints)
+        copies = _copies(
+            lambda: clients.data_plane(
+                endpoint, api_key_env=access.api_key_env, where=where, tenant_id=account.tenant_id
+            ),
+            account.name,
+            desired,
+            account.key,
+            ours,
+            checkpoints,
+        )
         for job in ours:
             if normalize_job_status(str(job.get("status") or "")).active:
                 events[job["id"]] = read.list_events(data, account.name, job["id"], limit=100)
@@ -528,7 +549,13 @@ def observe(
 
     accounts = sorted(desired.accounts.values(), key=lambda a: a.key)
     workers = max(1, min(MAX_PARALLEL_ACCOUNTS, len(accounts)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="observe") as pool:
+    # the account threads wait on `lists`, whose tasks wait on nothing: no deadlock
+    with (
+        ThreadPoolExecutor(
+            max_workers=workers * LISTS_PER_ACCOUNT, thread_name_prefix="observe-list"
+        ) as lists,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="observe") as pool,
+    ):
         results = list(pool.map(one, accounts))
     observation = Observation(Observed({o.key: o for o, _ in results}))
     observation.access = {a.key: a for _, a in results}

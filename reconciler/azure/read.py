@@ -1,19 +1,24 @@
 """Reads: one list call per collection per account (pages followed), never one GET per resource.
 
 Each function returns plain JSON-like dicts in the service's field names, so that what was
-observed can be saved, digested and replayed in golden tests without the SDK's classes.
+observed can be saved, digested and replayed in golden tests without the SDK's classes. Lists
+are read as raw JSON (raw_read: the SDK's requests, no model object per item); the SDKs are
+imported where a call needs them, not when this module is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import openai
-from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segment, path_segments
+from reconciler.azure.raw_read import DataPlaneReader, arm_list
+
+if TYPE_CHECKING:
+    import openai
+    from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
 
 JSON = dict[str, Any]
 PAGE_LIMIT = 100
@@ -32,7 +37,16 @@ def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -
     """Every account of a resource group: one call for all the spec's accounts there."""
     path_segments(resource_group=resource_group)
     with mapped(f"list accounts in resource group {resource_group}"):
-        return [_dump(a) for a in arm.accounts.list_by_resource_group(resource_group)]
+        from azure.mgmt.cognitiveservices.operations._accounts_operations import (
+            build_list_by_resource_group_request,
+        )
+
+        return arm_list(
+            arm,
+            build_list_by_resource_group_request(
+                resource_group, arm._config.subscription_id, api_version=arm._config.api_version
+            ),
+        )
 
 
 def list_deployments(
@@ -40,7 +54,19 @@ def list_deployments(
 ) -> list[JSON]:
     path_segments(resource_group=resource_group, account=name)
     with mapped(f"list deployments of {name}"):
-        return [_dump(d) for d in arm.deployments.list(resource_group, name)]
+        from azure.mgmt.cognitiveservices.operations._deployments_operations import (
+            build_list_request,
+        )
+
+        return arm_list(
+            arm,
+            build_list_request(
+                resource_group,
+                name,
+                arm._config.subscription_id,
+                api_version=arm._config.api_version,
+            ),
+        )
 
 
 def list_rai_policies(
@@ -49,42 +75,90 @@ def list_rai_policies(
     """The account's content filters (`GET …/accounts/{a}/raiPolicies`)."""
     path_segments(resource_group=resource_group, account=name)
     with mapped(f"list content filters (raiPolicies) of {name}"):
-        return [_dump(p) for p in arm.rai_policies.list(resource_group, name)]
+        from azure.mgmt.cognitiveservices.operations._rai_policies_operations import (
+            build_list_request,
+        )
+
+        return arm_list(
+            arm,
+            build_list_request(
+                resource_group,
+                name,
+                arm._config.subscription_id,
+                api_version=arm._config.api_version,
+            ),
+        )
 
 
 def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
     with mapped(f"list models offered in {location}"):
-        return [_dump(m) for m in arm.models.list(location)]
+        from azure.mgmt.cognitiveservices.operations._models_operations import (
+            build_list_request,
+        )
+
+        return arm_list(
+            arm,
+            build_list_request(
+                location, arm._config.subscription_id, api_version=arm._config.api_version
+            ),
+        )
 
 
 def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
     with mapped(f"list quota usages in {location}"):
-        return [_dump(u) for u in arm.usages.list(location)]
+        from azure.mgmt.cognitiveservices.operations._usages_operations import (
+            build_list_request,
+        )
+
+        return arm_list(
+            arm,
+            build_list_request(
+                location, arm._config.subscription_id, api_version=arm._config.api_version
+            ),
+        )
 
 
-def list_files(client: openai.OpenAI, account: str) -> list[JSON]:
-    with mapped(f"list files in {account}"):
+def list_files(client: DataPlaneReader | openai.OpenAI, account: str) -> list[JSON]:
+    operation = f"list files in {account}"
+    if isinstance(client, DataPlaneReader):
+        return client.list_all("/files", operation)
+    with mapped(operation):
         return [_dump(f) for f in client.files.list()]
 
 
-def list_jobs(client: openai.OpenAI, account: str) -> list[JSON]:
-    with mapped(f"list fine-tuning jobs in {account}"):
+def list_jobs(client: DataPlaneReader | openai.OpenAI, account: str) -> list[JSON]:
+    operation = f"list fine-tuning jobs in {account}"
+    if isinstance(client, DataPlaneReader):
+        return client.list_all("/fine_tuning/jobs", operation, {"limit": PAGE_LIMIT})
+    with mapped(operation):
         return [_dump(j) for j in client.fine_tuning.jobs.list(limit=PAGE_LIMIT)]
 
 
-def list_checkpoints(client: openai.OpenAI, account: str, job_id: str) -> list[JSON]:
+def list_checkpoints(
+    client: DataPlaneReader | openai.OpenAI, account: str, job_id: str
+) -> list[JSON]:
     path_segments(job_id=job_id)
-    with mapped(f"list checkpoints of {job_id} in {account}"):
+    operation = f"list checkpoints of {job_id} in {account}"
+    if isinstance(client, DataPlaneReader):
+        path = f"/fine_tuning/jobs/{job_id}/checkpoints"
+        return client.list_all(path, operation, {"limit": PAGE_LIMIT})
+    with mapped(operation):
         pages = client.fine_tuning.jobs.checkpoints.list(job_id, limit=PAGE_LIMIT)
         return [_dump(c) for c in pages]
 
 
-def list_events(client: openai.OpenAI, account: str, job_id: str, limit: int = 20) -> list[JSON]:
+def list_events(
+    client: DataPlaneReader | openai.OpenAI, account: str, job_id: str, limit: int = 20
+) -> list[JSON]:
     """The newest events first (one page: used for progress, not history)."""
     path_segments(job_id=job_id)
-    with mapped(f"list events of {job_id} in {account}"):
+    operation = f"list events of {job_id} in {account}"
+    if isinstance(client, DataPlaneReader):
+        raw = client.get(f"/fine_tuning/jobs/{job_id}/events", operation, {"limit": limit})
+        return [e for e in raw.get("data") or () if isinstance(e, dict)]
+    with mapped(operation):
         page = client.fine_tuning.jobs.list_events(job_id, limit=limit)
         return [_dump(e) for e in page.data]
 

@@ -24,7 +24,10 @@ from reconciler.azure.target import (
 )
 from reconciler.azure.wire_log import WireLog
 from reconciler.commands.validate import ValidationResult, validate
+from reconciler.datasets.cache import Cache, cache_root
 from reconciler.datasets.digest import example_digest
+from reconciler.datasets.digest_lookup import cached_digests
+from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import AzureError, Diagnostic, SpecError
 from reconciler.kinds import accounts_of
 from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
@@ -152,12 +155,14 @@ def accounts_to_check(result: Plan) -> frozenset[str]:
 
 def example_history(
     prepared: Prepared, observation: Observation, result: Plan, clients: Clients
-) -> dict[str, frozenset[bytes]]:
+) -> dict[str, DigestSet | frozenset[bytes]]:
     """Example digests of the data of the jobs now serving, where a job is trained anew on
-    changed data: read from Azure (streamed, one file per changed dataset), so that a review
-    can say how many examples were added and removed."""
+    changed data, so that a review can say how many examples were added and removed: from the
+    local cache when that data was validated here (by its content sha256), else read from
+    Azure (streamed, one file per changed dataset)."""
     known = prepared.desired.example_digests
-    history: dict[str, frozenset[bytes]] = {}
+    history: dict[str, DigestSet | frozenset[bytes]] = {}
+    cache = Cache(cache_root(prepared.spec.project_root))
     resolver = Resolver(prepared.desired, observation.observed, frozenset())
     for change in result.changes:
         after, before = change.after, change.before
@@ -174,6 +179,10 @@ def example_history(
             observed = account.file(file_id) if file_id else None
             sha = observed.content() if observed else None
             if observed is None or sha is None or sha in known or sha in history:
+                continue
+            cached = cached_digests(cache, sha)
+            if cached is not None:
+                history[sha] = cached
                 continue
             client = data_plane_for(clients, access)
             digests = set()

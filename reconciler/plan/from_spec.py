@@ -61,7 +61,7 @@ def desired_from_spec(
     spec: Spec,
     reports: Mapping[str, DatasetReport],
     *,
-    history: Mapping[str, frozenset[bytes]] | None = None,
+    history: Mapping[str, DigestSet | frozenset[bytes]] | None = None,
 ) -> Desired:
     """`reports` are keyed by dataset name, split parts included ("x:train", "x:validation").
 
@@ -150,7 +150,8 @@ def desired_from_spec(
             locations=places,
         )
     digests: dict[str, DigestSet] = {
-        sha: DigestSet.of(found) for sha, found in (history or {}).items()
+        sha: found if isinstance(found, DigestSet) else DigestSet.of(found)
+        for sha, found in (history or {}).items()
     }
     for report in reports.values():
         digests[report.sha256] = report.example_digests

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
@@ -223,6 +225,7 @@ def test_edited_training_data_plans_a_new_job_and_says_what_changed(cli: Cli) ->
         added.append(json.dumps(example))
     data.write_text("\n".join(lines[1:] + added) + "\n", encoding="utf-8")
     try:
+        cli.clear_requests()
         run = cli.run("plan", str(cli.stack))
         # clippy-ncus has prevent_destroy: serving the new model would replace it
         assert run.code == 1
@@ -230,7 +233,14 @@ def test_edited_training_data_plans_a_new_job_and_says_what_changed(cli: Cli) ->
         assert "+ job.clippy" in run.out
         assert "2 examples added, 1 removed" in run.out, run.out
         assert "-/+ deployment.clippy-swc" in run.out
+        # the old data was validated here: its example digests come from the local cache
+        assert not [p for m, p in cli.requests() if p.endswith("/content")], cli.requests()
+        # without the cache, the old file is read from Azure (once) and counted the same
+        digests = Path(cli.env["RECONCILER_CACHE_DIR"]) / "digests"
+        shutil.rmtree(digests)
+        cli.clear_requests()
         markdown = cli.run("plan", str(cli.stack), "--format", "markdown").out
         assert "2 examples added, 1 removed" in markdown, markdown
+        assert len([p for m, p in cli.requests() if p.endswith("/content")]) == 1
     finally:
         data.write_text(original, encoding="utf-8")
