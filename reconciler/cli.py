@@ -167,6 +167,9 @@ def cli() -> None:
     Set RECONCILER_EMULATOR=DIR to talk to a local emulator (`reconciler emulator serve`)
     instead of Azure. Other environment variables (RECONCILER_CACHE_DIR, ...) and shell
     completion: docs/spec.md, "The CLI".
+
+    Exit codes: 0 success; 1 an error (usage errors too); 2 changes (plan
+    --detailed-exitcode) or drift found (drift); 130 interrupted (Ctrl-C).
     """
 
 
@@ -259,6 +262,9 @@ def plan(
     Reads Azure (one list per collection per account, accounts in parallel), compares
     only the fields the spec declares, and checks the region's catalog and quota, so a
     plan that would fail at apply fails here, at the spec line.
+
+    Exit codes: 0 a plan without errors; 1 an error; with --detailed-exitcode 0 no
+    changes, 2 changes.
     """
     from reconciler.commands.plan import make_plan, save
     from reconciler.plan import render_json, render_markdown, render_text
@@ -344,6 +350,9 @@ def apply(
     --auto-approve for CI). With PLANFILE (from `plan --out`) it checks that Azure has
     not changed since, then carries out exactly that plan. Without --wait it starts the
     trainings and exits; a later apply continues.
+
+    Exit codes: 0 done, or what is left waits on training; 1 an error, a refusal, a failed
+    change or a --wait that timed out; 130 Ctrl-C (started jobs keep running in Azure).
     """
     code = run_apply(
         target,
@@ -432,8 +441,11 @@ def run_apply(
     return EXIT_OK if execution.ok else EXIT_ERROR
 
 
+ADDRESS_KINDS = ("deployment.", "file.")
+
+
 @cli.command("import")
-@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=True)
+@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=False)
 @click.argument("addresses", metavar="ADDRESS...", nargs=-1)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
 @click.option(
@@ -447,7 +459,7 @@ def run_apply(
 @LOG_HTTP
 @ALLOW_ENV
 def import_(
-    spec_dir: Path,
+    spec_dir: Path | None,
     addresses: tuple[str, ...],
     auto_approve: bool,
     lock_timeout: float,
@@ -462,13 +474,19 @@ def import_(
     dataset's (downloaded and hashed once) is recorded so plan does not upload it again.
     Shows what it will do and asks (--auto-approve for CI). DIR may be left out
     (default: specs) when the first argument is an address.
+
+    Exit codes: 0 imported or nothing to import; 1 an error, a refusal or a "no" (nothing
+    done); 130 Ctrl-C.
     """
     from reconciler.commands.import_ import import_resources
     from reconciler.render.importing import ConsoleImport, render_import_end
 
-    if spec_dir.name.startswith(("deployment.", "file.")) and not spec_dir.is_dir():
+    # A lone argument that is no directory is an address too (`import job.x` must be told jobs
+    # are not importable, not that no address was given).
+    lone = not addresses or (spec_dir is not None and spec_dir.name.startswith(ADDRESS_KINDS))
+    if spec_dir is not None and not spec_dir.is_dir() and lone:
         addresses = (str(spec_dir), *addresses)
-        spec_dir = Path("specs")
+        spec_dir = None
     console = ConsoleImport(
         sys.stdout,
         sys.stderr,
@@ -476,7 +494,7 @@ def import_(
         confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
     )
     outcome = import_resources(
-        spec_dir,
+        spec_dir or Path("specs"),
         addresses,
         console,
         auto_approve=auto_approve,
