@@ -293,13 +293,19 @@ def _deployment_drift(
     owner = existing.tags.get(TAG_STACK)
     if owner != stack:
         whose = f"belongs to stack {owner}" if owner else f"does not carry {TAG_STACK}: {stack}"
+        # import adopts only an untagged deployment; another stack's stays theirs
+        fix = (
+            "rename the entry"
+            if owner
+            else f"`reconciler import DIR {address}` adopts it (tags only), or rename the entry"
+        )
         found.items.append(
             DriftItem(
                 address,
                 DriftKind.NOT_OWNED,
                 DriftCause.NOT_OWNED,
                 f"{existing.name} in {account.name} {whose} (the tag was changed outside "
-                "reconciler, or someone else made it); reconciler will not change it",
+                f"reconciler, or someone else made it); reconciler will not change it: {fix}",
                 {"tags": {TAG_STACK: stack}},
                 {"tags": dict(sorted(existing.tags.items()))},
             )
