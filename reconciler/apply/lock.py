@@ -232,7 +232,7 @@ class LocalFileLock(StackLock):
                     waited = (
                         f"gave up after {timeout:g} s (--lock-timeout)"
                         if timeout > 0
-                        else "not waiting (--lock-timeout 0)"
+                        else "not waiting (--lock-timeout 0; --lock-timeout SECONDS waits for it)"
                     )
                     raise LockError(
                         f"the lock on stack {self.stack} is held by {self._who()}; {waited}"

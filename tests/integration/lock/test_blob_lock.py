@@ -72,7 +72,7 @@ def test_two_checkouts_exclude_each_other_and_the_waiter_names_the_holder(
         assert f"(pid {a.pid}) since 20" in refused.output
         assert RUN_URL in refused.output
         assert f"blob {container}/{stack}.lock in storage account {ACCOUNT}" in refused.output
-        assert "not waiting (--lock-timeout 0)" in refused.output
+        assert "not waiting (--lock-timeout 0; --lock-timeout SECONDS waits" in refused.output
 
         b = Run(apply_args(spec_b, "--lock-timeout", "120"), env_b, tmp_path / "runner-b")
         runs.append(b)
