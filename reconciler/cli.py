@@ -57,6 +57,15 @@ ALLOW_ENV = click.option(
 )
 
 
+def _ask(prompt: str) -> bool:
+    """A yes/no at the terminal. click turns a Ctrl-C (or Ctrl-D) at its prompt into "Aborted!"
+    and exit 1; here it is the interruption it is (exit 130), as anywhere else."""
+    try:
+        return click.confirm(prompt, default=False, err=True)
+    except click.Abort:
+        raise KeyboardInterrupt from None
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_ERROR)
@@ -364,7 +373,7 @@ def apply(
         out=sys.stdout,
         err=sys.stderr,
         stdin_isatty=sys.stdin.isatty(),
-        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+        confirm=_ask,
         log_http=log_http,
         allow_env=allow_env,
         verbosity=current(),
@@ -491,7 +500,7 @@ def import_(
         sys.stdout,
         sys.stderr,
         verbosity=current(),
-        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+        confirm=_ask,
     )
     outcome = import_resources(
         spec_dir or Path("specs"),

@@ -11,7 +11,12 @@ with other content of the same size is not.
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
 import ssl
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -317,3 +322,49 @@ def test_at_a_terminal_it_asks_and_a_no_changes_nothing(
         }
     finally:
         spec.write_text(original, encoding="utf-8")
+
+
+def _at_a_terminal_answer_ctrl_c(cli: Cli, *args: str) -> tuple[int, str]:
+    """Runs the CLI on a pseudo-terminal, presses Ctrl-C at its [y/N] prompt."""
+    env = {**cli.env, "NO_COLOR": "1"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI, its stdin and stdout the terminal
+        os.chdir(cli.stack.parent)
+        os.execve(sys.executable, [sys.executable, "-m", "reconciler", *args], env)
+    seen = b""
+    deadline = time.monotonic() + 120
+    pressed = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not pressed and b"[y/N]" in seen:
+            os.write(fd, b"\x03")
+            pressed = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_ctrl_c_at_the_prompt_is_an_interruption_not_a_failure(cli: Cli) -> None:
+    deploy_by_hand(cli, "hand-ctrl-c", {})
+    spec = cli.stack / DEPLOYMENTS
+    original = spec.read_text(encoding="utf-8")
+    spec.write_text(original + entry("hand-ctrl-c"), encoding="utf-8")
+    try:
+        code, seen = _at_a_terminal_answer_ctrl_c(
+            cli, "import", str(cli.stack), "deployment.hand-ctrl-c"
+        )
+    finally:
+        spec.write_text(original, encoding="utf-8")
+    assert "Import these? [y/N]" in seen
+    assert code == 130, seen  # click's own handling said "Aborted!" and exited 1
+    assert "interrupted" in seen and "Aborted!" not in seen
+    assert not arm(cli).deployments.get(RG, SWC, "hand-ctrl-c").tags
