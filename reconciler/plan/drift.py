@@ -417,8 +417,8 @@ def _missing(
     if last is None:
         add(
             DriftCause.NEVER_APPLIED,
-            f"{name} was never created (no write or delete of it in the Activity Log since "
-            f"{_when(log.since)}): pending apply; `reconciler apply` creates it",
+            f"{name} was never created (no write or delete of it in the Activity Log's "
+            f"{_window(log)}): pending apply; `reconciler apply` creates it",
         )
         return
     again = "apply deploys it again" if fine_tuned else "apply creates it again"
@@ -476,6 +476,16 @@ def _service_rule(developer: bool, fine_tuned: bool) -> str:
 def _now(log: ActivityLog, event: ActivityEvent) -> datetime:
     """When the log was read (never before its newest event: clocks differ)."""
     return max(parse_time(log.until), event.moment)
+
+
+def _window(log: ActivityLog) -> str:
+    """How far back the log reaches, in whole days: not its start time, which moves every run
+    and would make a scheduled drift issue's body differ each day with nothing changed."""
+    try:
+        days = round((parse_time(log.until) - parse_time(log.since)).total_seconds() / 86400)
+    except ValueError:
+        return f"window since {_when(log.since)}"
+    return f"last {days} days"
 
 
 def _when(stamp: str) -> str:
