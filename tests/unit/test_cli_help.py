@@ -41,3 +41,23 @@ def test_the_cli_docs_table_lists_every_exit_code() -> None:
     spec = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
     rows = set(re.findall(r"^\| (\d+) \|", spec, re.M))
     assert {str(code) for code in EXIT_CODES} <= rows, rows
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_drift_on_an_error_leaves_stdout_empty_as_docs_drift_md_says(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "stack.yaml").write_text(
+        "stack: s\naccounts:\n  a: {subscription_id: '${env:AZURE_SUBSCRIPTION_ID}', "
+        "resource_group: rg, name: acct}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["drift", "--format", fmt])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "specs/stack.yaml:3:" in result.stderr and "AZURE_SUBSCRIPTION_ID" in result.stderr
+    docs = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
+    assert "stdout stays empty" in docs
