@@ -581,7 +581,10 @@ def show(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str, 
         click.echo(render_saved_plan(saved, fmt, color=use_color(sys.stdout)), nl=False)
         return
     if fmt == "markdown":
-        _fail(f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory")
+        _fail(
+            f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory "
+            f"(its plan as markdown: reconciler plan {spec_dir} --format markdown)"
+        )
     state = show_state(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
     if fmt == "json":
         click.echo(render_show_json(state.stack, state.jobs, state.deployments), nl=False)

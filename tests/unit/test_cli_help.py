@@ -61,3 +61,13 @@ def test_drift_on_an_error_leaves_stdout_empty_as_docs_drift_md_says(
     assert "specs/stack.yaml:3:" in result.stderr and "AZURE_SUBSCRIPTION_ID" in result.stderr
     docs = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
     assert "stdout stays empty" in docs
+
+
+def test_show_markdown_of_a_spec_directory_points_to_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    result = CliRunner().invoke(cli, ["show", "specs", "--format", "markdown"])
+    assert result.exit_code == 1
+    assert "reconciler plan specs --format markdown" in result.stderr
