@@ -117,3 +117,14 @@ def test_actionlint_lints_several_files_with_non_ascii_comments(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{len(copies)} workflow(s), 0 problem(s)" in done.stdout
+
+
+def test_gitops_grants_the_role_drift_asks_for_when_the_activity_log_is_refused() -> None:
+    # drift's warning names a role (ROLE_HINT); the setup guide must have granted it already
+    from reconciler.azure.activity import ROLE_HINT
+
+    role = re.search(r"the (.+?) role", ROLE_HINT)
+    assert role is not None, ROLE_HINT
+    gitops = (ROOT / "docs" / "gitops.md").read_text(encoding="utf-8")
+    assert f"| `drift` | **{role.group(1)}**" in gitops
+    assert f'--role "{role.group(1)}"' in gitops
