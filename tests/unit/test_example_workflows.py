@@ -123,7 +123,7 @@ def test_gitops_grants_the_role_drift_asks_for_when_the_activity_log_is_refused(
     # drift's warning names a role (ROLE_HINT); the setup guide must have granted it already
     from reconciler.azure.activity import ROLE_HINT
 
-    role = re.search(r"the (.+?) role", ROLE_HINT)
+    role = re.search(r"the ([A-Z][A-Za-z ]+?) role", ROLE_HINT)
     assert role is not None, ROLE_HINT
     gitops = (ROOT / "docs" / "gitops.md").read_text(encoding="utf-8")
     assert f"| `drift` | **{role.group(1)}**" in gitops
