@@ -78,7 +78,18 @@ class _UsageError(click.UsageError):
     def of(error: click.UsageError) -> click.UsageError:
         if isinstance(error, _UsageError):
             return error
+        if isinstance(error, _NoArgsHelp):
+            return error
+        if isinstance(error, click.exceptions.NoArgsIsHelpError):
+            return _NoArgsHelp(error.ctx)
         return _UsageError(error.format_message(), error.ctx)
+
+
+class _NoArgsHelp(click.exceptions.NoArgsIsHelpError):
+    """`reconciler` (or a group) alone: its help as click shows it, not wrapped in "Error:
+    Usage…"; exit 1 as for any usage error."""
+
+    exit_code = EXIT_ERROR
 
 
 def _verbosity_options(*, on_group: bool) -> list[click.Option]:

@@ -71,3 +71,11 @@ def test_show_markdown_of_a_spec_directory_points_to_plan(
     result = CliRunner().invoke(cli, ["show", "specs", "--format", "markdown"])
     assert result.exit_code == 1
     assert "reconciler plan specs --format markdown" in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["emulator"]])
+def test_a_group_alone_shows_its_help_plainly_and_exits_1(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, prog_name="reconciler")
+    assert result.exit_code == 1
+    assert result.output.startswith("Usage: reconciler")
+    assert "Error:" not in result.output and "Try 'reconciler" not in result.output
