@@ -14,6 +14,7 @@ from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segment, path_segments
+from reconciler.errors import AuthError
 
 JSON = dict[str, Any]
 PAGE_LIMIT = 100
@@ -49,10 +50,27 @@ def list_location_models(arm: CognitiveServicesManagementClient, location: str) 
         return [_dump(m) for m in arm.models.list(location)]
 
 
+# The account roles (Cognitive Services OpenAI User / Contributor) do not read quota: this one,
+# assignable only at subscription scope, does (docs/gitops.md, "The roles each command needs").
+USAGES_ROLE_HINT = (
+    'the identity needs the role "Cognitive Services Usages Reader" (or Reader) on the '
+    "subscription to read quota"
+)
+
+
 def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
-    with mapped(f"list quota usages in {location}"):
-        return [_dump(u) for u in arm.usages.list(location)]
+    operation = f"list quota usages in {location}"
+    try:
+        with mapped(operation):
+            return [_dump(u) for u in arm.usages.list(location)]
+    except AuthError as exc:
+        if exc.status != 403:
+            raise
+        said = str(exc).removeprefix(f"{operation}: ")
+        raise AuthError(
+            f"{said} ({USAGES_ROLE_HINT})", operation=operation, status=exc.status, code=exc.code
+        ) from None
 
 
 def list_files(client: openai.OpenAI, account: str) -> list[JSON]:

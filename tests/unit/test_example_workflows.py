@@ -128,3 +128,13 @@ def test_gitops_grants_the_role_drift_asks_for_when_the_activity_log_is_refused(
     gitops = (ROOT / "docs" / "gitops.md").read_text(encoding="utf-8")
     assert f"| `drift` | **{role.group(1)}**" in gitops
     assert f'--role "{role.group(1)}"' in gitops
+
+
+def test_gitops_grants_the_quota_role_plan_asks_for_to_both_identities() -> None:
+    from reconciler.azure.read import USAGES_ROLE_HINT
+
+    role = re.search(r'the role "([^"]+)"', USAGES_ROLE_HINT)
+    assert role is not None, USAGES_ROLE_HINT
+    gitops = (ROOT / "docs" / "gitops.md").read_text(encoding="utf-8")
+    for identity in ("<PLAN_APP_ID>", "<APPLY_APP_ID>"):
+        assert f'--assignee {identity} --role "{role.group(1)}"' in gitops
