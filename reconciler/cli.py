@@ -501,10 +501,10 @@ def import_(
     from reconciler.commands.import_ import import_resources
     from reconciler.render.importing import ConsoleImport, render_import_end
 
-    # A lone argument that is no directory is an address too (`import job.x` must be told jobs
-    # are not importable, not that no address was given).
-    lone = not addresses or (spec_dir is not None and spec_dir.name.startswith(ADDRESS_KINDS))
-    if spec_dir is not None and not spec_dir.is_dir() and lone:
+    # A first argument that is no directory is an address when it reads as one, or is the only
+    # one (`import job.x` must be told jobs are not importable, not that no address was given).
+    as_address = not addresses or (spec_dir is not None and spec_dir.name.startswith(ADDRESS_KINDS))
+    if spec_dir is not None and not spec_dir.is_dir() and as_address:
         addresses = (str(spec_dir), *addresses)
         spec_dir = None
     console = ConsoleImport(
