@@ -68,7 +68,7 @@ def test_two_checkouts_exclude_each_other_and_the_waiter_names_the_holder(
         refused = Run(apply_args(spec_b, "--lock-timeout", "0"), env_b, tmp_path / "runner-b")
         runs.append(refused)
         assert refused.finish(60) == 1, refused.output
-        assert f"the lock on stack {stack} is held by " in refused.output
+        assert f"error: the lock on stack {stack} is held by " in refused.output
         assert f"(pid {a.pid}) since 20" in refused.output
         assert RUN_URL in refused.output
         assert f"blob {container}/{stack}.lock in storage account {ACCOUNT}" in refused.output
