@@ -10,11 +10,14 @@ with other content of the same size is not.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
 import select
+import signal
 import ssl
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -325,32 +328,44 @@ def test_at_a_terminal_it_asks_and_a_no_changes_nothing(
 
 
 def _at_a_terminal_answer_ctrl_c(cli: Cli, *args: str) -> tuple[int, str]:
-    """Runs the CLI on a pseudo-terminal, presses Ctrl-C at its [y/N] prompt."""
-    env = {**cli.env, "NO_COLOR": "1"}
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the CLI, its stdin and stdout the terminal
-        os.chdir(cli.stack.parent)
-        os.execve(sys.executable, [sys.executable, "-m", "reconciler", *args], env)
+    """Runs the CLI with a pseudo-terminal as stdin, stdout and stderr and, at its [y/N]
+    prompt, sends the SIGINT a Ctrl-C sends. Never waits more than 200 s (the child is killed)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=cli.stack.parent,
+        env={**cli.env, "NO_COLOR": "1"},
+    )
+    os.close(follower)
     seen = b""
-    deadline = time.monotonic() + 120
-    pressed = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if not pressed and b"[y/N]" in seen:
-            os.write(fd, b"\x03")
-            pressed = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+    deadline = time.monotonic() + 200
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+            if b"[y/N]" in seen and proc.returncode is None:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        with contextlib.suppress(OSError):
+            while select.select([leader], [], [], 0.2)[0]:
+                chunk = os.read(leader, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        os.close(leader)
+    return proc.returncode, seen.decode(errors="replace")
 
 
 def test_ctrl_c_at_the_prompt_is_an_interruption_not_a_failure(cli: Cli) -> None:
