@@ -68,6 +68,15 @@ ALLOW_ENV = click.option(
 )
 
 
+def _ask(prompt: str) -> bool:
+    """A yes/no at the terminal. click turns a Ctrl-C (or Ctrl-D) at its prompt into "Aborted!"
+    and exit 1; here it is the interruption it is (exit 130), as anywhere else."""
+    try:
+        return click.confirm(prompt, default=False, err=True)
+    except click.Abort:
+        raise KeyboardInterrupt from None
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_ERROR)
@@ -80,7 +89,18 @@ class _UsageError(click.UsageError):
     def of(error: click.UsageError) -> click.UsageError:
         if isinstance(error, _UsageError):
             return error
+        if isinstance(error, _NoArgsHelp):
+            return error
+        if isinstance(error, click.exceptions.NoArgsIsHelpError):
+            return _NoArgsHelp(error.ctx)
         return _UsageError(error.format_message(), error.ctx)
+
+
+class _NoArgsHelp(click.exceptions.NoArgsIsHelpError):
+    """`reconciler` (or a group) alone: its help as click shows it, not wrapped in "Error:
+    Usage…"; exit 1 as for any usage error."""
+
+    exit_code = EXIT_ERROR
 
 
 def _verbosity_options(*, on_group: bool) -> list[click.Option]:
@@ -178,6 +198,9 @@ def cli() -> None:
     Set RECONCILER_EMULATOR=DIR to talk to a local emulator (`reconciler emulator serve`)
     instead of Azure. Other environment variables (RECONCILER_CACHE_DIR, ...) and shell
     completion: docs/spec.md, "The CLI".
+
+    Exit codes: 0 success; 1 an error (usage errors too); 2 changes (plan
+    --detailed-exitcode) or drift found (drift); 130 interrupted (Ctrl-C).
     """
 
 
@@ -273,6 +296,9 @@ def plan(
     only the fields the spec declares, and checks the region's catalog and quota, so a
     plan that would fail at apply fails here, at the spec line. Ends with what it costs:
     training once, and the monthly change in hosting and PTU (docs/cost.md).
+
+    Exit codes: 0 a plan without errors; 1 an error; with --detailed-exitcode 0 no
+    changes, 2 changes.
     """
     from reconciler.commands.plan import make_plan, save
     from reconciler.plan import render_json, render_markdown, render_text
@@ -359,6 +385,9 @@ def apply(
     --auto-approve for CI). With PLANFILE (from `plan --out`) it checks that Azure has
     not changed since, then carries out exactly that plan. Without --wait it starts the
     trainings and exits; a later apply continues.
+
+    Exit codes: 0 done, or what is left waits on training; 1 an error, a refusal, a failed
+    change or a --wait that timed out; 130 Ctrl-C (started jobs keep running in Azure).
     """
     code = run_apply(
         target,
@@ -370,7 +399,7 @@ def apply(
         out=sys.stdout,
         err=sys.stderr,
         stdin_isatty=sys.stdin.isatty(),
-        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+        confirm=_ask,
         log_http=log_http,
         allow_env=allow_env,
         verbosity=current(),
@@ -447,8 +476,11 @@ def run_apply(
     return EXIT_OK if execution.ok else EXIT_ERROR
 
 
+ADDRESS_KINDS = ("deployment.", "file.")
+
+
 @cli.command("import")
-@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=True)
+@click.argument("spec_dir", metavar="[DIR]", type=click.Path(path_type=Path), required=False)
 @click.argument("addresses", metavar="ADDRESS...", nargs=-1)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
 @click.option(
@@ -462,7 +494,7 @@ def run_apply(
 @LOG_HTTP
 @ALLOW_ENV
 def import_(
-    spec_dir: Path,
+    spec_dir: Path | None,
     addresses: tuple[str, ...],
     auto_approve: bool,
     lock_timeout: float,
@@ -477,21 +509,27 @@ def import_(
     dataset's (downloaded and hashed once) is recorded so plan does not upload it again.
     Shows what it will do and asks (--auto-approve for CI). DIR may be left out
     (default: specs) when the first argument is an address.
+
+    Exit codes: 0 imported or nothing to import; 1 an error, a refusal or a "no" (nothing
+    done); 130 Ctrl-C.
     """
     from reconciler.commands.import_ import import_resources
     from reconciler.render.importing import ConsoleImport, render_import_end
 
-    if spec_dir.name.startswith(("deployment.", "file.")) and not spec_dir.is_dir():
+    # A first argument that is no directory is an address when it reads as one, or is the only
+    # one (`import job.x` must be told jobs are not importable, not that no address was given).
+    as_address = not addresses or (spec_dir is not None and spec_dir.name.startswith(ADDRESS_KINDS))
+    if spec_dir is not None and not spec_dir.is_dir() and as_address:
         addresses = (str(spec_dir), *addresses)
-        spec_dir = Path("specs")
+        spec_dir = None
     console = ConsoleImport(
         sys.stdout,
         sys.stderr,
         verbosity=current(),
-        confirm=lambda prompt: click.confirm(prompt, default=False, err=True),
+        confirm=_ask,
     )
     outcome = import_resources(
-        spec_dir,
+        spec_dir or Path("specs"),
         addresses,
         console,
         auto_approve=auto_approve,
@@ -578,7 +616,10 @@ def show(
     if prices is not None:
         _fail(f"error: --prices counts the cost of a saved plan; {spec_dir} is a spec directory")
     if fmt == "markdown":
-        _fail(f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory")
+        _fail(
+            f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory "
+            f"(its plan as markdown: reconciler plan {spec_dir} --format markdown)"
+        )
     state = show_state(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
     if fmt == "json":
         click.echo(render_show_json(state.stack, state.jobs, state.deployments), nl=False)

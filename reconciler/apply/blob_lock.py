@@ -178,10 +178,10 @@ class BlobLeaseLock(StackLock):
                 waited = (
                     f"gave up after {timeout:g} s (--lock-timeout)"
                     if timeout > 0
-                    else "not waiting (--lock-timeout 0)"
+                    else "not waiting (--lock-timeout 0; --lock-timeout SECONDS waits for it)"
                 )
                 raise LockError(
-                    f"the lock on stack {self.stack} is held by {self._who()} (a lease on "
+                    f"error: the lock on stack {self.stack} is held by {self._who()} (a lease on "
                     f"{self.blob.where}); {waited}"
                 )
             if not told and on_wait is not None:

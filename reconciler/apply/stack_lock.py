@@ -23,7 +23,7 @@ from reconciler.apply.blob_lock import (
     BlobLeaseLock,
 )
 from reconciler.apply.lock import LocalFileLock, LockHandle, StackLock, lock_path
-from reconciler.azure.blob_lease import LeaseBlob
+from reconciler.azure.blob_lease import ConnectionStringRefused, LeaseBlob
 from reconciler.azure.write_gate import guarded
 from reconciler.errors import LockError
 from reconciler.spec import Spec
@@ -75,13 +75,16 @@ def make_stack_lock(
                 f"{where}: error: environment variable {variable} "
                 "(lock.azure_blob.connection_string_env) is not set"
             )
-    blob = LeaseBlob(
-        settings.account_url,
-        settings.container,
-        f"{spec.stack}.lock",
-        connection_string=connection_string,
-        connection_string_env=variable,
-    )
+    try:
+        blob = LeaseBlob(
+            settings.account_url,
+            settings.container,
+            f"{spec.stack}.lock",
+            connection_string=connection_string,
+            connection_string_env=variable,
+        )
+    except ConnectionStringRefused as exc:
+        raise LockError(f"{spec.location('lock', 'azure_blob', exc.key)}: error: {exc}") from None
 
     return BlobLeaseLock(
         blob,

@@ -61,6 +61,15 @@ class StorageUnavailable(LockError):
     """The storage account could not be asked (network, 5xx, timeout): try again shortly."""
 
 
+class ConnectionStringRefused(LockError):
+    """The connection string does not parse, or names another blob endpoint than the spec's
+    ``account_url``: a spec (or CI variable) mistake, refused before any request."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key  # the lock.azure_blob field the caller places the message at
+
+
 @dataclass(frozen=True)
 class HolderRecord:
     """What a look at the lock blob shows: whether a lease is active, and the metadata."""
@@ -229,6 +238,12 @@ class LeaseBlob:
                 "right, and is the storage account reachable from here?)"
             )
         if isinstance(exc, ClientAuthenticationError) and exc.status_code is None:
+            if self._env is not None:  # the SDK could not sign with the key: not base64
+                return LockError(
+                    f"{what}: the account key of the connection string in {self._env} cannot "
+                    f"sign a request ({type(exc).__name__}); it must be the storage account's "
+                    "base64 access key"
+                )
             return LockError(f"{what}: no credential for Azure Storage ({type(exc).__name__})")
         assert isinstance(exc, HttpResponseError)
         status, code = exc.status_code, _code(exc)
@@ -274,14 +289,16 @@ def _service(
             read_timeout=READ_TIMEOUT,
         )
     except ValueError:
-        raise LockError(
+        raise ConnectionStringRefused(
             f"the storage connection string in {variable} is malformed (expected "
-            "AccountName=…;AccountKey=…;BlobEndpoint=… or DefaultEndpointsProtocol=https;…)"
+            "AccountName=…;AccountKey=…;BlobEndpoint=… or DefaultEndpointsProtocol=https;…)",
+            key="connection_string_env",
         ) from None
     if _same_endpoint(service.url) != _same_endpoint(account_url):
-        raise LockError(
+        raise ConnectionStringRefused(
             f"lock.azure_blob.account_url is not the blob endpoint of the connection string in "
-            f"{variable}: the lock would be taken in another storage account than the spec names"
+            f"{variable}: the lock would be taken in another storage account than the spec names",
+            key="account_url",
         )
     return service
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segment, path_segments
 from reconciler.azure.raw_read import DataPlaneReader, arm_list
+from reconciler.errors import AuthError
 
 if TYPE_CHECKING:
     import openai
@@ -105,19 +106,36 @@ def list_location_models(arm: CognitiveServicesManagementClient, location: str) 
         )
 
 
+# The account roles (Cognitive Services OpenAI User / Contributor) do not read quota: this one,
+# assignable only at subscription scope, does (docs/gitops.md, "The roles each command needs").
+USAGES_ROLE_HINT = (
+    'the identity needs the role "Cognitive Services Usages Reader" (or Reader) on the '
+    "subscription to read quota"
+)
+
+
 def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
-    with mapped(f"list quota usages in {location}"):
-        from azure.mgmt.cognitiveservices.operations._usages_operations import (
-            build_list_request,
-        )
+    operation = f"list quota usages in {location}"
+    try:
+        with mapped(operation):
+            from azure.mgmt.cognitiveservices.operations._usages_operations import (
+                build_list_request,
+            )
 
-        return arm_list(
-            arm,
-            build_list_request(
-                location, arm._config.subscription_id, api_version=arm._config.api_version
-            ),
-        )
+            return arm_list(
+                arm,
+                build_list_request(
+                    location, arm._config.subscription_id, api_version=arm._config.api_version
+                ),
+            )
+    except AuthError as exc:
+        if exc.status != 403:
+            raise
+        said = str(exc).removeprefix(f"{operation}: ")
+        raise AuthError(
+            f"{said} ({USAGES_ROLE_HINT})", operation=operation, status=exc.status, code=exc.code
+        ) from None
 
 
 def list_files(client: DataPlaneReader | openai.OpenAI, account: str) -> list[JSON]:

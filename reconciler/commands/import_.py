@@ -201,10 +201,24 @@ def _check_addresses(prepared: Prepared, addresses: list[str]) -> None:
         if address in known:
             continue
         kinds = "deployment.NAME or file.DATASET@ACCOUNT"
-        if not address.startswith(("deployment.", "file.")):
+        unused = _unused_dataset(prepared, address)
+        if address.startswith("job."):
+            errors.append(
+                f"error: cannot import {quote(address)}: a job needs no import; plan "
+                "recognises a job made outside reconciler by its inputs (model, data content, "
+                f"method, hyperparameters, seed, suffix). Import takes {kinds} addresses"
+            )
+        elif unused is not None:
+            errors.append(f"error: cannot import {quote(address)}: {unused}")
+        elif not address.startswith(("deployment.", "file.")):
+            # a bare deployment name is the likeliest slip
+            bare = f"deployment.{address}"
+            hint = (
+                f"; did you mean {quote(bare)}?" if bare in known else did_you_mean(address, known)
+            )
             errors.append(
                 f"error: cannot import {quote(address)}: import takes {kinds} addresses "
-                f"as plan lists them{did_you_mean(address, known)}"
+                f"as plan lists them{hint}"
             )
         else:
             shown = quote(address, plain=True)
@@ -214,6 +228,21 @@ def _check_addresses(prepared: Prepared, addresses: list[str]) -> None:
             )
     if errors:
         raise ReconcilerError("\n".join([*errors, NOTHING_DONE]))
+
+
+def _unused_dataset(prepared: Prepared, address: str) -> str | None:
+    """Why ``file.DATASET@ACCOUNT`` names no file when the dataset and account are in the spec
+    but no job of that account trains on it (reconciler uploads files only for jobs)."""
+    dataset, at, account = address.removeprefix("file.").partition("@")
+    spec = prepared.spec
+    if not address.startswith("file.") or not at:
+        return None
+    if dataset not in spec.datasets or account not in spec.accounts:
+        return None
+    return (
+        f"no job of account {account} trains on dataset {dataset}, so the stack has no file "
+        f"of it there to import; add a job that uses it, then import {address}"
+    )
 
 
 def _listed(addresses: list[str], limit: int = 8) -> str:

@@ -293,13 +293,19 @@ def _deployment_drift(
     owner = existing.tags.get(TAG_STACK)
     if owner != stack:
         whose = f"belongs to stack {owner}" if owner else f"does not carry {TAG_STACK}: {stack}"
+        # import adopts only an untagged deployment; another stack's stays theirs
+        fix = (
+            "rename the entry"
+            if owner
+            else f"`reconciler import DIR {address}` adopts it (tags only), or rename the entry"
+        )
         found.items.append(
             DriftItem(
                 address,
                 DriftKind.NOT_OWNED,
                 DriftCause.NOT_OWNED,
                 f"{existing.name} in {account.name} {whose} (the tag was changed outside "
-                "reconciler, or someone else made it); reconciler will not change it",
+                f"reconciler, or someone else made it); reconciler will not change it: {fix}",
                 {"tags": {TAG_STACK: stack}},
                 {"tags": dict(sorted(existing.tags.items()))},
             )
@@ -411,8 +417,8 @@ def _missing(
     if last is None:
         add(
             DriftCause.NEVER_APPLIED,
-            f"{name} was never created (no write or delete of it in the Activity Log since "
-            f"{_when(log.since)}): pending apply; `reconciler apply` creates it",
+            f"{name} was never created (no write or delete of it in the Activity Log's "
+            f"{_window(log)}): pending apply; `reconciler apply` creates it",
         )
         return
     again = "apply deploys it again" if fine_tuned else "apply creates it again"
@@ -470,6 +476,16 @@ def _service_rule(developer: bool, fine_tuned: bool) -> str:
 def _now(log: ActivityLog, event: ActivityEvent) -> datetime:
     """When the log was read (never before its newest event: clocks differ)."""
     return max(parse_time(log.until), event.moment)
+
+
+def _window(log: ActivityLog) -> str:
+    """How far back the log reaches, in whole days: not its start time, which moves every run
+    and would make a scheduled drift issue's body differ each day with nothing changed."""
+    try:
+        days = round((parse_time(log.until) - parse_time(log.since)).total_seconds() / 86400)
+    except ValueError:
+        return f"window since {_when(log.since)}"
+    return f"last {days} days"
 
 
 def _when(stamp: str) -> str:

@@ -23,6 +23,8 @@ from reconciler.plan.jobs import plan_jobs
 from reconciler.plan.model import Change, Plan, PlanIssue
 from reconciler.plan.observed import Observed
 from reconciler.plan.resolve import Resolver
+from reconciler.quoting import quote
+from reconciler.spec.errors import did_you_mean
 
 if TYPE_CHECKING:
     from reconciler.cost.prices import PriceTable
@@ -64,8 +66,13 @@ def plan(
     ]
     known = {c.address for c in changes}
     for address in sorted(replace - known):
+        # a bare name (`--replace clippy`) is the usual slip: suggest among the full addresses
+        hint = next(
+            (f"; did you mean {quote(a)}?" for a in sorted(known) if a.endswith(f".{address}")),
+            did_you_mean(address, known),
+        )
         issues.append(
-            PlanIssue(f"--replace {address}: no such file, job or deployment in this plan")
+            PlanIssue(f"--replace {address}: no such file, job or deployment in this plan{hint}")
         )
     result = Plan(
         stack=desired.stack,

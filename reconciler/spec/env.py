@@ -68,6 +68,8 @@ class EnvResult:
 
 _REFERENCE = re.compile(r"\$\{env:([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What people write meaning ${env:NAME}: the shell's ${NAME}, or env in another case (${ENV:X}).
+_LOOKALIKE = re.compile(r"\$\{(?:([A-Za-z]+):)?([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def substitute_env(
@@ -101,6 +103,17 @@ def substitute_env(
         return value
 
     def replace(text: str, path: KeyPath) -> str:
+        for match in _LOOKALIKE.finditer(text):
+            scheme = match.group(1)
+            if scheme is None or (scheme != "env" and scheme.casefold() == "env"):
+                failed.add(path)
+                problems.append(
+                    Diagnostic.error(
+                        f"{cut(match.group(0))} is not read from the environment: a spec reads "
+                        f"a variable only as ${{env:NAME}}, here ${{env:{match.group(2)}}}",
+                        locate(path),
+                    )
+                )
         if "${env:" not in text:
             return text
         pieces: list[str] = []

@@ -164,3 +164,24 @@ def test_a_developer_tier_deployment_past_24_hours_was_removed_by_the_service(cl
     assert "apply deploys it again" in run.out
     doc = drift_json(cli, 2)
     assert [i["cause"] for i in doc["drift"]] == ["removed-by-service"]
+
+
+def test_quota_refused_to_plan_names_the_role_to_grant(cli: Cli) -> None:
+    # a new deployment makes plan read the region's quota, which the account roles do not allow
+    original = (cli.stack / DEPLOYMENTS).read_text(encoding="utf-8")
+    add_entry(
+        cli,
+        "  quota-probe:\n    account: swc\n    model: gpt-4.1-mini-2025-04-14\n"
+        "    sku: {name: GlobalStandard, capacity: 1}\n",
+    )
+    fault = {"method": "GET", "path": "usages", "status": 403, "count": 10}
+    assert cli.http.post("/_emulator/faults", json=[fault]).status_code == 200
+    try:
+        run = cli.run("plan", str(cli.stack))
+    finally:
+        cli.http.delete("/_emulator/faults")
+        (cli.stack / DEPLOYMENTS).write_text(original, encoding="utf-8")
+    assert run.code == 1, run.out + run.err
+    assert "list quota usages in swedencentral" in run.err
+    assert '"Cognitive Services Usages Reader" (or Reader) on the subscription' in run.err
+    assert "Traceback" not in run.err

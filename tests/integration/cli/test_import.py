@@ -10,8 +10,16 @@ with other content of the same size is not.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
+import select
+import signal
 import ssl
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -317,3 +325,61 @@ def test_at_a_terminal_it_asks_and_a_no_changes_nothing(
         }
     finally:
         spec.write_text(original, encoding="utf-8")
+
+
+def _at_a_terminal_answer_ctrl_c(cli: Cli, *args: str) -> tuple[int, str]:
+    """Runs the CLI with a pseudo-terminal as stdin, stdout and stderr and, at its [y/N]
+    prompt, sends the SIGINT a Ctrl-C sends. Never waits more than 200 s (the child is killed)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=cli.stack.parent,
+        env={**cli.env, "NO_COLOR": "1"},
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 200
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+            if b"[y/N]" in seen and proc.returncode is None:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        with contextlib.suppress(OSError):
+            while select.select([leader], [], [], 0.2)[0]:
+                chunk = os.read(leader, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        os.close(leader)
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_ctrl_c_at_the_prompt_is_an_interruption_not_a_failure(cli: Cli) -> None:
+    deploy_by_hand(cli, "hand-ctrl-c", {})
+    spec = cli.stack / DEPLOYMENTS
+    original = spec.read_text(encoding="utf-8")
+    spec.write_text(original + entry("hand-ctrl-c"), encoding="utf-8")
+    try:
+        code, seen = _at_a_terminal_answer_ctrl_c(
+            cli, "import", str(cli.stack), "deployment.hand-ctrl-c"
+        )
+    finally:
+        spec.write_text(original, encoding="utf-8")
+    assert "Import these? [y/N]" in seen
+    assert code == 130, seen  # click's own handling said "Aborted!" and exited 1
+    assert "interrupted" in seen and "Aborted!" not in seen
+    assert not arm(cli).deployments.get(RG, SWC, "hand-ctrl-c").tags

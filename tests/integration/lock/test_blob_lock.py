@@ -68,11 +68,11 @@ def test_two_checkouts_exclude_each_other_and_the_waiter_names_the_holder(
         refused = Run(apply_args(spec_b, "--lock-timeout", "0"), env_b, tmp_path / "runner-b")
         runs.append(refused)
         assert refused.finish(60) == 1, refused.output
-        assert f"the lock on stack {stack} is held by " in refused.output
+        assert f"error: the lock on stack {stack} is held by " in refused.output
         assert f"(pid {a.pid}) since 20" in refused.output
         assert RUN_URL in refused.output
         assert f"blob {container}/{stack}.lock in storage account {ACCOUNT}" in refused.output
-        assert "not waiting (--lock-timeout 0)" in refused.output
+        assert "not waiting (--lock-timeout 0; --lock-timeout SECONDS waits" in refused.output
 
         b = Run(apply_args(spec_b, "--lock-timeout", "120"), env_b, tmp_path / "runner-b")
         runs.append(b)
@@ -244,9 +244,36 @@ def test_an_unset_or_malformed_connection_string_names_the_variable_only(
     malformed = _apply_here(spec, env, monkeypatch)
     assert malformed.code == 1
     assert f"connection string in {CONNECTION_VARIABLE} is malformed" in malformed.err
+    assert "lock.yaml:4:28: error: the storage connection string" in malformed.err
     assert "not-a-connection-string-secret" not in malformed.text
     _no_secret_here(unset)
     _no_secret_here(malformed)
+
+
+def test_another_endpoint_or_a_key_that_cannot_sign_is_placed_and_named(
+    azurite: Azurite, emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = checkout(tmp_path / "runner", "slips", "locks-slips", azurite)
+    env = run_env(emulator, azurite, tmp_path / "runner")
+    # a connection string copied from another storage account (another port here)
+    env[CONNECTION_VARIABLE] = azurite.connection_string().replace(f":{azurite.port}/", ":9/")
+    elsewhere = _apply_here(spec, env, monkeypatch)
+    assert elsewhere.code == 1
+    assert "lock.yaml:3:18: error: lock.azure_blob.account_url is not the blob endpoint" in (
+        elsewhere.err
+    )
+
+    not_base64 = "not!base64!secret"
+    env[CONNECTION_VARIABLE] = azurite.connection_string(key=not_base64)
+    unsigned = _apply_here(spec, env, monkeypatch)
+    assert unsigned.code == 1
+    assert f"the account key of the connection string in {CONNECTION_VARIABLE} cannot " in (
+        unsigned.err
+    )
+    assert "no credential for Azure Storage" not in unsigned.err
+    assert not_base64 not in unsigned.text
+    _no_secret_here(elsewhere)
+    _no_secret_here(unsigned)
 
 
 def test_an_unreachable_storage_account_is_named(

@@ -164,6 +164,24 @@ def test_unset_and_malformed_references_are_located_errors() -> None:
     assert result.failed == {("a",), ("b", "c"), ("d",)}
 
 
+def test_shell_style_or_upper_case_references_say_how_to_write_them() -> None:
+    data = {
+        "a": "${AZURE_SUBSCRIPTION_ID}",
+        "b": {"c": "x-${ENV:RECONCILER_VAR_X}"},
+        "d": "${env:RECONCILER_VAR_X}",
+        "e": "$5 and {braces}",
+    }
+    result = substitute_env(data, {"RECONCILER_VAR_X": "1"}, _here)
+    assert messages(result.problems) == [
+        "f.yaml:1:1: error: ${AZURE_SUBSCRIPTION_ID} is not read from the environment: a spec "
+        "reads a variable only as ${env:NAME}, here ${env:AZURE_SUBSCRIPTION_ID}",
+        "f.yaml:2:1: error: ${ENV:RECONCILER_VAR_X} is not read from the environment: a spec "
+        "reads a variable only as ${env:NAME}, here ${env:RECONCILER_VAR_X}",
+    ]
+    assert result.failed == {("a",), ("b", "c")}
+    assert result.data["d"] == "1" and result.data["e"] == "$5 and {braces}"  # type: ignore[index]
+
+
 def test_env_in_the_spec(read: Reader) -> None:
     text = """\
         stack: s
