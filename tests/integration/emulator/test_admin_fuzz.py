@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.emulator.process import RunningEmulator
@@ -73,6 +73,8 @@ def http(running: RunningEmulator, make_http_client: Any) -> Iterator[httpx2.Cli
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(clock=CLOCK, config=CONFIG, faults=FAULTS, deep=st.integers(min_value=0, max_value=3))
+# found by hypothesis: a drop fault without a path cuts every request, the test's own too
+@example(clock=None, config=None, faults={"drop": True}, deep=0)
 def test_random_admin_bodies_never_break_the_emulator(
     running: RunningEmulator, http: httpx2.Client, clock: Any, config: Any, faults: Any, deep: int
 ) -> None:
@@ -97,7 +99,10 @@ def test_random_admin_bodies_never_break_the_emulator(
     assert http.get("/_emulator/state").status_code == 200
     assert http.post("/_emulator/config", json={"latency_ms": 0}).status_code == 200
     started = time.monotonic()
-    http.get(EVIL_PATH, timeout=30)
+    try:
+        http.get(EVIL_PATH, timeout=30)
+    except httpx2.RemoteProtocolError:
+        pass  # a `drop` fault matching every path cut it, as asked: only the time is checked
     assert time.monotonic() - started < 2, "a fault pattern stalled the request"
     assert http.delete("/_emulator/faults").status_code == 200
     assert_still_serves(http, running.connection)
