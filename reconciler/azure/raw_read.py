@@ -37,9 +37,12 @@ DataPlaneKey = str | Callable[[], str]
 # --- ARM --------------------------------------------------------------------------------------
 
 
-def arm_list(arm: CognitiveServicesManagementClient, first: HttpRequest) -> list[JSON]:
-    """Every item of an ARM list whose first request is ``first`` (built by the SDK's own
-    ``build_list_*_request``), following ``nextLink``."""
+def arm_list(
+    arm: CognitiveServicesManagementClient, build: Callable[..., HttpRequest], *path: str
+) -> list[JSON]:
+    """Every item of an ARM list, following ``nextLink``. ``build`` is the SDK's own
+    ``build_list_*_request``: called with the ``path`` parameters, then the client's
+    subscription and api-version (the client's private config is read here only)."""
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
@@ -59,6 +62,7 @@ def arm_list(arm: CognitiveServicesManagementClient, first: HttpRequest) -> list
         304: ResourceNotModifiedError,
     }
     api_version = str(arm._config.api_version)
+    first = build(*path, arm._config.subscription_id, api_version=api_version)
     items: list[JSON] = []
     request: HttpRequest | None = first
     while request is not None:

@@ -42,12 +42,7 @@ def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -
             build_list_by_resource_group_request,
         )
 
-        return arm_list(
-            arm,
-            build_list_by_resource_group_request(
-                resource_group, arm._config.subscription_id, api_version=arm._config.api_version
-            ),
-        )
+        return arm_list(arm, build_list_by_resource_group_request, resource_group)
 
 
 def list_deployments(
@@ -59,15 +54,7 @@ def list_deployments(
             build_list_request,
         )
 
-        return arm_list(
-            arm,
-            build_list_request(
-                resource_group,
-                name,
-                arm._config.subscription_id,
-                api_version=arm._config.api_version,
-            ),
-        )
+        return arm_list(arm, build_list_request, resource_group, name)
 
 
 def list_rai_policies(
@@ -80,15 +67,7 @@ def list_rai_policies(
             build_list_request,
         )
 
-        return arm_list(
-            arm,
-            build_list_request(
-                resource_group,
-                name,
-                arm._config.subscription_id,
-                api_version=arm._config.api_version,
-            ),
-        )
+        return arm_list(arm, build_list_request, resource_group, name)
 
 
 def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
@@ -98,12 +77,7 @@ def list_location_models(arm: CognitiveServicesManagementClient, location: str) 
             build_list_request,
         )
 
-        return arm_list(
-            arm,
-            build_list_request(
-                location, arm._config.subscription_id, api_version=arm._config.api_version
-            ),
-        )
+        return arm_list(arm, build_list_request, location)
 
 
 # The account roles (Cognitive Services OpenAI User / Contributor) do not read quota: this one,
@@ -123,12 +97,7 @@ def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[J
                 build_list_request,
             )
 
-            return arm_list(
-                arm,
-                build_list_request(
-                    location, arm._config.subscription_id, api_version=arm._config.api_version
-                ),
-            )
+            return arm_list(arm, build_list_request, location)
     except AuthError as exc:
         if exc.status != 403:
             raise
