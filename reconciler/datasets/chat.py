@@ -10,21 +10,30 @@ from reconciler.datasets.messages import TOKENS_REPLY_PRIMING, LineChecker, Reci
 CHAT_KEYS = frozenset({"messages", "tools", "functions", "parallel_tool_calls"})
 
 
-def check_chat(example: dict[str, Any], checker: LineChecker) -> Recipe | None:
-    """Check one chat example; its token recipe, or None when it has errors."""
-    recipe = Recipe(checker.line, 1)
-    if len(example) != 1 or "messages" not in example:
-        checker.unknown_keys(example, CHAT_KEYS, "")
-        checker.options(example, "")
+def message_list(example: dict[str, Any], checker: LineChecker, what: str) -> list[Any] | None:
+    """The example's non-empty `messages` list, or None with the error said (``what``: what
+    the list holds, for the message when it is missing)."""
     messages = example.get("messages")
     if messages is None:
-        checker.error("missing 'messages' (the list of chat messages)")
+        checker.error(f"missing 'messages' ({what})")
         return None
     if not isinstance(messages, list):
         checker.error(f"messages: must be a list of messages, not {json_type(messages)}")
         return None
     if not messages:
         checker.error("messages: the list is empty")
+        return None
+    return messages
+
+
+def check_chat(example: dict[str, Any], checker: LineChecker) -> Recipe | None:
+    """Check one chat example; its token recipe, or None when it has errors."""
+    recipe = Recipe(checker.line, 1)
+    if len(example) != 1 or "messages" not in example:
+        checker.unknown_keys(example, CHAT_KEYS, "")
+        checker.options(example, "")
+    messages = message_list(example, checker, "the list of chat messages")
+    if messages is None:
         return None
     roles: list[str] = []
     training = False

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.datasets.jsonline import json_type
+from reconciler.datasets.chat import message_list
 from reconciler.datasets.messages import TOKENS_REPLY_PRIMING, LineChecker, Recipe
 
 REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
@@ -37,15 +37,8 @@ def check_reinforcement(example: dict[str, Any], checker: LineChecker) -> Recipe
     """Check one reinforcement example; its token recipe, or None when it has errors."""
     recipe = Recipe(checker.line, 1)
     checker.options(example, "")
-    messages = example.get("messages")
+    messages = message_list(example, checker, "the prompt: chat messages ending with a user turn")
     if messages is None:
-        checker.error("missing 'messages' (the prompt: chat messages ending with a user turn)")
-        return None
-    if not isinstance(messages, list):
-        checker.error(f"messages: must be a list of messages, not {json_type(messages)}")
-        return None
-    if not messages:
-        checker.error("messages: the list is empty")
         return None
     roles: list[str] = []
     for index, message in enumerate(messages):
