@@ -8,22 +8,8 @@ import json
 
 from reconciler.commands.show import DeploymentView, JobView
 from reconciler.plan import Plan, render_json, render_markdown, render_text
-
-SPARK = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float], width: int = 40) -> str:
-    """The values, resampled to at most `width` points, as block characters (low to high)."""
-    if not values:
-        return ""
-    if len(values) > width:
-        step = len(values) / width
-        values = [values[int(i * step)] for i in range(width)]
-    low, high = min(values), max(values)
-    span = high - low or 1.0
-    return "".join(
-        SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in values
-    )
+from reconciler.promotion.chart import SPARK as SPARK
+from reconciler.promotion.chart import sparkline
 
 
 def render_show_text(jobs: list[JobView], deployments: list[DeploymentView]) -> str:
