@@ -79,15 +79,17 @@ def promotion_lines(change: Change) -> list[str]:
     serving, new = sides
     names = _metric_names(sides)
     width = max([len(n) for n in names] + [len("metric")])
-    left = max(len(f"serving {_who(serving)}"), 12)
-    lines.append(f"{'metric':<{width}}  {'serving ' + _who(serving):<{left}}  new {_who(new)}")
+    heads = (f"serving job.{serving.get('job')}", f"new job.{new.get('job')}")
+    left = max(len(heads[0]), 8)
+    lines.append(f"{'metric':<{width}}  {heads[0]:<{left}}  {heads[1]}")
     for name in names:
         lines.append(f"{name:<{width}}  {_value(serving, name):<{left}}  {_value(new, name)}")
     for label, side in (("serving", serving), ("new", new)):
         values = [v for _, v in _curve(side, "train_loss")]
         if values:
             lines.append(
-                f"train loss ({label}) {values[0]:.3f} {sparkline(values)} {values[-1]:.3f}"
+                f"{'train loss (' + label + ')':<{width}}  "
+                f"{values[0]:.3f} {sparkline(values)} {values[-1]:.3f}"
             )
     return lines
 
