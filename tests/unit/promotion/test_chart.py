@@ -1,0 +1,32 @@
+"""The Mermaid xychart a markdown plan draws, checked line by line against the subset of the
+published xychart-beta syntax it writes; and the curves put on the same x positions."""
+
+from __future__ import annotations
+
+from reconciler.promotion.chart import at_fractions, sparkline, xychart, xychart_problems
+
+
+def test_chart_syntax() -> None:
+    block = xychart('loss "of" x', "train loss", [[2.0, 1.0, 0.5], [1.8, 0.9, 0.000004]])
+    assert xychart_problems(block) == []
+    assert block[:2] == ["```mermaid", "xychart-beta"]
+    assert block[2] == "    title \"loss 'of' x\""
+    assert block[-3:-1] == ["    line [2, 1, 0.5]", "    line [1.8, 0.9, 0]"]  # no exponent
+
+
+def test_the_checker_refuses_what_mermaid_would_not_read() -> None:
+    assert xychart_problems(["```mermaid", "xychart", "    line [1]", "```"])
+    assert xychart_problems(["```mermaid", "xychart-beta", "    line [1e-5]", "```"])
+    assert xychart_problems(["```mermaid", "xychart-beta", '    title "50%"', "```"])
+
+
+def test_curves_of_different_lengths_share_the_x_positions() -> None:
+    short = [(1, 3.0), (2, 2.0), (4, 1.0)]
+    long = [(i, 100.0 - i) for i in range(1, 101)]
+    assert at_fractions(short, 4, count=4) == [3.0, 2.0, 2.0, 1.0]
+    assert len(at_fractions(long, 100)) == len(at_fractions(short, 4)) == 20
+    assert at_fractions(long, 100)[-1] == 0.0
+
+
+def test_sparkline_runs_high_to_low() -> None:
+    assert sparkline([3.0, 2.0, 1.0]) == "█▄▁"
