@@ -16,7 +16,11 @@ EXAMPLE = (
 )
 
 # results.csv as the service documents its columns: full_valid_* at epoch ends only
-RESULTS = """step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy
+HEADER = (
+    "step,train_loss,train_mean_token_accuracy,valid_loss,validation_mean_token_accuracy,"
+    "full_valid_loss,full_valid_mean_token_accuracy"
+)
+RESULTS = f"""{HEADER}
 1,2.1,0.40,2.3,0.38,,
 2,1.4,0.61,1.6,0.58,1.5,0.60
 3,0.9,0.77,1.1,0.72,,
