@@ -65,6 +65,13 @@ def _who(side: Mapping[str, Any]) -> str:
     return f"job.{side.get('job')} ({side.get('job_id')})"
 
 
+def _short_who(side: Mapping[str, Any]) -> str:
+    """ "job.x (ftjob-0f3c1e2d…)": two runs of one spec job differ by their id."""
+    job_id = str(side.get("job_id") or "")
+    cut = job_id[:14] + "…" if len(job_id) > 15 else job_id
+    return f"job.{side.get('job')} ({cut})"
+
+
 def _curve(side: Mapping[str, Any], name: str) -> list[tuple[int, float]]:
     points = (side.get("curves") or {}).get(name) or []
     return [(int(s), float(v)) for s, v in points]
@@ -79,7 +86,7 @@ def promotion_lines(change: Change) -> list[str]:
     serving, new = sides
     names = _metric_names(sides)
     width = max([len(n) for n in names] + [len("metric")])
-    heads = (f"serving job.{serving.get('job')}", f"new job.{new.get('job')}")
+    heads = (f"serving {_short_who(serving)}", f"new {_short_who(new)}")
     left = max(len(heads[0]), 8)
     lines.append(f"{'metric':<{width}}  {heads[0]:<{left}}  {heads[1]}")
     for name in names:

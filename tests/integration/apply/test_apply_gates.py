@@ -112,6 +112,11 @@ def test_gate_holds_fails_then_holds(
     assert result.code == 0, result.text
     assert _served(admin, "gated", "gated-d") == _model_of(admin, "gated", "second")
 
+    # converged: a no-op plan of a gated stack reads no metrics
+    admin.clear_requests()
+    assert not fresh_plan(stack.root).has_changes
+    assert not [p for _, p in admin.requests() if "/checkpoints" in p or "/content" in p]
+
 
 def test_same_input_trains_the_same_metrics(
     env: dict[str, str], admin: Admin, new_stack: NewStack, tmp_path: Path

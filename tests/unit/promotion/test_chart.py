@@ -30,3 +30,20 @@ def test_curves_of_different_lengths_share_the_x_positions() -> None:
 
 def test_sparkline_runs_high_to_low() -> None:
     assert sparkline([3.0, 2.0, 1.0]) == "█▄▁"
+
+
+def test_every_chart_of_the_golden_plans_reads_as_xychart() -> None:
+    from pathlib import Path
+
+    cases = Path(__file__).resolve().parents[2] / "cases"
+    blocks = []
+    for expected in sorted(cases.glob("*/expected.md")):
+        lines = expected.read_text(encoding="utf-8").splitlines()
+        starts = [i for i, line in enumerate(lines) if line == "```mermaid"]
+        for start in starts:
+            end = lines.index("```", start + 1)
+            blocks.append((expected.parent.name, lines[start : end + 1]))
+    assert {name for name, _ in blocks} >= {"gate-blocked", "gate-holds"}
+    for name, block in blocks:
+        assert xychart_problems(block) == [], name
+        assert sum(line.startswith("    line [") for line in block) == 2, name
