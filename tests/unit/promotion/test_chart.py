@@ -47,3 +47,24 @@ def test_every_chart_of_the_golden_plans_reads_as_xychart() -> None:
     for name, block in blocks:
         assert xychart_problems(block) == [], name
         assert sum(line.startswith("    line [") for line in block) == 2, name
+
+
+def test_show_state_as_markdown_charts_each_trained_job() -> None:
+    from reconciler.commands.show import DeploymentView, JobView
+    from reconciler.plan.observed import JobStatus, ObservedJob
+    from reconciler.render.show import render_show_markdown
+
+    trained = ObservedJob("ftjob-1", JobStatus.SUCCEEDED, "base", fine_tuned_model="base.ft-1")
+    jobs = [
+        JobView("clippy", "swc", trained, "no-op", losses=[2.0, 1.5, 1.0, 0.8]),
+        JobView("later", "swc", None, "create"),
+    ]
+    deployments = [DeploymentView("d", "swc", "d", "create", None)]
+    text = render_show_markdown("clippy", jobs, deployments)
+    lines = text.splitlines()
+    start = lines.index("```mermaid")
+    block = lines[start : lines.index("```", start + 1) + 1]
+    assert xychart_problems(block) == []
+    assert "| `job.later` | swc | – | not in Azure yet | – |" in lines
+    assert "Train loss of `job.clippy` (ftjob-1)." in lines
+    assert any("not deployed (plan: create)" in line for line in lines)
