@@ -92,9 +92,11 @@ def test_gate_holds_fails_then_holds(
     markdown = CliRunner().invoke(cli, ["plan", str(stack.root), "--format", "markdown"]).stdout
     assert "```mermaid\nxychart-beta" in markdown and "First line: serving job.first" in markdown
 
-    # apply of the blocked plan writes nothing to the deployment, reports it, exits 0
+    # apply of the saved blocked plan writes nothing to the deployment, reports it, exits 0
+    saved = stack.root.parent / "gated.plan"
+    assert CliRunner().invoke(cli, ["plan", str(stack.root), "--out", str(saved)]).exit_code == 0
     admin.clear_requests()
-    result = apply(stack.root)
+    result = apply(saved)
     assert result.code == 0, result.text
     assert "blocked by its gate" in result.text
     assert not [p for m, p in admin.mutations() if "/deployments/" in p]
