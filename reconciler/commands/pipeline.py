@@ -110,7 +110,13 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def observe(self, prepared: Prepared, replace: frozenset[str] = frozenset()) -> Observation:
+    def observe(
+        self,
+        prepared: Prepared,
+        replace: frozenset[str] = frozenset(),
+        *,
+        with_results: bool = True,
+    ) -> Observation:
         """Read the stack's accounts; the region's catalog and quota usages only for accounts
         where the plan creates or changes a job or deployment (what plan-time checks need), so
         a no-op plan costs a small constant number of list calls per account."""
@@ -128,8 +134,9 @@ class Session:
             if needing:
                 observation = add_catalog(observation, self.clients, needing)
             # final metrics of the jobs a promotion needs (SPEC §5.8): none for most plans
+            # (`with_results=False`: drift, which decides nothing from them)
             wanted = wanted_results(prepared.desired, observation.observed, first)
-            if wanted:
+            if wanted and with_results:
                 observation = add_results(observation, self.clients, wanted)
             return observation
         except AzureError as exc:
