@@ -117,4 +117,6 @@ def gate_before_put(
         return None
     keeps = f"keeps serving {current.model_name}" if current is not None else "not created"
     head = f"gate fails on job.{job_name} ({job.id}); {keeps}"
+    for metric in verdict.metrics:  # the progress: one line per metric against its bound
+        ctx.log(f"{change.address}: gate: {metric.line()}")
     return Outcome.gated("\n".join([head, *(m.line() for m in verdict.failing())]))
