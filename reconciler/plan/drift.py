@@ -414,14 +414,12 @@ def _missing(
             )
         if not from_job and not _stack_applied(resolver.desired.stack, account):
             return  # never applied in this account, as far as can be told without the log
-        if deployment.gate is not None:
-            add(
-                DriftCause.NEVER_APPLIED,
-                f"{name} is missing; its promotion gate may have held it back (`reconciler "
-                "plan` shows it blocked), so without the Activity Log it is not called drift",
-            )
-            return
-        add(DriftCause.UNKNOWN, f"{name} is missing ({_likely(developer, fine_tuned)})")
+        held = (
+            "; or its promotion gate held its creation back (`reconciler plan` shows it blocked)"
+            if deployment.gate is not None
+            else ""
+        )
+        add(DriftCause.UNKNOWN, f"{name} is missing ({_likely(developer, fine_tuned)}){held}")
         return
 
     history = log.of(f"{account.arm_id}/deployments/{deployment.azure_name}")
