@@ -64,8 +64,12 @@ def test_gate_holds_fails_then_holds(
     assert "full_valid_loss" in result.text and "(needs ≤ 0.0001): fails" in result.text
     assert _served(admin, "gated", "gated-d") == first_model
 
-    # the plan now says blocked, with both jobs' metrics side by side
+    # the plan now says blocked, with both jobs' metrics side by side: read with one checkpoints
+    # list and one results.csv per job, nothing more
+    admin.clear_requests()
     planned = fresh_plan(stack.root)
+    reads = [p for m, p in admin.requests() if "/checkpoints" in p or "/content" in p]
+    assert len(reads) == 4 and sum("/checkpoints" in p for p in reads) == 2, reads
     change = planned.change("deployment.gated-d")
     assert change is not None and change.action is Action.BLOCKED
     assert planned.summary["blocked"] == 1
