@@ -11,6 +11,7 @@ from typing import Any
 from reconciler.plan.model import Change
 from reconciler.promotion.chart import at_fractions, sparkline, xychart
 from reconciler.promotion.gate import MetricVerdict
+from reconciler.promotion.metrics import CURVES
 from reconciler.promotion.names import GATE_METRICS, canonical
 
 
@@ -91,13 +92,14 @@ def promotion_lines(change: Change) -> list[str]:
     lines.append(f"{'metric':<{width}}  {heads[0]:<{left}}  {heads[1]}")
     for name in names:
         lines.append(f"{name:<{width}}  {_value(serving, name):<{left}}  {_value(new, name)}")
-    for label, side in (("serving", serving), ("new", new)):
-        values = [v for _, v in _curve(side, "train_loss")]
-        if values:
-            lines.append(
-                f"{'train loss (' + label + ')':<{width}}  "
-                f"{values[0]:.3f} {sparkline(values)} {values[-1]:.3f}"
-            )
+    for curve in CURVES:
+        for label, side in (("serving", serving), ("new", new)):
+            values = [v for _, v in _curve(side, curve)]
+            if values:
+                title = f"{curve.replace('_', ' ')} ({label})"
+                lines.append(
+                    f"{title:<{width}}  {values[0]:.3f} {sparkline(values)} {values[-1]:.3f}"
+                )
     return lines
 
 
