@@ -24,6 +24,7 @@ from functools import partial
 from reconciler.apply.context import ApplyContext, ExecOptions
 from reconciler.apply.progress import Progress
 from reconciler.apply.scheduler import Outcome, RunReport, Task, TaskContext, run_tasks
+from reconciler.apply.smoke import deletes_wait_for
 from reconciler.apply.steps_checkpoint_copies import copy_label, run_copy
 from reconciler.apply.steps_deployments import deployment_label, run_deployment
 from reconciler.apply.steps_files import file_label, run_file
@@ -94,7 +95,8 @@ def build_tasks(plan: Plan, app: ApplyContext) -> list[Task]:
             Task(
                 id=change.address,
                 run=partial(step, app, change),
-                depends_on=tuple(d for d in change.depends_on if d in addresses),
+                depends_on=tuple(d for d in change.depends_on if d in addresses)
+                + deletes_wait_for(change, changes),
                 serial_key=_serial_key(change, app.access),
                 label=label(change),
             )

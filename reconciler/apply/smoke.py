@@ -34,10 +34,11 @@ from reconciler.apply.scheduler import Outcome, TaskContext, TaskStatus
 from reconciler.azure import chat, lookup
 from reconciler.azure.observe import AccountAccess
 from reconciler.errors import AzureError, NotFoundError
+from reconciler.kinds import accounts_of
 from reconciler.kinds.deployment import DeploymentAfter
-from reconciler.plan.model import Change
+from reconciler.plan.model import Action, Change, ResourceType
 from reconciler.plan.observed import ObservedDeployment
-from reconciler.plan.smoke_test import SmokePrompt
+from reconciler.plan.smoke_test import DETAILS_KEY, SmokePrompt
 from reconciler.quoting import quote
 
 
@@ -178,3 +179,21 @@ def after_put(
             "it was before)"
         )
     return Outcome.failed(message)
+
+
+def deletes_wait_for(change: Change, changes: list[Change]) -> tuple[str, ...]:
+    """For a deployment delete: the smoke-tested deployment writes of its account in this apply,
+    which it runs after. A failed smoke test then blocks the delete: what serves now keeps
+    serving while its replacement answers wrongly (the spec moved a deployment to a new name,
+    say); a write still waiting for training makes the delete wait too."""
+    if change.type is not ResourceType.DEPLOYMENT or change.action is not Action.DELETE:
+        return ()
+    accounts = accounts_of(change)
+    return tuple(
+        other.address
+        for other in changes
+        if other.type is ResourceType.DEPLOYMENT
+        and other.action is not Action.DELETE
+        and DETAILS_KEY in other.details
+        and accounts_of(other) & accounts
+    )
