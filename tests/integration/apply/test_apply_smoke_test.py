@@ -48,7 +48,7 @@ Make = Callable[..., Stack]
 
 @pytest.fixture
 def smoke_stack(new_stack: NewStack) -> Make:
-    """Jobs trained on "smoke knots" (and "smoke sails" for ``v2``) and the deployments given."""
+    """A job NAME trained on "smoke knots", one more per ``JOB=TOPIC`` given, the deployments."""
 
     def make(name: str, deployments: Mapping[str, dict[str, Any]], **jobs: str) -> Stack:
         datasets = {f"{name}-train": chat_lines("smoke knots", marker=MARKER)}
