@@ -8,7 +8,8 @@ account's writes run one at a time and different accounts proceed in parallel; d
 (uploads, jobs) needs no serialization, except that two uploads of one content to one account
 run one after the other, so the second finds the first's file. A replace is one task (DELETE
 then PUT: Azure forces delete-first under one name); deletes of deployments that left the spec
-come last in the given order, so an account's creates go before its deletes.
+come last in the given order, so an account's creates go before its deletes; while a write in
+that account runs a smoke test, its deletes depend on it (`smoke.deletes_wait_for`).
 
 Every step reads what it is about to change right before changing it (see the steps_*
 modules): a re-run after any interruption converges, and nothing is made twice.

@@ -91,6 +91,7 @@ def _ask(
     operation = f"POST chat completion on deployment {name} in {access.name}"
     messages = chat.chat_messages(prompt.prompt, prompt.system)
     started = app.clock()
+    told = False
     while True:
         try:
             return app.call(
@@ -100,6 +101,13 @@ def _ask(
             )
         except NotFoundError as exc:
             waited = app.clock() - started
+            if not told:  # the status line is overwritten; this wait stays in the log
+                told = True
+                ctx.log(
+                    f"{where}: the data plane answers {exc.code or exc.status} for {name} right "
+                    f"after ARM reported it ready; asking again for up to "
+                    f"{app.options.smoke_ready_seconds:g} s"
+                )
             if waited >= app.options.smoke_ready_seconds or app.out_of_time():
                 raise NotFoundError(
                     f"still not served after {waited:.0f} s: {describe(exc)}",

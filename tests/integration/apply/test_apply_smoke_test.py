@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from reconciler.cli import run_apply
+from reconciler.commands.pipeline import Session, compute_plan, prepare
 from reconciler.emulator.process import RunningEmulator
+from reconciler.plan.saved import save_plan
 
 from .apply_support import Admin, Result, Stack, chat_lines, deployment, fresh_plan, job
 from .conftest import NewStack
@@ -226,6 +228,9 @@ def test_a_data_plane_404_after_the_put_is_waited_for(
     assert admin.unspent_faults() == []
     assert len(_chats(admin)) == 3
     assert "smoke test passed: 1/1 prompts" in result.out
+    assert "the data plane answers NotFound for smk-late-d right after ARM reported it" in (
+        result.err
+    )
 
 
 def test_a_failed_smoke_test_blocks_this_applys_deletes_in_the_account(
@@ -243,3 +248,52 @@ def test_a_failed_smoke_test_blocks_this_applys_deletes_in_the_account(
     assert "blocked by deployment.smk-mv-new" in result.out
     held = admin.deployments("smk-mv")
     assert "aoai-swc/smk-mv-old" in held  # what served keeps serving
+
+
+def test_rollback_works_with_a_saved_plan(
+    env: dict[str, str], admin: Admin, smoke_stack: Make, tmp_path: Path
+) -> None:
+    stack = smoke_stack("smk-saved", {"smk-saved-d": deployment("swc", {"job": "smk-saved"})})
+    assert apply_smoke(stack.root).code == 0
+    before = admin.deployments("smk-saved")["aoai-swc/smk-saved-d"]
+    stack.deployments["smk-saved-d"] = deployment(
+        "swc", {"job": "smk-saved"}, capacity=3, smoke_test=[FAILING]
+    )
+    stack.write()
+    prepared = prepare(stack.root)
+    with Session.open() as session:
+        planned = compute_plan(prepared, session.observe(prepared), frozenset())
+    saved = tmp_path / "smoke.plan"
+    save_plan(saved, planned, stack.root, frozenset(), prepared.desired)
+
+    result = apply_smoke(saved, rollback=True)
+
+    assert result.code == 1, result.text
+    assert "rolled back deployment.smk-saved-d to " in result.out
+    assert admin.deployments("smk-saved")["aoai-swc/smk-saved-d"]["sku"] == before["sku"]
+
+
+def test_an_error_answer_fails_the_smoke_test_and_a_5xx_is_retried(
+    env: dict[str, str], admin: Admin, smoke_stack: Make
+) -> None:
+    stack = smoke_stack(
+        "smk-err",
+        {"smk-err-d": deployment("swc", {"job": "smk-err"}, smoke_test=[PASSING, PASSING])},
+    )
+    admin.faults(
+        [
+            {"method": "POST", "path": "chat/completions$", "status": 503, "count": 1},
+            {"method": "POST", "path": "chat/completions$", "status": 400, "count": 1},
+        ]
+    )
+
+    result = apply_smoke(stack.root)
+
+    assert result.code == 1, result.text
+    line = next(x for x in result.out.splitlines() if "smoke test failed" in x)
+    assert "1/2 prompts passed" in line
+    assert (
+        "prompt 1/2 'Tell me about smoke knots, item 3.' got an error instead of an answer: "
+        in (line)
+    )
+    assert "400" in line and admin.unspent_faults() == []
