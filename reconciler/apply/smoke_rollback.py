@@ -123,7 +123,7 @@ def roll_back(
             return f"nothing to roll back: {name} is already gone from {access.name}"
         if has_prevent_destroy_tag(current.tags):
             return (
-                f'Not rolled back: {name} in {access.name} carries {TAG_PREVENT_DESTROY}: "true", '
+                f'not rolled back: {name} in {access.name} carries {TAG_PREVENT_DESTROY}: "true", '
                 "so reconciler does not delete it"
             )
         delete_deployment(app, ctx, access, name)

@@ -297,3 +297,25 @@ def test_an_error_answer_fails_the_smoke_test_and_a_5xx_is_retried(
         in (line)
     )
     assert "400" in line and admin.unspent_faults() == []
+
+
+def test_rollback_never_deletes_a_protected_deployment(
+    env: dict[str, str], admin: Admin, smoke_stack: Make
+) -> None:
+    stack = smoke_stack(
+        "smk-keep",
+        {
+            "smk-keep-d": deployment(
+                "swc", {"job": "smk-keep"}, prevent_destroy=True, smoke_test=[FAILING]
+            )
+        },
+    )
+
+    result = apply_smoke(stack.root, rollback=True)
+
+    assert result.code == 1, result.text
+    assert (
+        'not rolled back: smk-keep-d in aoai-swc carries reconciler-prevent-destroy: "true", so '
+        "reconciler does not delete it"
+    ) in result.out
+    assert "aoai-swc/smk-keep-d" in admin.deployments("smk-keep")
