@@ -16,6 +16,7 @@ from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
 from reconciler.plan.fingerprint import Hyperparameter, job_fingerprint
 from reconciler.plan.naming import location_from_json, location_to_json, upload_filename
+from reconciler.plan.smoke_test import SmokePrompt
 
 HYPERPARAMETER_NAMES = (
     "n_epochs",
@@ -275,6 +276,7 @@ class DesiredDeployment:
     rai_policy: str | None = None
     version_upgrade: str | None = None
     spillover_to: str | None = None  # an Azure deployment name in the same account
+    smoke_test: tuple[SmokePrompt, ...] = ()  # SPEC §5.8: run after apply changes it
     # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy",
     # "rai_policy", "version_upgrade", "spillover_to"
     locations: Mapping[str, Location] = field(default_factory=dict)
@@ -305,6 +307,7 @@ class DesiredDeployment:
                 )
                 if v is not None
             },
+            **({"smoke_test": [p.to_json() for p in self.smoke_test]} if self.smoke_test else {}),
             "locations": _locations_to_json(self.locations),
         }
 
@@ -322,6 +325,7 @@ class DesiredDeployment:
             rai_policy=_opt_str(data.get("rai_policy")),
             version_upgrade=_opt_str(data.get("version_upgrade")),
             spillover_to=_opt_str(data.get("spillover_to")),
+            smoke_test=tuple(SmokePrompt.from_json(p) for p in data.get("smoke_test") or ()),
             locations=_locations_from_json(data.get("locations")),
         )
 
