@@ -367,6 +367,13 @@ def plan(
     metavar="ADDRESS",
     help="Create a new job even where one with the same inputs failed (e.g. job.clippy).",
 )
+@click.option(
+    "--rollback-on-smoke-failure",
+    is_flag=True,
+    help="When a deployment's smoke_test fails after apply created or changed it, put it "
+    "back as it was before this apply (model, sku, capacity, settings, tags; one this apply "
+    "created is deleted). Apply still exits 1. Works with a saved plan too.",
+)
 @LOG_HTTP
 @ALLOW_ENV
 def apply(
@@ -376,6 +383,7 @@ def apply(
     timeout: float | None,
     lock_timeout: float,
     replace: tuple[str, ...],
+    rollback_on_smoke_failure: bool,
     log_http: Path | None,
     allow_env: tuple[str, ...],
 ) -> None:
@@ -386,8 +394,12 @@ def apply(
     not changed since, then carries out exactly that plan. Without --wait it starts the
     trainings and exits; a later apply continues.
 
+    A deployment with smoke_test is asked each prompt after apply creates or changes
+    it; an answer that does not match fails the apply (see --rollback-on-smoke-failure).
+
     Exit codes: 0 done, or what is left waits on training; 1 an error, a refusal, a failed
-    change or a --wait that timed out; 130 Ctrl-C (started jobs keep running in Azure).
+    change or smoke test, or a --wait that timed out; 130 Ctrl-C (started jobs keep running
+    in Azure).
     """
     code = run_apply(
         target,
@@ -396,6 +408,7 @@ def apply(
         timeout=timeout,
         lock_timeout=lock_timeout,
         replace=frozenset(replace),
+        rollback_on_smoke_failure=rollback_on_smoke_failure,
         out=sys.stdout,
         err=sys.stderr,
         stdin_isatty=sys.stdin.isatty(),
@@ -422,6 +435,7 @@ def run_apply(
     log_http: Path | None = None,
     allow_env: tuple[str, ...] = (),
     verbosity: Verbosity = Verbosity.NORMAL,
+    rollback_on_smoke_failure: bool = False,
 ) -> int:
     """``apply`` as the CLI runs it, printing to ``out`` (default: stdout: the plan and the
     summary) and ``err`` (default: stderr: progress, warnings, errors); returns the exit code.
@@ -453,6 +467,7 @@ def run_apply(
             log_http=log_http,
             allow_env=allow_env,
             show_retries=verbosity >= Verbosity.VERBOSE,
+            rollback_on_smoke_failure=rollback_on_smoke_failure,
         )
     except ReconcilerError as exc:
         err.write(f"{exc}\n")

@@ -40,22 +40,39 @@ class ExecOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # -v: a progress line for every retry (429, 409, 5xx), not only the task's status text.
     show_retries: bool = False
+    # --rollback-on-smoke-failure: a deployment whose smoke test fails is put back as it was
+    rollback_on_smoke_failure: bool = False
+    # How long a smoke test waits for the data plane to serve a deployment ARM reports ready
+    # (404 DeploymentNotFound meanwhile; the service's message asks to wait up to 5 minutes).
+    smoke_ready_seconds: float = 300.0
 
     @staticmethod
     def for_target(
-        target: Target, *, wait: bool, timeout: float | None, show_retries: bool = False
+        target: Target,
+        *,
+        wait: bool,
+        timeout: float | None,
+        show_retries: bool = False,
+        rollback_on_smoke_failure: bool = False,
     ) -> ExecOptions:
         if target.is_emulator:
             return ExecOptions(
                 wait=wait,
                 timeout=timeout,
                 show_retries=show_retries,
+                rollback_on_smoke_failure=rollback_on_smoke_failure,
                 file_poll_seconds=0.2,
                 job_poll_seconds=0.2,
                 deployment_poll_seconds=0.2,
+                smoke_ready_seconds=10.0,
                 retry=EMULATOR_RETRY,
             )
-        return ExecOptions(wait=wait, timeout=timeout, show_retries=show_retries)
+        return ExecOptions(
+            wait=wait,
+            timeout=timeout,
+            show_retries=show_retries,
+            rollback_on_smoke_failure=rollback_on_smoke_failure,
+        )
 
 
 class ApplyContext:

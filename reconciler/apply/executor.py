@@ -8,7 +8,8 @@ account's writes run one at a time and different accounts proceed in parallel; d
 (uploads, jobs) needs no serialization, except that two uploads of one content to one account
 run one after the other, so the second finds the first's file. A replace is one task (DELETE
 then PUT: Azure forces delete-first under one name); deletes of deployments that left the spec
-come last in the given order, so an account's creates go before its deletes.
+come last in the given order, so an account's creates go before its deletes; while a write in
+that account runs a smoke test, its deletes depend on it (`smoke.deletes_wait_for`).
 
 Every step reads what it is about to change right before changing it (see the steps_*
 modules): a re-run after any interruption converges, and nothing is made twice.
@@ -24,6 +25,7 @@ from functools import partial
 from reconciler.apply.context import ApplyContext, ExecOptions
 from reconciler.apply.progress import Progress
 from reconciler.apply.scheduler import Outcome, RunReport, Task, TaskContext, run_tasks
+from reconciler.apply.smoke import deletes_wait_for
 from reconciler.apply.steps_checkpoint_copies import copy_label, run_copy
 from reconciler.apply.steps_deployments import deployment_label, run_deployment
 from reconciler.apply.steps_files import file_label, run_file
@@ -94,7 +96,8 @@ def build_tasks(plan: Plan, app: ApplyContext) -> list[Task]:
             Task(
                 id=change.address,
                 run=partial(step, app, change),
-                depends_on=tuple(d for d in change.depends_on if d in addresses),
+                depends_on=tuple(d for d in change.depends_on if d in addresses)
+                + deletes_wait_for(change, changes),
                 serial_key=_serial_key(change, app.access),
                 label=label(change),
             )

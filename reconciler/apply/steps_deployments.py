@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.apply import smoke
 from reconciler.apply.context import ApplyContext
 from reconciler.apply.gate_check import gate_before_put, planned_block
 from reconciler.apply.scheduler import Outcome, TaskContext
@@ -328,10 +329,11 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     if current is None:
         result = _put(app, ctx, access, wanted, None)
         model = (wanted.model or {}).get("name")
-        return Outcome.done(
+        created = Outcome.done(
             f"created {name} in {access.name} ({model}, {wanted.sku_name} {wanted.capacity})",
             value=result,
         )
+        return smoke.after_put(app, ctx, change, None, created)
     if decision.action is Action.NO_OP:
         return Outcome.done(f"{name} in {access.name} already as wanted")
     if decision.action is Action.REPLACE:
@@ -347,8 +349,17 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
             )
         _delete(app, ctx, access, name)
         result = _put(app, ctx, access, wanted, current)
-        return Outcome.done(f"replaced {name} in {access.name}: {why}", value=result)
+        replaced = Outcome.done(f"replaced {name} in {access.name}: {why}", value=result)
+        return smoke.after_put(app, ctx, change, current, replaced)
     if decision.action is not Action.UPDATE:  # an operation started on it since it settled
         return Outcome.pending(f"{name} is {current.provisioning_state} in {access.name}")
     result = _put(app, ctx, access, wanted, current)
-    return Outcome.done(f"updated {name} in {access.name}: {_updated_what(decision)}", value=result)
+    what = _updated_what(decision)
+    updated = Outcome.done(f"updated {name} in {access.name}: {what}", value=result)
+    return smoke.after_put(app, ctx, change, current, updated)
+
+
+# What a rollback after a failed smoke test (apply/smoke_rollback.py) writes with.
+settled_deployment = _settled
+delete_deployment = _delete
+auxiliary_token_for = _auxiliary

@@ -93,14 +93,16 @@ def apply(
     log_http: Path | None = None,
     allow_env: Iterable[str] = (),
     show_retries: bool = False,
+    rollback_on_smoke_failure: bool = False,
 ) -> ApplyOutcome:
     """Apply a spec directory or a saved plan. ``interactive``: a person can answer
     ``listener.confirm`` (stdin is a terminal); without it and without ``auto_approve``, a
     plan from a spec directory is refused. ``log_http``: the wire log's file (`--log-http`).
     ``allow_env``: the `--allow-env` names (a saved plan does not keep them: applying it reads
     the spec again, with the names given to this apply). ``show_retries``: report every retry
-    to the progress. Raises ReconcilerError for a stale plan, a refusal or a cancellation,
-    nothing done."""
+    to the progress. ``rollback_on_smoke_failure``: a deployment whose smoke test fails is
+    put back as it was before this apply (`--rollback-on-smoke-failure`). Raises
+    ReconcilerError for a stale plan, a refusal or a cancellation, nothing done."""
     if timeout is not None and (math.isnan(timeout) or timeout < 0):
         raise ReconcilerError("error: --timeout must be a number of seconds, 0 or more")
     saved = saved_plan_of(target)
@@ -141,6 +143,7 @@ def apply(
             wait=wait,
             timeout=timeout,
             show_retries=show_retries,
+            rollback_on_smoke_failure=rollback_on_smoke_failure,
         )
         execution = _execute(fresh, prepared, observation, session, replace, options, progress)
     return ApplyOutcome(fresh, saved_from, execution, timeout, lock.lost)

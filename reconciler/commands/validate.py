@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from reconciler.catalog import Catalog, load_catalog
@@ -95,7 +96,7 @@ def validate(
     )
     spec_ok = not diagnostics.has_errors
     spec.warnings = diagnostics.warnings
-    checks = _DatasetChecks(spec, catalog, cache_dir or cache_root(spec.project_root))
+    checks = _DatasetChecks(spec, catalog, cache_dir)
     with environment_values(spec.env_values):
         checks.run()
     diagnostics.extend(checks.diagnostics)
@@ -105,13 +106,18 @@ def validate(
 
 
 class _DatasetChecks:
-    def __init__(self, spec: Spec, catalog: Catalog | None, cache_dir: Path) -> None:
+    def __init__(self, spec: Spec, catalog: Catalog | None, cache_dir: Path | None) -> None:
         self.spec = spec
         self.catalog = catalog
-        self.cache_dir = cache_dir
+        self._cache_dir = cache_dir
         self.reports: dict[str, DatasetReport] = {}
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[Diagnostic] = set()
+
+    @cached_property
+    def cache_dir(self) -> Path:
+        # Made on first use: a spec without datasets (or none at all) leaves no .reconciler/.
+        return self._cache_dir or cache_root(self.spec.project_root)
 
     def add(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diagnostic in diagnostics:

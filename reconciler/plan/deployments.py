@@ -33,6 +33,7 @@ from reconciler.plan.observed import ObservedAccount, ObservedDeployment
 from reconciler.plan.promotion import gate_change
 from reconciler.plan.render_reason import replace_text
 from reconciler.plan.resolve import Resolver, Target, TargetState
+from reconciler.plan.smoke_test import smoke_details
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def _plan_one(
         )
     else:
         details["changed"] = [c.to_json() for c in decision.changed]
+        details.update(smoke_details(desired.smoke_test, decision.action))
     if decision.refused and existing is not None:
         issues.append(_replace_refused(desired, existing, decision))
     change = Change(

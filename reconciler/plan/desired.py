@@ -16,6 +16,7 @@ from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
 from reconciler.plan.fingerprint import Hyperparameter, job_fingerprint
 from reconciler.plan.naming import location_from_json, location_to_json, upload_filename
+from reconciler.plan.smoke_test import SmokePrompt
 
 HYPERPARAMETER_NAMES = (
     "n_epochs",
@@ -277,6 +278,7 @@ class DesiredDeployment:
     spillover_to: str | None = None  # an Azure deployment name in the same account
     # SPEC §5.8: metric -> {"min": N, "max": N} (either or both); None: no gate
     gate: Mapping[str, Mapping[str, float]] | None = None
+    smoke_test: tuple[SmokePrompt, ...] = ()  # SPEC §5.8: run after apply changes it
     # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy",
     # "rai_policy", "version_upgrade", "spillover_to"
     locations: Mapping[str, Location] = field(default_factory=dict)
@@ -308,6 +310,7 @@ class DesiredDeployment:
                 if v is not None
             },
             **({} if self.gate is None else {"gate": {k: dict(v) for k, v in self.gate.items()}}),
+            **({"smoke_test": [p.to_json() for p in self.smoke_test]} if self.smoke_test else {}),
             "locations": _locations_to_json(self.locations),
         }
 
@@ -326,6 +329,7 @@ class DesiredDeployment:
             version_upgrade=_opt_str(data.get("version_upgrade")),
             spillover_to=_opt_str(data.get("spillover_to")),
             gate=_gate_from_json(data.get("gate")),
+            smoke_test=tuple(SmokePrompt.from_json(p) for p in data.get("smoke_test") or ()),
             locations=_locations_from_json(data.get("locations")),
         )
 

@@ -23,6 +23,7 @@ from reconciler.plan.desired import (
     ModelSpec,
 )
 from reconciler.plan.fingerprint import Hyperparameter
+from reconciler.plan.smoke_test import smoke_prompts
 from reconciler.spec import ModelRef, Spec
 from reconciler.spec.graders import grader_json
 
@@ -45,6 +46,7 @@ _DEPLOYMENT_FIELDS = (
     ("rai_policy",),
     ("version_upgrade",),
     ("spillover_to",),
+    ("smoke_test",),
 )
 
 
@@ -153,6 +155,7 @@ def desired_from_spec(
             version_upgrade=deployment.version_upgrade,
             spillover_to=deployment.spillover_to,
             gate=gate,
+            smoke_test=smoke_prompts(deployment.smoke_test, spec.env_values),
             locations=places,
         )
     digests: dict[str, DigestSet] = {

@@ -69,7 +69,11 @@ def render_drift_text(report: DriftReport | Sequence[DriftItem], color: bool = F
     found = _report(report)
     lines: list[str] = []
     for item in sorted_items(list(found.items)):
-        head = f"{item.address} [{item.kind.value}: {item.cause.value}]"
+        # "[extra]", not "[extra: extra]": the cause is shown only when it says more
+        tag = item.kind.value
+        if item.cause.value != tag:
+            tag += f": {item.cause.value}"
+        head = f"{item.address} [{tag}]"
         lines.append(f"{_paint(head, '33', color)}: {short(item.message)}")
     if found.pending:
         if lines:

@@ -32,6 +32,7 @@ from reconciler.plan.render_text import (
     shown,
     trains_later,
 )
+from reconciler.plan.smoke_test import smoke_line
 from reconciler.promotion.render import promotion_markdown
 
 # GitHub refuses a comment body longer than 65,536 characters, counted as JavaScript counts
@@ -77,6 +78,7 @@ def _fields_cell(change: Change) -> str:
     if trains_later(change):
         return "see the job's section below"
     lines = [checkpoint_line(change)] + [field_line(f) for f in change.changed]
+    lines.append(smoke_line(change))
     cost = change_cost(change)
     fields = [f"`{_cell(line)}`" for line in lines if line is not None]
     return "<br>".join(fields + ([f"cost: {_cell(cost)}"] if cost is not None else []))

@@ -18,6 +18,7 @@ from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
 from reconciler.plan.render_grader import grader_summary
 from reconciler.plan.render_reason import render_reason
+from reconciler.plan.smoke_test import smoke_line
 from reconciler.promotion.render import promotion_lines
 
 SYMBOLS = {
@@ -158,6 +159,9 @@ def _change_lines(change: Change, color: bool) -> list[str]:
             lines.append(f"      {checkpoint}")
         lines.extend(f"      {field_line(f)}" for f in change.changed)
     lines.extend(f"      {line}" for line in promotion_lines(change))
+    smoke = smoke_line(change)
+    if smoke is not None:
+        lines.append(f"      {smoke}")
     cost = change_cost(change)
     if cost is not None:
         lines.append(f"      cost: {cost}")

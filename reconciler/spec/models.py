@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from reconciler.model_ids import SUFFIX_PATTERN, SUFFIX_RULE
 from reconciler.quoting import quote
 from reconciler.spec.graders import Grader
+from reconciler.spec.smoke_test import SmokeTest
 
 # Deployment skus Azure OpenAI knows (SPEC.md lists the common ones); the catalog says which
 # of them each model offers where.
@@ -387,6 +388,11 @@ class Deployment(SpecModel):
         default=None,
         description="promotion gate: the deployment moves to a new model of its job only when "
         "the job's final metrics hold these bounds (SPEC.md §5.8)",
+    )
+    smoke_test: SmokeTest | None = Field(
+        default=None,
+        description="prompts sent after apply creates or changes the deployment; each answer "
+        "must match its `expect` (SPEC §5.8)",
     )
 
 

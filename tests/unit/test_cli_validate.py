@@ -98,3 +98,20 @@ def test_validate_json_of_a_valid_spec_exits_0(stack: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["errors"] == [] and doc["valid"] is True
     assert sorted(doc["datasets"]) == ["clippy-train", "clippy-valid"]
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "drift", "show"])
+def test_a_directory_without_a_spec_is_an_error_that_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """The tool's state folder (.reconciler/cache) is made only when there is data to cache."""
+    (tmp_path / ".git").mkdir()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECONCILER_CACHE_DIR", raising=False)
+    result = CliRunner().invoke(cli, [command, "empty"])
+    assert result.exit_code == 1
+    assert "no *.yaml or *.yml files in the spec directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "empty"]
+    assert list(empty.iterdir()) == []
