@@ -170,6 +170,7 @@ def gate_change(
         )
     if verdict.holds or verdict.unreported:
         return dataclasses.replace(change, details=details)
+    details.pop("smoke_test", None)  # nothing is written, so nothing is smoke-tested
     facts: Mapping[str, Any] = {
         "job": f"job.{job_name}",
         "job_id": job.id,
