@@ -607,7 +607,8 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="markdown: only for a PLANFILE.",
+    help="markdown: a saved plan as a pull-request comment, or a spec directory's state with "
+    "each job's loss curve charted.",
 )
 @PRICES
 @LOG_HTTP
@@ -622,7 +623,12 @@ def show(
     """Show each resource's state: jobs with progress and loss, deployments with capacity
     and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
     from reconciler.commands.show import saved_plan, show_state
-    from reconciler.render.show import render_saved_plan, render_show_json, render_show_text
+    from reconciler.render.show import (
+        render_saved_plan,
+        render_show_json,
+        render_show_markdown,
+        render_show_text,
+    )
 
     saved = saved_plan(spec_dir, prices)
     if saved is not None:
@@ -630,14 +636,11 @@ def show(
         return
     if prices is not None:
         _fail(f"error: --prices counts the cost of a saved plan; {spec_dir} is a spec directory")
-    if fmt == "markdown":
-        _fail(
-            f"error: --format markdown shows a saved plan; {spec_dir} is a spec directory "
-            f"(its plan as markdown: reconciler plan {spec_dir} --format markdown)"
-        )
     state = show_state(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
     if fmt == "json":
         click.echo(render_show_json(state.stack, state.jobs, state.deployments), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_show_markdown(state.stack, state.jobs, state.deployments), nl=False)
     else:
         click.echo(render_show_text(state.jobs, state.deployments), nl=False)
 

@@ -161,6 +161,7 @@ _STATUS_MARK = {
     "failed": ("✗", "red"),
     "blocked": ("-", "red"),
     "not-started": ("-", "dim"),
+    "blocked by its gate": ("⊘", "magenta"),
 }
 
 

@@ -36,6 +36,9 @@ class TaskStatus(StrEnum):
     FAILED = "failed"
     BLOCKED = "blocked"
     NOT_STARTED = "not-started"
+    # a deployment its promotion gate held back (SPEC §5.8): nothing written, not a failure;
+    # its dependents run as after a done task
+    GATED = "blocked by its gate"
 
 
 class MissingDependency(LookupError):
@@ -74,6 +77,10 @@ class Outcome:
     @staticmethod
     def pending(reason: str, value: object = None) -> Outcome:
         return Outcome(TaskStatus.PENDING, reason, None, value)
+
+    @staticmethod
+    def gated(message: str) -> Outcome:
+        return Outcome(TaskStatus.GATED, message)
 
     @staticmethod
     def failed(error: BaseException | str) -> Outcome:

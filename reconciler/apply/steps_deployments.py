@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.apply import smoke
 from reconciler.apply.context import ApplyContext
+from reconciler.apply.gate_check import gate_before_put, planned_block
 from reconciler.apply.scheduler import Outcome, TaskContext
 from reconciler.apply.steps_jobs import StepError, model_of_job
 from reconciler.azure import lookup, write
@@ -273,6 +274,8 @@ def _delete(app: ApplyContext, ctx: TaskContext, access: AccountAccess, name: st
 
 def run_deployment(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     try:
+        if change.action is Action.BLOCKED:
+            return planned_block(change)  # its gate failed at plan time: nothing to write
         if change.action is Action.DELETE:
             return _run_delete(app, change, ctx)
         return _run_put(app, change, ctx)
@@ -320,6 +323,9 @@ def _run_put(app: ApplyContext, change: Change, ctx: TaskContext) -> Outcome:
     decision = put_decision(change, wanted, current, stack, app.replace)
     if decision.foreign:
         return Outcome.failed(_foreign(name, decision, stack))
+    held = gate_before_put(app, change, ctx, wanted, current)  # SPEC §5.8
+    if held is not None:
+        return held
     if current is None:
         result = _put(app, ctx, access, wanted, None)
         model = (wanted.model or {}).get("name")

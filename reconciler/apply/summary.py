@@ -70,6 +70,14 @@ def render_summary(report: RunReport, symbols: Mapping[str, str] | None = None) 
             if caused:
                 lines.append(f"      which blocked: {', '.join(caused)}")
 
+    gated = report.with_status(TaskStatus.GATED)
+    if gated:
+        lines += ["", "Blocked by a promotion gate (nothing written; it serves what it served):"]
+        for result in gated:
+            head, *metrics = (result.message or "").split("\n")
+            lines.append(_line(SYMBOLS[Action.BLOCKED], result, head))
+            lines += [f"      {clean(m)}" for m in metrics]
+
     blocked = report.with_status(TaskStatus.BLOCKED)
     if blocked:
         lines += ["", "Blocked (not attempted):"]

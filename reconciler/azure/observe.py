@@ -362,6 +362,7 @@ def observed_job(
         trained_tokens=raw.get("trained_tokens"),
         progress=_progress(raw, events or []),
         checkpoints=tuple(steps),
+        result_files=tuple(str(f) for f in raw.get("result_files") or () if f),
     )
 
 

@@ -161,6 +161,13 @@ def job_results_csv(client: openai.OpenAI, account: str, job_id: str) -> str | N
         return client.files.content(result_file).text
 
 
+def file_text(client: openai.OpenAI, account: str, file_id: str) -> str:
+    """A (small) file's content as text: a job's results.csv."""
+    path_segments(file_id=file_id)
+    with mapped(f"read file {file_id} in {account}"):
+        return client.files.content(file_id).text
+
+
 def iter_file_lines(client: openai.OpenAI, account: str, file_id: str) -> Iterator[str]:
     """A file's content line by line, streamed (memory independent of the file's size)."""
     path_segments(file_id=file_id)

@@ -25,7 +25,7 @@ class DriftRun:
 
 
 def run_drift(prepared: Prepared, session: Session) -> tuple[Observation, DriftReport]:
-    observation = session.observe(prepared)
+    observation = session.observe(prepared, with_results=False)
     report = drift_report(prepared.desired, observation.observed)
     if report.activity_wanted:
         observation = add_activity(observation, session.clients, report.activity_wanted)

@@ -14,6 +14,7 @@ from pathlib import Path
 from reconciler.adopted_files import AdoptedFiles
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
+from reconciler.azure.job_results import add_results
 from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import (
@@ -34,6 +35,7 @@ from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
 from reconciler.plan import Action, Desired, Plan, ResourceType, plan
 from reconciler.plan.from_spec import desired_from_spec
 from reconciler.plan.jobs import previous_run
+from reconciler.plan.promotion import wanted_results
 from reconciler.plan.resolve import Resolver
 from reconciler.spec import Spec
 
@@ -108,7 +110,13 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def observe(self, prepared: Prepared, replace: frozenset[str] = frozenset()) -> Observation:
+    def observe(
+        self,
+        prepared: Prepared,
+        replace: frozenset[str] = frozenset(),
+        *,
+        with_results: bool = True,
+    ) -> Observation:
         """Read the stack's accounts; the region's catalog and quota usages only for accounts
         where the plan creates or changes a job or deployment (what plan-time checks need), so
         a no-op plan costs a small constant number of list calls per account."""
@@ -121,10 +129,16 @@ class Session:
             )
             # files uploaded by hand that `reconciler import` recognised hold their content
             observation = AdoptedFiles.of_project(prepared.spec.project_root).mark(observation)
-            needing = accounts_to_check(compute_plan(prepared, observation, replace))
-            if not needing:
-                return observation
-            return add_catalog(observation, self.clients, needing)
+            first = compute_plan(prepared, observation, replace)
+            needing = accounts_to_check(first)
+            if needing:
+                observation = add_catalog(observation, self.clients, needing)
+            # final metrics of the jobs a promotion needs (SPEC §5.8): none for most plans
+            # (`with_results=False`: drift, which decides nothing from them)
+            wanted = wanted_results(prepared.desired, observation.observed, first)
+            if wanted and with_results:
+                observation = add_results(observation, self.clients, wanted)
+            return observation
         except AzureError as exc:
             _locate(exc, prepared.spec)
             raise

@@ -190,6 +190,10 @@ def _deployment_item(
 # -- the plan ------------------------------------------------------------------------------
 
 
+#: deployment actions that change nothing in Azure (a blocked promotion keeps what it serves)
+_UNCHANGED = (Action.NO_OP, Action.BLOCKED)
+
+
 def items(plan: Plan, table: PriceTable) -> list[Item]:
     """Each change's part of the cost, in the plan's order."""
     changes = {c.address: c for c in plan.changes}
@@ -199,7 +203,7 @@ def items(plan: Plan, table: PriceTable) -> list[Item]:
             before = change.before if isinstance(change.before, JobBefore) else None
             if trains_anew(change.action, before) and isinstance(change.after, JobAfter):
                 found.append(_training_item(table, changes, change))
-        elif change.type is ResourceType.DEPLOYMENT and change.is_change:
+        elif change.type is ResourceType.DEPLOYMENT and change.action not in _UNCHANGED:
             item = _deployment_item(table, changes, change)
             if item is not None:
                 found.append(item)

@@ -56,6 +56,7 @@ class DeploymentReason(StrEnum):
     DELETING = "deleting"  # being deleted in Azure
     GONE = "gone"  # not there (apply: already deleted)
     FOREIGN = "foreign"  # not this stack's: never touched
+    GATE_FAILED = "gate-failed"  # its new job's metrics fail its gate: keeps its model (§5.8)
 
 
 #: why a deployment is replaced, as a reason code

@@ -30,6 +30,7 @@ from reconciler.plan.desired import DesiredDeployment, JobRef
 from reconciler.plan.model import Change, PlanIssue, ResourceType
 from reconciler.plan.naming import META_JOB, META_STACK, TAG_PREVENT_DESTROY, TAG_STACK
 from reconciler.plan.observed import ObservedAccount, ObservedDeployment
+from reconciler.plan.promotion import gate_change
 from reconciler.plan.render_reason import replace_text
 from reconciler.plan.resolve import Resolver, Target, TargetState
 from reconciler.plan.smoke_test import smoke_details
@@ -204,6 +205,7 @@ def _plan_one(
         depends_on,
         details,
     )
+    change = gate_change(resolver, desired, target, change, issues)
     return DeploymentPlan(change, account, desired, target, existing)
 
 

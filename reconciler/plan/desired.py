@@ -276,6 +276,8 @@ class DesiredDeployment:
     rai_policy: str | None = None
     version_upgrade: str | None = None
     spillover_to: str | None = None  # an Azure deployment name in the same account
+    # SPEC §5.8: metric -> {"min": N, "max": N} (either or both); None: no gate
+    gate: Mapping[str, Mapping[str, float]] | None = None
     smoke_test: tuple[SmokePrompt, ...] = ()  # SPEC §5.8: run after apply changes it
     # "" for the entry, "name", "model", "sku", "sku.name", "sku.capacity", "prevent_destroy",
     # "rai_policy", "version_upgrade", "spillover_to"
@@ -307,6 +309,7 @@ class DesiredDeployment:
                 )
                 if v is not None
             },
+            **({} if self.gate is None else {"gate": {k: dict(v) for k, v in self.gate.items()}}),
             **({"smoke_test": [p.to_json() for p in self.smoke_test]} if self.smoke_test else {}),
             "locations": _locations_to_json(self.locations),
         }
@@ -325,6 +328,7 @@ class DesiredDeployment:
             rai_policy=_opt_str(data.get("rai_policy")),
             version_upgrade=_opt_str(data.get("version_upgrade")),
             spillover_to=_opt_str(data.get("spillover_to")),
+            gate=_gate_from_json(data.get("gate")),
             smoke_test=tuple(SmokePrompt.from_json(p) for p in data.get("smoke_test") or ()),
             locations=_locations_from_json(data.get("locations")),
         )
@@ -332,6 +336,12 @@ class DesiredDeployment:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _gate_from_json(data: Any) -> dict[str, dict[str, float]] | None:
+    if not isinstance(data, Mapping):
+        return None
+    return {str(k): {str(b): float(n) for b, n in dict(v).items()} for k, v in data.items()}
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ from reconciler.plan.observed import (
     ObservedAccount,
     ObservedDeployment,
 )
+from reconciler.plan.promotion import serving_job
 from reconciler.plan.resolve import JobState, Resolver, Target, TargetState
 from reconciler.quoting import quote
 
@@ -348,7 +349,11 @@ def _deployment_drift(
         )
     if target.state is TargetState.READY and target.model is not None:
         name, version = target.model["name"], target.model["version"]
-        if existing.model_name != name and not _earlier_run(resolver, deployment, existing):
+        if (
+            existing.model_name != name
+            and not _earlier_run(resolver, deployment, existing)
+            and not _held_by_gate(resolver, deployment, existing)
+        ):
             item(
                 DriftKind.MODEL,
                 f"serves {existing.model_name}, the spec says {name} (changed outside "
@@ -409,7 +414,12 @@ def _missing(
             )
         if not from_job and not _stack_applied(resolver.desired.stack, account):
             return  # never applied in this account, as far as can be told without the log
-        add(DriftCause.UNKNOWN, f"{name} is missing ({_likely(developer, fine_tuned)})")
+        held = (
+            "; or its promotion gate held its creation back (`reconciler plan` shows it blocked)"
+            if deployment.gate is not None
+            else ""
+        )
+        add(DriftCause.UNKNOWN, f"{name} is missing ({_likely(developer, fine_tuned)}){held}")
         return
 
     history = log.of(f"{account.arm_id}/deployments/{deployment.azure_name}")
@@ -494,6 +504,16 @@ def _when(stamp: str) -> str:
         return parse_time(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:
         return quote(stamp)
+
+
+def _held_by_gate(
+    resolver: Resolver, deployment: DesiredDeployment, existing: ObservedDeployment
+) -> bool:
+    """Whether a gated deployment serves a model of one of this stack's jobs: a promotion its
+    gate holds back (SPEC §5.8) leaves it so, and Azure did not move (plan shows it blocked)."""
+    if deployment.gate is None:
+        return False
+    return serving_job(resolver.observed, resolver.desired.stack, existing.model_name) is not None
 
 
 def _earlier_run(

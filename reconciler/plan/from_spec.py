@@ -138,6 +138,11 @@ def desired_from_spec(
         places: dict[str, Location] = {"": spec.key_location("deployments", key)}
         for path in _DEPLOYMENT_FIELDS:
             places[".".join(path)] = spec.location("deployments", key, *path)
+        gate = deployment.gate.bounds() if deployment.gate is not None else None
+        for metric in gate or ():
+            places[f"gate.{metric}"] = spec.key_location("deployments", key, "gate", metric)
+        if gate is not None:
+            places["gate"] = spec.key_location("deployments", key, "gate")
         deployments[key] = DesiredDeployment(
             key=key,
             account=deployment.account,
@@ -149,6 +154,7 @@ def desired_from_spec(
             rai_policy=deployment.rai_policy,
             version_upgrade=deployment.version_upgrade,
             spillover_to=deployment.spillover_to,
+            gate=gate,
             smoke_test=smoke_prompts(deployment.smoke_test, spec.env_values),
             locations=places,
         )

@@ -35,6 +35,9 @@ class Action(StrEnum):
     DELETE = "delete"
     REPLACE = "replace"  # delete, then create under the same name
     WAIT = "wait"  # depends on work still under way (a job training, a file processing)
+    # a deployment's promotion gate failed on its new job's metrics (SPEC §5.8): nothing is
+    # written, it keeps serving what it serves; counted (not "no changes"), never an error
+    BLOCKED = "blocked"
 
     @property
     def actions(self) -> list[str]:
@@ -57,6 +60,7 @@ SUMMARY_ORDER = (
     Action.REPLACE,
     Action.DELETE,
     Action.WAIT,
+    Action.BLOCKED,
     Action.NO_OP,
 )
 

@@ -15,6 +15,7 @@ from typing import Any
 from reconciler.catalog.model import off_step
 from reconciler.plan.activity import ActivityLog
 from reconciler.plan.naming import canonical_json, sha256_hex, sha256_in_filename
+from reconciler.promotion.metrics import JobResults
 
 
 class JobStatus(StrEnum):
@@ -246,11 +247,14 @@ class ObservedJob:
     progress: JobProgress | None = None
     checkpoints: tuple[ObservedCheckpoint, ...] = ()
     grader: Mapping[str, Any] | None = None  # a reinforcement job's, as the service reports it
+    result_files: tuple[str, ...] = ()  # its results.csv file (once it has finished)
 
     def to_json(self) -> dict[str, Any]:
         data = self._json()
         if self.grader is not None:
             data["grader"] = dict(self.grader)
+        if self.result_files:  # written only when reported: older observations keep their JSON
+            data["result_files"] = list(self.result_files)
         return data
 
     def _json(self) -> dict[str, Any]:
@@ -302,6 +306,7 @@ class ObservedJob:
             checkpoints=tuple(
                 ObservedCheckpoint.from_json(c) for c in data.get("checkpoints") or ()
             ),
+            result_files=tuple(str(f) for f in data.get("result_files") or ()),
         )
 
 
@@ -526,6 +531,9 @@ class ObservedAccount:
     # the account's content filters (raiPolicies) by name; None: not read (no deployment of the
     # spec in this account sets rai_policy)
     rai_policies: tuple[str, ...] | None = None
+    # job id -> its final metrics and curves (SPEC §5.8), read only for the jobs whose metrics
+    # a promotion needs (reconciler.promotion.needs)
+    results: Mapping[str, JobResults] = field(default_factory=dict)
 
     @property
     def subscription_id(self) -> str:
@@ -575,6 +583,11 @@ class ObservedAccount:
             if self.usages is None
             else {k: v.to_json() for k, v in sorted(self.usages.items())},
             **({} if self.rai_policies is None else {"rai_policies": list(self.rai_policies)}),
+            **(
+                {"results": {k: v.to_json() for k, v in sorted(self.results.items())}}
+                if self.results
+                else {}
+            ),
         }
 
     @staticmethod
@@ -605,6 +618,9 @@ class ObservedAccount:
             rai_policies=None
             if data.get("rai_policies") is None
             else tuple(str(p) for p in data["rai_policies"]),
+            results={
+                str(k): JobResults.from_json(v) for k, v in (data.get("results") or {}).items()
+            },
         )
 
 
@@ -628,6 +644,8 @@ class Observed:
         stable = self.to_json()
         for account in stable["accounts"].values():
             account.pop("activity", None)  # history, read for drift only: no fact a plan uses
+            # read only when a promotion needs them; a finished job's metrics do not move
+            account.pop("results", None)
             # the order a list API answers in is no fact about Azure
             account["files"].sort(key=lambda f: f["id"])
             account["jobs"].sort(key=lambda j: j["id"])

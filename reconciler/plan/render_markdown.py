@@ -33,6 +33,7 @@ from reconciler.plan.render_text import (
     trains_later,
 )
 from reconciler.plan.smoke_test import smoke_line
+from reconciler.promotion.render import promotion_markdown
 
 # GitHub refuses a comment body longer than 65,536 characters, counted as JavaScript counts
 # them (UTF-16 code units: an emoji is two).
@@ -44,6 +45,7 @@ _ACTION_LABEL = {
     Action.REPLACE: "-/+ replace",
     Action.DELETE: "- delete",
     Action.WAIT: "⏳ wait",
+    Action.BLOCKED: "⊘ blocked",
     Action.NO_OP: "! no-op",
 }
 _VERBS = {
@@ -194,6 +196,8 @@ def _headline(plan: Plan, warnings: Sequence[Diagnostic]) -> list[str]:
     done = [part for part in what if not part.startswith("0 ")]
     if counts[Action.WAIT.value]:
         done.append(f"{counts[Action.WAIT.value]} waiting")
+    if counts.get(Action.BLOCKED.value):
+        done.append(f"{counts[Action.BLOCKED.value]} blocked by a gate")
     lines = []
     if plan.errors:
         count = len(plan.errors)
@@ -244,11 +248,12 @@ def _render(plan: Plan, warnings: Sequence[Diagnostic]) -> str:
     counts = plan.summary
     lines = [f"## reconciler plan: stack `{plan.stack}`", ""]
     lines += _headline(plan, warnings)
+    blocked = counts.get("blocked", 0)
     lines += [
-        "| create | update | replace | delete | wait |",
-        "|---:|---:|---:|---:|---:|",
+        "| create | update | replace | delete | wait |" + (" blocked |" if blocked else ""),
+        "|---:|---:|---:|---:|---:|" + ("---:|" if blocked else ""),
         f"| {counts['create']} | {counts['update']} | {counts['replace']} "
-        f"| {counts['delete']} | {counts['wait']} |",
+        f"| {counts['delete']} | {counts['wait']} |" + (f" {blocked} |" if blocked else ""),
         "",
     ]
     if plan.errors:
@@ -273,6 +278,7 @@ def _render(plan: Plan, warnings: Sequence[Diagnostic]) -> str:
     if others:
         title = "Other changes" if destructive else "Changes"
         lines += _details(f"{title} ({len(others)})", _change_table(others, mark=False))
+    lines += _promotions(plan)
     failed = failed_jobs_line(plan)
     if failed is not None:
         lines += [f"⚠️ {failed}", ""]
@@ -284,6 +290,17 @@ def _render(plan: Plan, warnings: Sequence[Diagnostic]) -> str:
         noun = "job" if len(jobs) == 1 else "jobs"
         lines += _details(f"{len(jobs)} {noun} to train: data, hyperparameters, changes", body)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _promotions(plan: Plan) -> list[str]:
+    """Deployments whose gate the plan checks or whose model a new job's replaces: in the open,
+    as a reviewer decides on them (SPEC §5.8)."""
+    lines: list[str] = []
+    for change in ordered(plan.changes):
+        body = promotion_markdown(change)
+        if body:
+            lines += [f"#### `{change.address}` ({_ACTION_LABEL[change.action]})", "", *body]
+    return ["### Promotions", "", *lines] if lines else []
 
 
 def _cut_note(lines_left: int, characters_left: int) -> str:

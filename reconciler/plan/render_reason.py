@@ -18,6 +18,7 @@ from reconciler.kinds.job import JobReason
 from reconciler.plan.desired import JobRef
 from reconciler.plan.model import Because, Change, FieldChange, ResourceType
 from reconciler.plan.naming import TAG_PREVENT_DESTROY, TAG_STACK
+from reconciler.promotion.gate import MetricVerdict
 
 
 def render_reason(change: Change) -> str:
@@ -179,8 +180,20 @@ def _deployment(because: Because, address: str, changed: Sequence[FieldChange]) 
         return f"being deleted in {f['account_name']}"
     if code is DeploymentReason.GONE:
         return "not in Azure"
+    if code is DeploymentReason.GATE_FAILED:
+        return gate_failed_text(f)
     owner = f.get("owner")
     return f"belongs to stack {owner}" if owner else f"does not carry the tag {TAG_STACK}"
+
+
+def gate_failed_text(f: Mapping[str, Any]) -> str:
+    """ "blocked by its gate: job.x (ftjob-1) has full_valid_loss 1.2 (needs ≤ 0.9); keeps
+    serving M" """
+    failing = "; ".join(
+        MetricVerdict.from_json(m).line().removesuffix(": fails") for m in f.get("metrics") or ()
+    )
+    keeps = f"; keeps serving {f['serving']}" if f.get("serving") else "; not created"
+    return f"blocked by its gate: {f['job']} ({f['job_id']}) has {failing}{keeps}"
 
 
 def _checkpoint_copy(because: Because, address: str, changed: Sequence[FieldChange]) -> str:

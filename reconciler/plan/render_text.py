@@ -19,6 +19,7 @@ from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceTyp
 from reconciler.plan.render_grader import grader_summary
 from reconciler.plan.render_reason import render_reason
 from reconciler.plan.smoke_test import smoke_line
+from reconciler.promotion.render import promotion_lines
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -26,6 +27,7 @@ SYMBOLS = {
     Action.REPLACE: "-/+",
     Action.DELETE: "-",
     Action.WAIT: "⏳",
+    Action.BLOCKED: "⊘",  # a promotion its gate holds back (SPEC §5.8)
     Action.NO_OP: "!",  # shown only for a failed job or a blocked resource
 }
 _COLOURS = {
@@ -34,6 +36,7 @@ _COLOURS = {
     Action.REPLACE: "31",
     Action.DELETE: "31",
     Action.WAIT: "36",
+    Action.BLOCKED: "35",
     Action.NO_OP: "35",
 }
 NO_INPUT_CHANGED = "no input changed (trained again as asked)"
@@ -155,6 +158,7 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         if checkpoint is not None:
             lines.append(f"      {checkpoint}")
         lines.extend(f"      {field_line(f)}" for f in change.changed)
+    lines.extend(f"      {line}" for line in promotion_lines(change))
     smoke = smoke_line(change)
     if smoke is not None:
         lines.append(f"      {smoke}")
@@ -169,7 +173,8 @@ def summary_line(plan: Plan) -> str:
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['replace']} to replace, {counts['delete']} to delete, "
-        f"{counts['wait']} waiting."
+        f"{counts['wait']} waiting"
+        + (f", {counts['blocked']} blocked by a gate." if counts.get("blocked") else ".")
     )
 
 

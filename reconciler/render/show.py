@@ -8,22 +8,8 @@ import json
 
 from reconciler.commands.show import DeploymentView, JobView
 from reconciler.plan import Plan, render_json, render_markdown, render_text
-
-SPARK = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float], width: int = 40) -> str:
-    """The values, resampled to at most `width` points, as block characters (low to high)."""
-    if not values:
-        return ""
-    if len(values) > width:
-        step = len(values) / width
-        values = [values[int(i * step)] for i in range(width)]
-    low, high = min(values), max(values)
-    span = high - low or 1.0
-    return "".join(
-        SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in values
-    )
+from reconciler.promotion.chart import SPARK as SPARK
+from reconciler.promotion.chart import at_fractions, sparkline, xychart
 
 
 def render_show_text(jobs: list[JobView], deployments: list[DeploymentView]) -> str:
@@ -72,6 +58,51 @@ def render_show_json(stack: str, jobs: list[JobView], deployments: list[Deployme
         "deployments": [d.to_json() for d in deployments],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def render_show_markdown(stack: str, jobs: list[JobView], deployments: list[DeploymentView]) -> str:
+    """The state as markdown (an issue, a job summary): each job with each succeeded job's
+    train-loss curve as a Mermaid xychart, then each deployment."""
+    lines = [f"## reconciler state: stack `{stack}`", ""]
+    if jobs:
+        lines += ["| job | account | id | status | model |", "|---|---|---|---|---|"]
+        for view in jobs:
+            job = view.job
+            if job is None:
+                lines.append(f"| `job.{view.name}` | {view.account} | – | not in Azure yet | – |")
+                continue
+            model = f"`{job.fine_tuned_model}`" if job.fine_tuned_model else "–"
+            lines.append(
+                f"| `job.{view.name}` | {view.account} | `{job.id}` | {job.status.value} "
+                f"| {model} |"
+            )
+        lines.append("")
+    for view in jobs:
+        if not view.losses or view.job is None:
+            continue
+        points = [(step, value) for step, value in enumerate(view.losses, start=1)]
+        lines += xychart(
+            f"train_loss: job.{view.name}", "train loss", [at_fractions(points, len(points))]
+        )
+        lines += ["", f"Train loss of `job.{view.name}` ({view.job.id}).", ""]
+    if deployments:
+        lines += ["| deployment | account | sku | model | state |", "|---|---|---|---|---|"]
+        for d in deployments:
+            if d.state is None:
+                lines.append(
+                    f"| `deployment.{d.name}` | {d.account} | – | – | not deployed "
+                    f"(plan: {d.planned}) |"
+                )
+                continue
+            sku = d.state.get("sku") or {}
+            model = (d.state.get("model") or {}).get("name", "")
+            lines.append(
+                f"| `deployment.{d.name}` | {d.account}/{d.azure_name} "
+                f"| {sku.get('name')} x{sku.get('capacity')} | `{model}` "
+                f"| {d.state.get('provisioning_state', '')} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def render_saved_plan(plan: Plan, fmt: str, *, color: bool = False) -> str:

@@ -158,6 +158,7 @@ def _check(
     diagnostics: Diagnostics,
 ) -> None:
     from reconciler.spec.catalog_checks import check_catalog
+    from reconciler.spec.gates import check_gates
     from reconciler.spec.references import check_references
 
     for section in SECTIONS:
@@ -173,6 +174,7 @@ def _check(
     defined = {section: frozenset(merged.entries[section]) for section in SECTIONS}
     # A file that could not be read may define any name: an unknown one is not reported.
     diagnostics.extend(check_references(spec, defined, names_known=not merged.unreadable))
+    diagnostics.extend(check_gates(spec))
     if catalog is None:
         try:
             catalog = load_catalog()

@@ -23,6 +23,7 @@ from pydantic import (
     PlainValidator,
     Tag,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -383,11 +384,73 @@ class Deployment(SpecModel):
         description="a standard deployment of the same account that takes this provisioned "
         "deployment's overflow (properties.spilloverDeploymentName)",
     )
+    gate: Gate | None = Field(
+        default=None,
+        description="promotion gate: the deployment moves to a new model of its job only when "
+        "the job's final metrics hold these bounds (SPEC.md §5.8)",
+    )
     smoke_test: SmokeTest | None = Field(
         default=None,
         description="prompts sent after apply creates or changes the deployment; each answer "
         "must match its `expect` (SPEC §5.8)",
     )
+
+
+class GateBound(SpecModel):
+    """Bounds on one final metric of the job (SPEC.md §5.8): ``{min: N}``, ``{max: N}`` or
+    both; the metric holds when min <= value <= max."""
+
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> GateBound:
+        if self.min is None and self.max is None:
+            raise PydanticCustomError(RULE_ERROR, "needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError(
+                RULE_ERROR,
+                "min {low} is above max {high}: no value can hold",
+                {"low": self.min, "high": self.max},
+            )
+        return self
+
+
+_GATE_METRIC = "a final metric of the job, as its checkpoints and results.csv name it"
+
+
+class Gate(SpecModel):
+    """A deployment's promotion gate (SPEC.md §5.8): bounds on its job's final metrics, by
+    Azure's metric names (reconciler.promotion.names)."""
+
+    train_loss: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    train_mean_token_accuracy: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    valid_loss: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    valid_mean_token_accuracy: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    full_valid_loss: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    full_valid_mean_token_accuracy: GateBound | None = Field(default=None, description=_GATE_METRIC)
+    validation_mean_token_accuracy: GateBound | None = Field(
+        default=None, description="results.csv's name of valid_mean_token_accuracy"
+    )
+    train_reward_mean: GateBound | None = Field(default=None, description="reinforcement jobs")
+    valid_reward_mean: GateBound | None = Field(default=None, description="reinforcement jobs")
+    train_reasoning_tokens_mean: GateBound | None = Field(
+        default=None, description="reinforcement jobs"
+    )
+    valid_reasoning_tokens_mean: GateBound | None = Field(
+        default=None, description="reinforcement jobs"
+    )
+
+    def bounds(self) -> dict[str, dict[str, float]]:
+        """The written bounds, by metric: ``{"full_valid_loss": {"max": 0.9}}``."""
+        out: dict[str, dict[str, float]] = {}
+        for name in type(self).model_fields:
+            bound = getattr(self, name)
+            if isinstance(bound, GateBound):
+                out[name] = {
+                    k: v for k, v in (("min", bound.min), ("max", bound.max)) if v is not None
+                }
+        return out
 
 
 class AzureBlobLock(SpecModel):

@@ -63,14 +63,17 @@ def test_drift_on_an_error_leaves_stdout_empty_as_docs_drift_md_says(
     assert "stdout stays empty" in docs
 
 
-def test_show_markdown_of_a_spec_directory_points_to_plan(
+def test_show_markdown_of_a_spec_directory_reads_the_spec(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`show DIR --format markdown` is the state as markdown (docs/promotion.md): the spec
+    directory is read, not refused for its format."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "specs").mkdir()
     result = CliRunner().invoke(cli, ["show", "specs", "--format", "markdown"])
     assert result.exit_code == 1
-    assert "reconciler plan specs --format markdown" in result.stderr
+    assert "no *.yaml or *.yml files in the spec directory" in result.stderr
+    assert "--format markdown" not in result.stderr
 
 
 @pytest.mark.parametrize("args", [[], ["emulator"]])

@@ -75,8 +75,9 @@ class JobView:
         )
         self.snap: Snapshot = snapshot(self.schedule, self.controls, now)
         reward_key = doc.get("reward_key")
+        # jobs stored before curves were keyed by their input train by their seed
         self.curve = Curve(
-            int(doc["seed"]),
+            int(doc.get("curve_key", doc["seed"])),
             self.schedule.total_steps,
             doc["validation_file"] is not None,
             RewardCurve(int(reward_key), self.schedule.total_steps)

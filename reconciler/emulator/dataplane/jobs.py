@@ -29,6 +29,7 @@ from reconciler.emulator.dataplane import (
     queries,
 )
 from reconciler.emulator.dataplane.chat_style import example_pair
+from reconciler.emulator.dataplane.curve_key import curve_key
 from reconciler.emulator.dataplane.errors import bad_request, conflict, not_found, wrong_state
 from reconciler.emulator.dataplane.holdings import STYLE_KIND
 from reconciler.emulator.dataplane.http import (
@@ -284,6 +285,16 @@ async def create(call: Call) -> Reply:
             _reinforcement_data, call, method.extra["grader"], train_doc, valid_doc, resolved
         )
         failure = failure or data_failure
+    key = await run_in_threadpool(
+        lambda: curve_key(
+            base_model=info.id,
+            training=file_records.segment_paths(call.state, train_doc),
+            validation=file_records.segment_paths(call.state, valid_doc) if valid_doc else None,
+            method=method.type,
+            hyperparameters=resolved,
+            seed=seed,
+        )
+    )
     job_id = new_id("ftjob-")
     fine_tuned = fine_tuned_model_id(info.id, new_hex(), suffix)
     now = call.now()
@@ -315,6 +326,7 @@ async def create(call: Call) -> Reply:
         "deleted_models": [],
         "results_written": False,
         "reward_key": reward_key,
+        "curve_key": key,
     }
     pairs = await run_in_threadpool(_style_pairs, file_records.segment_paths(call.state, train_doc))
     with call.state.store.transaction():

@@ -1,4 +1,7 @@
-"""Training metrics of a simulated job: deterministic curves (by seed) and results.csv.
+"""Training metrics of a simulated job: deterministic curves and results.csv.
+
+`Curve.seed` is the job's curve key (`curve_key.py`: base model, data content, method, resolved
+hyperparameters and the request's seed), so the same input trains the same metrics.
 
 The loss falls strictly with the step (an exponential decay over a jittered progress, so the
 curve is irregular but never rises) and the token accuracy rises with it; validation figures sit

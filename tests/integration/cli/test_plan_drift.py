@@ -141,6 +141,7 @@ def test_capacity_changed_in_the_portal_is_drift_and_an_update_in_place(cli: Cli
     doc = plan_json(cli)
     assert actions(doc)["deployment.clippy-swc"] == ["update"]
     assert doc["summary"] == {
+        "blocked": 0,
         "create": 0,
         "delete": 0,
         "no-op": 4,

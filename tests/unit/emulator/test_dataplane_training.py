@@ -178,3 +178,44 @@ def test_results_are_thinned_for_long_jobs() -> None:
     assert steps[-1] == 123_457
     assert all(a < b for a, b in itertools.pairwise(steps))
     assert result_steps(5) == [1, 2, 3, 4, 5]
+
+
+def test_final_checkpoint_and_last_results_row_agree() -> None:
+    """What a promotion gate reads (reconciler.promotion.metrics) is the same from either side:
+    the last checkpoint's metrics are results.csv's last row (and last full-validation row)."""
+    from reconciler.promotion.metrics import final_results
+
+    curve = Curve(5, SCHED.total_steps, True)
+    last = max(SCHED.epoch_ends)
+    assert last == SCHED.total_steps
+    checkpoint = {"step_number": last, "metrics": curve.checkpoint_metrics(last)}
+    text = results_csv(curve, SCHED.total_steps, SCHED.epoch_ends)
+    from_checkpoint = final_results("j", [checkpoint], None).metrics
+    from_results = final_results("j", [], text).metrics
+    assert from_checkpoint == from_results
+
+
+def test_curves_are_keyed_by_the_jobs_input() -> None:
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from reconciler.emulator.dataplane.curve_key import curve_key
+
+    with TemporaryDirectory() as folder:
+        data = Path(folder) / "train.jsonl"
+        data.write_text('{"messages": []}\n', encoding="utf-8")
+        other = Path(folder) / "other.jsonl"
+        other.write_text('{"messages": [1]}\n', encoding="utf-8")
+
+        def key(paths: list[Path], seed: int | None = None, n_epochs: int = 3) -> int:
+            return curve_key(
+                base_model="gpt-4.1-mini-2025-04-14",
+                training=paths,
+                validation=None,
+                method="supervised",
+                hyperparameters={"n_epochs": n_epochs},
+                seed=seed,
+            )
+
+        assert key([data]) == key([data])
+        assert len({key([data]), key([other]), key([data], seed=1), key([data], n_epochs=2)}) == 4

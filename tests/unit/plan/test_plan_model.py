@@ -51,6 +51,7 @@ def test_changes_sorted_by_address_and_summary_counts() -> None:
         "replace": 1,
         "delete": 0,
         "wait": 1,
+        "blocked": 0,
         "no-op": 1,
     }
     assert document["format_version"] == "1"
