@@ -26,13 +26,6 @@ from reconciler.plan.model import Action, Change
 from reconciler.plan.naming import MODEL_FORMAT, TAG_PREVENT_DESTROY, has_prevent_destroy_tag
 from reconciler.plan.observed import ObservedDeployment
 
-# SPEC §5.3's fields -> the SDK's DeploymentProperties attribute (as steps_deployments writes them)
-_SETTINGS = {
-    "rai_policy": "rai_policy_name",
-    "version_upgrade": "version_upgrade_option",
-    "spillover_to": "spillover_deployment_name",
-}
-
 
 def model_of(before: ObservedDeployment) -> dict[str, str]:
     """Azure's ``properties.model`` of the deployment as it was."""
@@ -49,8 +42,9 @@ def model_of(before: ObservedDeployment) -> dict[str, str]:
 
 
 def model_text(before: ObservedDeployment) -> str:
+    """What it served and on which sku: "<model> (version 1), Standard 1"."""
     version = f" (version {before.model_version})" if before.model_version else ""
-    return f"{before.model_name}{version}"
+    return f"{before.model_name}{version}, {before.sku_name} {before.capacity}"
 
 
 def _as_before(before: ObservedDeployment) -> WantedDeployment:
@@ -81,7 +75,7 @@ def _put_back(
         source=before.source,
         source_account=before.source_account,
     )
-    for field, attribute in _SETTINGS.items():
+    for field, attribute in write.DEPLOYMENT_SETTING_ATTRIBUTES.items():
         value = getattr(before, field)
         if value is not None:
             setattr(body.properties, attribute, value)

@@ -48,11 +48,7 @@ from reconciler.plan.resolve import Resolver
 JSON = dict[str, Any]
 # SPEC §5.3's fields -> the SDK's DeploymentProperties attribute. One the spec leaves out is put
 # back as Azure holds it: a PUT without it would reset it to the server's default.
-_SETTING_ATTRIBUTES = {
-    "rai_policy": "rai_policy_name",
-    "version_upgrade": "version_upgrade_option",
-    "spillover_to": "spillover_deployment_name",
-}
+_SETTING_ATTRIBUTES = write.DEPLOYMENT_SETTING_ATTRIBUTES
 
 
 def deployment_label(change: Change) -> str:

@@ -147,6 +147,15 @@ def get_job(client: openai.OpenAI, account: str, job_id: str) -> JSON:
         return _dump(client.fine_tuning.jobs.retrieve(job_id))
 
 
+# SPEC §5.3's fields -> the SDK's DeploymentProperties attribute: how apply's PUTs (and a smoke
+# test's rollback) write them.
+DEPLOYMENT_SETTING_ATTRIBUTES = {
+    "rai_policy": "rai_policy_name",
+    "version_upgrade": "version_upgrade_option",
+    "spillover_to": "spillover_deployment_name",
+}
+
+
 def deployment_body(
     *,
     model_name: str,
