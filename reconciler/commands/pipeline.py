@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.adopted_files import AdoptedFiles
 from reconciler.azure import read
@@ -22,7 +23,6 @@ from reconciler.azure.target import (
     check_emulator_answers,
     resolve_target,
 )
-from reconciler.azure.wire_log import WireLog
 from reconciler.commands.validate import ValidationResult, validate
 from reconciler.datasets.cache import Cache, cache_root
 from reconciler.datasets.digest import example_digest
@@ -36,6 +36,9 @@ from reconciler.plan.from_spec import desired_from_spec
 from reconciler.plan.jobs import previous_run
 from reconciler.plan.resolve import Resolver
 from reconciler.spec import Spec
+
+if TYPE_CHECKING:
+    from reconciler.azure.wire_log import WireLog  # with its SDK hooks: loaded when logging
 
 
 @dataclass
@@ -92,7 +95,11 @@ class Session:
         check_emulator_answers(target)
         if log_http is None and os.environ.get(ENV_LOG_HTTP):
             log_http = Path(os.environ[ENV_LOG_HTTP])
-        wire_log = WireLog(log_http) if log_http is not None else None
+        wire_log = None
+        if log_http is not None:
+            from reconciler.azure.wire_log import WireLog
+
+            wire_log = WireLog(log_http)
         return Session(target, Clients(target, wire_log=wire_log), wire_log)
 
     def close(self) -> None:
