@@ -44,7 +44,8 @@ def make_plan(
     table = prices_with_override(prices, project_root(spec_dir))  # before Azure is read
     with Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
-        result = plan_with_history(prepared, observation, replace, session.clients)
+        planned = session.plan(prepared, observation, replace)
+        result = plan_with_history(prepared, observation, replace, session.clients, planned)
     return PlanOutcome(spec_dir, replace, prepared, priced(result, table))
 
 
