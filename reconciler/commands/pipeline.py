@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from reconciler.adopted_files import AdoptedFiles
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
-from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import (
     ENV_LOG_HTTP,
@@ -210,6 +209,8 @@ def example_history(
             if cached is not None:
                 history[sha] = cached
                 continue
+            from reconciler.azure.lookup import data_plane_for  # openai's client: this case only
+
             client = data_plane_for(clients, access)
             digests = set()
             for line in read.iter_file_lines(client, access.name, observed.id):

@@ -12,7 +12,6 @@ from reconciler.cost.estimate import priced
 from reconciler.cost.prices import prices_with_override
 from reconciler.errors import Diagnostic
 from reconciler.plan import Plan
-from reconciler.plan.saved import save_plan
 from reconciler.project import project_root
 
 
@@ -51,4 +50,6 @@ def make_plan(
 
 def save(outcome: PlanOutcome, out: Path) -> None:
     """Write the plan to ``out`` for `apply PLANFILE` (with its spec's place and digest)."""
+    from reconciler.plan.saved import save_plan  # only with --out
+
     save_plan(out, outcome.plan, outcome.spec_dir, outcome.replace, outcome.prepared.desired)
