@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,6 +103,12 @@ def compile_package() -> None:
     """The package's bytecode, written next to its modules as an install writes it."""
     command = [sys.executable, "-m", "compileall", "-q", str(ROOT / "reconciler")]
     subprocess.run(command, check=True, capture_output=True)
+
+
+def drop_package_bytecode() -> None:
+    """No bytecode of the package: under PYTHONDONTWRITEBYTECODE every start compiles it."""
+    for cache in (ROOT / "reconciler").rglob("__pycache__"):
+        shutil.rmtree(cache)
 
 
 def run_cli(spec: Path) -> None:
@@ -197,7 +204,9 @@ def main() -> int:
         help="do not compile the package to bytecode first (see the module's docstring)",
     )
     args, _ = parser.parse_known_args()
-    if not args.from_source:
+    if args.from_source:
+        drop_package_bytecode()
+    else:
         compile_package()
     sizes = Sizes(3, 6, 24) if args.quick else Sizes(args.accounts, args.jobs, args.deployments)
     repeat = 1 if args.quick else args.repeat
