@@ -133,7 +133,13 @@ class HttpsJson:
                 connection.request("GET", target, headers=sent)
                 response = connection.getresponse()
                 body = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (
+                http.client.RemoteDisconnected,
+                ConnectionResetError,
+                BrokenPipeError,
+                ssl.SSLEOFError,
+                ssl.SSLZeroReturnError,
+            ):
                 self._forget(host, port)
                 if reused:  # the server closed an idle connection: a fresh one, once
                     continue
