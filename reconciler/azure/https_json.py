@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 USER_AGENT = "reconciler (python http.client)"
+# as httpx (openai's client) and azure-core's RedirectPolicy follow them for a GET
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 20
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,32 @@ class HttpsJson:
                     self._all.remove(connection)
 
     def get(self, url: str, headers: Mapping[str, str], operation: str) -> Answer:
-        """The answer to ``GET url`` (any status); a connection that fails is a
-        TransientError."""
-        parts = urllib.parse.urlsplit(url)
-        host, port = parts.hostname or "", parts.port or 443
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        """The answer to ``GET url`` (any status but a redirect, which is followed as the SDKs'
+        clients follow it: at most ``MAX_REDIRECTS``, the credential dropped on the way to
+        another origin); a connection that fails is a TransientError."""
         sent = {"User-Agent": USER_AGENT, "Accept": "application/json", **headers}
+        for _ in range(MAX_REDIRECTS + 1):
+            answer = self._get_once(url, sent, operation)
+            location = answer.headers.get("location")
+            if answer.status not in REDIRECTS or not location:
+                return answer
+            to = urllib.parse.urljoin(url, location)
+            if urllib.parse.urlsplit(to).scheme != "https":
+                raise AzureError(
+                    f"refused to follow a redirect off HTTPS (HTTP {answer.status})",
+                    operation=operation,
+                )
+            if _origin(to) != _origin(url):
+                sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
+            url = to
+        raise AzureError(f"more than {MAX_REDIRECTS} redirects", operation=operation)
+
+    def _get_once(self, url: str, sent: Mapping[str, str], operation: str) -> Answer:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "https":
+            raise AzureError(f"not an HTTPS URL: {parts.scheme}://…", operation=operation)
+        host, port = parts.hostname or "", parts.port or 443
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         while True:
             connection, reused = self._connection(host, port)
             seq = self._log_request(url, sent)
@@ -202,6 +225,11 @@ class HttpsJson:
             )
 
         wire_log._guarded(log, write)
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or 443
 
 
 def status_error(answer: Answer, operation: str, read_error: ErrorReader) -> AzureError:

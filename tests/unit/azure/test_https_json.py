@@ -17,7 +17,7 @@ import pytest
 import trustme
 
 from reconciler.azure.https_json import HttpsJson, _proxy_for
-from reconciler.errors import TransientError
+from reconciler.errors import AzureError, TransientError
 
 
 @dataclass
@@ -26,13 +26,27 @@ class Server:
     tls: ssl.SSLContext  # the client's: trusts the server's CA
     connections: list[int] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    authorizations: list[str | None] = field(default_factory=list)
     # close the connection after each answer without saying so (a server's idle timeout)
     drop_silently: bool = False
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
-    ca = trustme.CA()
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def server(ca: trustme.CA) -> Iterator[Server]:
+    yield from _server(ca)
+
+
+@pytest.fixture
+def other_server(ca: trustme.CA) -> Iterator[Server]:
+    yield from _server(ca)
+
+
+def _server(ca: trustme.CA) -> Iterator[Server]:
     cert = ca.issue_cert("127.0.0.1")
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(server_tls)
@@ -49,6 +63,13 @@ def server() -> Iterator[Server]:
 
         def do_GET(self) -> None:
             state.paths.append(self.path)
+            state.authorizations.append(self.headers.get("Authorization"))
+            if self.path.startswith("/to?"):
+                self.send_response(307)
+                self.send_header("Location", self.path.split("?", 1)[1])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = b'{"ok": true}'
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -203,3 +224,38 @@ def test_a_proxy_tunnels_the_request(server: Server, monkeypatch: pytest.MonkeyP
     port = server.url.rsplit(":", 1)[1]
     assert tunnels == [f"CONNECT 127.0.0.1:{port} HTTP/1.0"]
     assert server.paths == ["/via-proxy"]
+
+
+def test_a_redirect_is_followed_with_the_credential_on_the_same_origin(server: Server) -> None:
+    https = HttpsJson(server.tls, timeout=5, plane="data")
+    try:
+        answer = https.get(f"{server.url}/to?/landed", {"Authorization": "Bearer t"}, "op")
+    finally:
+        https.close()
+    assert (answer.status, answer.json()) == (200, {"ok": True})
+    assert server.paths == ["/to?/landed", "/landed"]
+    assert server.authorizations == ["Bearer t", "Bearer t"]
+
+
+def test_a_redirect_to_another_origin_does_not_carry_the_credential(
+    server: Server, other_server: Server
+) -> None:
+    https = HttpsJson(server.tls, timeout=5, plane="data")
+    try:
+        answer = https.get(
+            f"{server.url}/to?{other_server.url}/landed", {"Authorization": "Bearer t"}, "op"
+        )
+    finally:
+        https.close()
+    assert answer.json() == {"ok": True}
+    assert server.authorizations == ["Bearer t"]
+    assert (other_server.paths, other_server.authorizations) == (["/landed"], [None])
+
+
+def test_a_redirect_off_https_is_refused(server: Server) -> None:
+    https = HttpsJson(server.tls, timeout=5, plane="data")
+    try:
+        with pytest.raises(AzureError, match="off HTTPS"):
+            https.get(f"{server.url}/to?http://127.0.0.1:1/x", {"Authorization": "t"}, "op")
+    finally:
+        https.close()
