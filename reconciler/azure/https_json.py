@@ -5,8 +5,9 @@ through the SDKs' HTTP stacks (azure-core over requests/urllib3, httpx) costs a 
 second of imports per process, more than the reads themselves; ``http.client`` is already
 loaded by the interpreter's standard library. What the stacks did for a read is done here:
 
-- keep-alive: one connection per thread and host, reused; a reused connection the server had
-  closed meanwhile is opened anew once (a GET may be sent again, as urllib3 does);
+- keep-alive: a pool of connections per host shared by the threads, each reused once its
+  answer is read; a reused connection the server had closed meanwhile is opened anew once (a
+  GET may be sent again, as urllib3 does);
 - TLS: one ``ssl.SSLContext`` per command, shared (the caller's: the emulator's CA, else the
   system's, or certifi's for ARM as requests uses it);
 - proxies: ``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` as requests and httpx honour them
@@ -41,6 +42,8 @@ USER_AGENT = "reconciler (python http.client)"
 # as httpx (openai's client) and azure-core's RedirectPolicy follow them for a GET
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 20
+# idle connections kept per host: every account's lists may go to one host at once (ARM)
+MAX_IDLE_PER_HOST = 64
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ ErrorReader = Callable[[int, Any, str], tuple[str | None, str]]
 
 
 class HttpsJson:
-    """GETs over HTTPS: a keep-alive connection per thread and host, closed by ``close``."""
+    """GETs over HTTPS through a pool of keep-alive connections per host, shared by the
+    threads (a connection serves one request at a time); ``close`` closes them."""
 
     def __init__(
         self,
@@ -73,53 +77,44 @@ class HttpsJson:
         self._timeout = timeout
         self._plane = plane  # "arm" or "data", as the wire log names them
         self._wire_log = wire_log
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[http.client.HTTPSConnection] = []
+        self._idle: dict[tuple[str, int], list[http.client.HTTPSConnection]] = {}
         self._closed = False
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            connections, self._all = self._all, []
-        for connection in connections:
-            connection.close()
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
 
-    def _connection(self, host: str, port: int) -> tuple[http.client.HTTPSConnection, bool]:
-        """(connection, reused) of this thread to host:port."""
-        mine: dict[tuple[str, int], http.client.HTTPSConnection] | None = getattr(
-            self._local, "connections", None
-        )
-        if mine is None:
-            mine = self._local.connections = {}
-        connection = mine.get((host, port))
-        if connection is not None:
-            return connection, True
-        proxy = _proxy_for(host)
-        if proxy is None:
-            connection = http.client.HTTPSConnection(
-                host, port, timeout=self._timeout, context=self._tls
-            )
-        else:
-            connection = http.client.HTTPSConnection(
-                proxy[0], proxy[1], timeout=self._timeout, context=self._tls
-            )
-            connection.set_tunnel(host, port, headers=proxy[2])
+    def _checkout(self, host: str, port: int) -> tuple[http.client.HTTPSConnection, bool]:
+        """(connection, reused): an idle one to host:port, else a new one."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the reader is closed")
-            self._all.append(connection)
-        mine[(host, port)] = connection
+            idle = self._idle.get((host, port))
+            if idle:
+                return idle.pop(), True  # the most recently used: the least likely stale
+        proxy = _proxy_for(host)
+        if proxy is None:
+            return http.client.HTTPSConnection(
+                host, port, timeout=self._timeout, context=self._tls
+            ), False
+        connection = http.client.HTTPSConnection(
+            proxy[0], proxy[1], timeout=self._timeout, context=self._tls
+        )
+        connection.set_tunnel(host, port, headers=proxy[2])
         return connection, False
 
-    def _forget(self, host: str, port: int) -> None:
-        mine = getattr(self._local, "connections", {})
-        connection = mine.pop((host, port), None)
-        if connection is not None:
-            connection.close()
-            with self._lock:
-                if connection in self._all:
-                    self._all.remove(connection)
+    def _checkin(self, host: str, port: int, connection: http.client.HTTPSConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault((host, port), [])
+            if not self._closed and len(idle) < MAX_IDLE_PER_HOST:
+                idle.append(connection)
+                return
+        connection.close()
 
     def get(self, url: str, headers: Mapping[str, str], operation: str) -> Answer:
         """The answer to ``GET url`` (any status but a redirect, which is followed as the SDKs'
@@ -149,7 +144,7 @@ class HttpsJson:
         host, port = parts.hostname or "", parts.port or 443
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         while True:
-            connection, reused = self._connection(host, port)
+            connection, reused = self._checkout(host, port)
             seq = self._log_request(url, sent)
             started = time.perf_counter()
             try:
@@ -163,7 +158,7 @@ class HttpsJson:
                 ssl.SSLEOFError,
                 ssl.SSLZeroReturnError,
             ):
-                self._forget(host, port)
+                connection.close()
                 if reused:  # the server closed an idle connection: a fresh one, once
                     continue
                 raise TransientError(
@@ -172,10 +167,10 @@ class HttpsJson:
                     ambiguous=True,
                 ) from None
             except TimeoutError:
-                self._forget(host, port)
+                connection.close()
                 raise TransientError("timed out", operation=operation, ambiguous=True) from None
             except (OSError, http.client.HTTPException) as exc:
-                self._forget(host, port)
+                connection.close()
                 raise TransientError(
                     f"connection failed: {exc}", operation=operation, ambiguous=True
                 ) from None
@@ -186,7 +181,9 @@ class HttpsJson:
                 body,
             )
             if response.will_close:
-                self._forget(host, port)
+                connection.close()
+            else:
+                self._checkin(host, port, connection)
             self._log_response(seq, time.perf_counter() - started, answer)
             return answer
 

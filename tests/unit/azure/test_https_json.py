@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,20 @@ def test_one_connection_serves_a_threads_requests(server: Server) -> None:
         https.close()
     assert server.paths == ["/x?n=0", "/x?n=1", "/x?n=2"]
     assert len(server.connections) == 1
+
+
+def test_threads_share_the_pool_so_connections_stay_bounded(server: Server) -> None:
+    """Each plan's observe runs in new threads: their connections are the pool's, reused by the
+    next threads, not one more set per round (a long `apply --wait` observes again and again)."""
+    https = HttpsJson(server.tls, timeout=5, plane="data")
+    try:
+        for _ in range(3):
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda n: https.get(f"{server.url}/z?n={n}", {}, "op"), range(8)))
+    finally:
+        https.close()
+    assert len(server.paths) == 24
+    assert len(server.connections) <= 4
 
 
 def test_a_connection_the_server_closed_is_opened_anew_once(server: Server) -> None:
