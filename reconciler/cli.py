@@ -18,6 +18,7 @@ from reconciler import __version__
 from reconciler.azure.target import ENV_LOG_HTTP
 from reconciler.console import use_color
 from reconciler.errors import ReconcilerError, SpecError
+from reconciler.startup import loading
 from reconciler.verbosity import Verbosity, current, set_verbosity
 
 EXIT_OK = 0
@@ -228,13 +229,14 @@ def validate(spec_dir: Path, fmt: str, allow_env: tuple[str, ...]) -> None:
     with the official tokenizer. Every problem is printed as path:line:col. Needs no
     credentials and no variable values: an unset ${env:NAME} is a note (plan needs it).
     """
-    from reconciler.commands.validate import validate as run_validation
-    from reconciler.render.validation import (
-        render_dataset_lines,
-        render_problems,
-        render_validation_json,
-        render_verdict,
-    )
+    with loading():
+        from reconciler.commands.validate import validate as run_validation
+        from reconciler.render.validation import (
+            render_dataset_lines,
+            render_problems,
+            render_validation_json,
+            render_verdict,
+        )
 
     result = run_validation(spec_dir, allow_env=allow_env)
     if fmt == "json":
@@ -300,9 +302,10 @@ def plan(
     Exit codes: 0 a plan without errors; 1 an error; with --detailed-exitcode 0 no
     changes, 2 changes.
     """
-    from reconciler.commands.plan import make_plan, save
-    from reconciler.plan import render_json, render_markdown, render_text
-    from reconciler.plan.render_json import render_spec_errors_json
+    with loading():
+        from reconciler.commands.plan import make_plan, save
+        from reconciler.plan import render_json, render_markdown, render_text
+        from reconciler.plan.render_json import render_spec_errors_json
 
     try:
         outcome = make_plan(
@@ -448,8 +451,9 @@ def run_apply(
     and not ``auto_approve``. ``verbosity``: ``QUIET`` prints only errors and the summary (the
     plan too when asking for confirmation), ``VERBOSE`` adds a line for every retry.
     """
-    from reconciler.commands.apply import apply as carry_out
-    from reconciler.render.apply import INTERRUPTED, ConsoleApply, render_apply_end
+    with loading():
+        from reconciler.commands.apply import apply as carry_out
+        from reconciler.render.apply import INTERRUPTED, ConsoleApply, render_apply_end
 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -528,8 +532,9 @@ def import_(
     Exit codes: 0 imported or nothing to import; 1 an error, a refusal or a "no" (nothing
     done); 130 Ctrl-C.
     """
-    from reconciler.commands.import_ import import_resources
-    from reconciler.render.importing import ConsoleImport, render_import_end
+    with loading():
+        from reconciler.commands.import_ import import_resources
+        from reconciler.render.importing import ConsoleImport, render_import_end
 
     # A first argument that is no directory is an address when it reads as one, or is the only
     # one (`import job.x` must be told jobs are not importable, not that no address was given).
@@ -576,8 +581,9 @@ def drift(spec_dir: Path, fmt: str, log_http: Path | None, allow_env: tuple[str,
     training) is not drift, nor is a spec entry never applied (listed as pending). For a
     missing deployment the Activity Log says who deleted it and when.
     """
-    from reconciler.commands.drift import find
-    from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
+    with loading():
+        from reconciler.commands.drift import find
+        from reconciler.plan import render_drift_json, render_drift_markdown, render_drift_text
 
     run = find(spec_dir, log_http=log_http, allow_env=allow_env, on_warning=_warn)
     report = run.report
@@ -622,13 +628,14 @@ def show(
 ) -> None:
     """Show each resource's state: jobs with progress and loss, deployments with capacity
     and endpoint. With PLANFILE (from `plan --out`), show that saved plan instead."""
-    from reconciler.commands.show import saved_plan, show_state
-    from reconciler.render.show import (
-        render_saved_plan,
-        render_show_json,
-        render_show_markdown,
-        render_show_text,
-    )
+    with loading():
+        from reconciler.commands.show import saved_plan, show_state
+        from reconciler.render.show import (
+            render_saved_plan,
+            render_show_json,
+            render_show_markdown,
+            render_show_text,
+        )
 
     saved = saved_plan(spec_dir, prices)
     if saved is not None:

@@ -10,18 +10,20 @@ import ssl
 import threading
 from typing import TYPE_CHECKING, Any
 
-from reconciler.azure.credentials import arm_credential, data_plane_key
-from reconciler.azure.raw_read import DataPlaneReader, tls_context
-from reconciler.azure.target import Target
-from reconciler.azure.wire_log import WireLog, arm_policies, data_plane_event_hooks
-from reconciler.azure.write_gate import WriteGatePolicy, data_plane_gate_hooks
+from reconciler.azure.credentials import arm_credential, bearer, data_plane_key
+from reconciler.azure.https_json import HttpsJson, arm_tls_context, tls_context
+from reconciler.azure.raw_read import ArmReader, DataPlaneReader
+from reconciler.azure.target import ARM_SCOPE, Target
 
-# The SDKs are imported by the first client made of them (openai alone costs half a second,
-# which a command that only reads never needs: reads go through raw_read).
+# The SDKs (and their HTTP stacks, the wire log's and write gate's hooks into them) are imported
+# by the first client made of them: openai alone costs half a second, azure-core with requests
+# a fifth, which a command that only reads never needs (reads go through raw_read).
 if TYPE_CHECKING:
     import openai
     from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
     from azure.mgmt.monitor import MonitorManagementClient
+
+    from reconciler.azure.wire_log import WireLog
 
 DATA_PLANE_TIMEOUT_S = 120.0
 # ARM connections kept per host: every account's lists go to one host at once (urllib3 would
@@ -45,7 +47,9 @@ class Clients:
         self._openai: dict[tuple[str, str | None, str | None], openai.OpenAI] = {}
         self._versioned: dict[tuple[str, str, str | None, str | None], openai.AzureOpenAI] = {}
         self._readers: dict[tuple[str, str | None, str | None], DataPlaneReader] = {}
-        self._tls: ssl.SSLContext | None = None
+        self._arm_readers: dict[tuple[str, str | None], ArmReader] = {}
+        self._data_https: HttpsJson | None = None
+        self._arm_https: HttpsJson | None = None
         self._polling_interval = (
             polling_interval
             if polling_interval is not None
@@ -60,6 +64,9 @@ class Clients:
             client = self._arm.get(key)
             if client is None:
                 from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+                from reconciler.azure.wire_log import arm_policies
+                from reconciler.azure.write_gate import WriteGatePolicy
 
                 kwargs: dict[str, Any] = {
                     "transport": _arm_transport(self.target.ca_file),
@@ -88,6 +95,8 @@ class Clients:
             if client is None:
                 from azure.mgmt.monitor import MonitorManagementClient
 
+                from reconciler.azure.wire_log import arm_policies
+
                 kwargs: dict[str, Any] = {
                     "base_url": self.target.arm_endpoint,
                     "retry_total": 0,
@@ -112,37 +121,61 @@ class Clients:
         return openai.DefaultHttpxClient(verify=verify, event_hooks=self._event_hooks())
 
     def _event_hooks(self) -> dict[str, list[Any]]:
+        from reconciler.azure.wire_log import data_plane_event_hooks
+        from reconciler.azure.write_gate import data_plane_gate_hooks
+
         hooks = data_plane_event_hooks(self.wire_log)
         # the gate first: a refused write is not logged as sent
         hooks["request"] = [*data_plane_gate_hooks()["request"], *hooks.get("request", [])]
         return hooks
 
+    def arm_reader(self, subscription_id: str, tenant_id: str | None = None) -> ArmReader:
+        """Raw JSON reads of ARM lists in a subscription, with the token the management client
+        would use, without importing azure-core or the management SDK."""
+        key = (subscription_id, tenant_id)
+        with self._lock:
+            reader = self._arm_readers.get(key)
+            if reader is None:
+                if self._arm_https is None:
+                    self._arm_https = HttpsJson(
+                        arm_tls_context(self.target.ca_file),
+                        timeout=DATA_PLANE_TIMEOUT_S,
+                        plane="arm",
+                        wire_log=self.wire_log,
+                    )
+                identity = arm_credential(self.target, tenant_id)
+                reader = ArmReader(
+                    self.target.arm_endpoint,
+                    subscription_id,
+                    lambda: bearer(identity, ARM_SCOPE, tenant_id),
+                    self._arm_https,
+                )
+                self._arm_readers[key] = reader
+            return reader
+
     def data_plane_reader(
         self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
     ) -> DataPlaneReader:
-        """Raw JSON reads of an account's v1 data plane, with the credential and hooks that
+        """Raw JSON reads of an account's v1 data plane, with the credential that
         `data_plane` gives the openai client, without importing openai."""
         key = (endpoint, api_key_env, tenant_id)
         with self._lock:
             reader = self._readers.get(key)
-            if reader is not None:
-                return reader
-            if self._tls is None:
-                self._tls = tls_context(self.target.ca_file)
-            tls = self._tls
-        # made outside the lock: every account's reader is made at about the same moment
-        made = DataPlaneReader(
-            endpoint,
-            data_plane_key(self.target, api_key_env, where, tenant_id),
-            verify=tls,
-            event_hooks=self._event_hooks(),
-            timeout=DATA_PLANE_TIMEOUT_S,
-        )
-        with self._lock:
-            reader = self._readers.setdefault(key, made)
-        if reader is not made:
-            made.close()
-        return reader
+            if reader is None:
+                if self._data_https is None:
+                    self._data_https = HttpsJson(
+                        tls_context(self.target.ca_file),
+                        timeout=DATA_PLANE_TIMEOUT_S,
+                        plane="data",
+                        wire_log=self.wire_log,
+                    )
+                reader = DataPlaneReader(
+                    endpoint,
+                    data_plane_key(self.target, api_key_env, where, tenant_id),
+                    self._data_https,
+                )
+                self._readers[key] = reader
+            return reader
 
     def data_plane(
         self, endpoint: str, *, api_key_env: str | None, where: str, tenant_id: str | None
@@ -213,7 +246,12 @@ class Clients:
                 versioned.close()
             for reader in self._readers.values():
                 reader.close()
+            for https in (self._arm_https, self._data_https):
+                if https is not None:
+                    https.close()
+            self._arm_https = self._data_https = None
             self._readers.clear()
+            self._arm_readers.clear()
             self._arm.clear()
             self._monitor.clear()
             self._openai.clear()

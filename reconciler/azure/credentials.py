@@ -14,14 +14,15 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
-
-from azure.core.credentials import AccessToken, TokenCredential
+from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.target import ARM_SCOPE, DATA_PLANE_SCOPE, Target
 from reconciler.emulator_connection import EmulatorConnection, UnknownIdentity
 from reconciler.errors import AuthError
 from reconciler.quoting import quote
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, TokenCredential
 
 _TOKEN_LIFETIME_S = 3600
 
@@ -43,6 +44,15 @@ class EmulatorCredential:
         tenant_id: str | None = None,
         **kwargs: Any,
     ) -> AccessToken:
+        # only the SDKs call this, and they have loaded azure-core: no cost here
+        from azure.core.credentials import AccessToken
+
+        token, expires_on = self.token(scopes, tenant_id)
+        return AccessToken(token, expires_on)
+
+    def token(self, scopes: tuple[str, ...], tenant_id: str | None = None) -> tuple[str, int]:
+        """(token, expires_on) as ``get_token`` gives them, without azure-core's types: the
+        raw readers authenticate without loading the SDKs."""
         tenant = tenant_id or self._tenant_id
         if len(scopes) != 1 or scopes[0] not in (ARM_SCOPE, DATA_PLANE_SCOPE):
             raise AuthError(
@@ -61,7 +71,7 @@ class EmulatorCredential:
                 f"{', '.join(sorted(self._connection.tenants))}); check the account's tenant_id",
                 operation="authenticate",
             ) from None
-        return AccessToken(token, int(time.time()) + _TOKEN_LIFETIME_S)
+        return token, int(time.time()) + _TOKEN_LIFETIME_S
 
     def __repr__(self) -> str:
         return f"EmulatorCredential(tenant={self._tenant_id or 'default'})"
@@ -123,7 +133,16 @@ def data_plane_key(
             )
         return key
     identity = credential(target, tenant_id)
-    return lambda: identity.get_token(DATA_PLANE_SCOPE, tenant_id=tenant_id).token
+    return lambda: bearer(identity, DATA_PLANE_SCOPE, tenant_id)[0]
+
+
+def bearer(identity: TokenCredential, scope: str, tenant_id: str | None) -> tuple[str, float]:
+    """(token, expires_on) for ``scope`` from the account's or subscription's tenant; the
+    emulator's without loading azure-core (the raw readers' way)."""
+    if isinstance(identity, EmulatorCredential):
+        return identity.token((scope,), tenant_id)
+    got = identity.get_token(scope, tenant_id=tenant_id)
+    return got.token, float(got.expires_on)
 
 
 def auxiliary_token(target: Target, tenant_id: str | None) -> str:

@@ -1,4 +1,8 @@
-"""SDK exceptions translated to the project's errors, in this one place (DESIGN.md principle 7)."""
+"""SDK exceptions translated to the project's errors, in this one place (DESIGN.md principle 7).
+
+Neither SDK is imported here: an SDK's exception can exist only once the SDK is loaded, so
+``sys.modules`` says which ones to look for (a read-only command never loads them).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from azure.core import exceptions as az
-
-from reconciler.azure.write_gate import refusal_in
 from reconciler.errors import (
     AuthError,
     AzureError,
@@ -22,6 +23,7 @@ from reconciler.errors import (
 
 if TYPE_CHECKING:
     import openai
+    from azure.core import exceptions as az
 
 T = TypeVar("T")
 
@@ -31,6 +33,12 @@ def _openai_error_type() -> type[BaseException] | None:
     no openai exception can exist before it is imported)."""
     module = sys.modules.get("openai")
     return getattr(module, "OpenAIError", None) if module is not None else None
+
+
+def _azure_error_type() -> type[BaseException] | None:
+    """azure-core's base exception if azure-core is loaded."""
+    module = sys.modules.get("azure.core.exceptions")
+    return getattr(module, "AzureError", None) if module is not None else None
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -80,6 +88,8 @@ def _by_status(
 
 
 def _arm_error(exc: az.AzureError, operation: str) -> AzureError:
+    from azure.core import exceptions as az
+
     if isinstance(exc, az.ServiceRequestError):  # never reached the service
         return TransientError(str(exc), operation=operation, ambiguous=False)
     if isinstance(exc, az.ServiceResponseError):  # sent; the answer was lost
@@ -139,8 +149,9 @@ def translate(exc: BaseException, operation: str) -> AzureError | None:
     """The project's error for an SDK exception, or None when it is not one of theirs."""
     if isinstance(exc, AzureError):
         return exc
-    if isinstance(exc, az.AzureError):
-        return _arm_error(exc, operation)
+    azure_error = _azure_error_type()
+    if azure_error is not None and isinstance(exc, azure_error):
+        return _arm_error(exc, operation)  # type: ignore[arg-type]
     openai_error = _openai_error_type()
     if openai_error is not None and isinstance(exc, openai_error):
         return _openai_error(exc, operation)  # type: ignore[arg-type]
@@ -153,10 +164,11 @@ def mapped(operation: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        if not isinstance(exc, az.AzureError) and not isinstance(
-            exc, _openai_error_type() or az.AzureError
-        ):
+        sdk_errors = tuple(t for t in (_azure_error_type(), _openai_error_type()) if t is not None)
+        if not sdk_errors or not isinstance(exc, sdk_errors):
             raise
+        from reconciler.azure.write_gate import refusal_in
+
         refused = refusal_in(exc)  # the write gate stopped it: not a connection failure
         if refused is not None:
             raise refused from None

@@ -460,7 +460,7 @@ def observe(
             return read_account(account)
 
     def read_account(account: DesiredAccount) -> tuple[ObservedAccount, AccountAccess]:
-        arm = clients.arm(account.subscription_id, account.tenant_id)
+        arm = clients.arm_reader(account.subscription_id, account.tenant_id)
         # needs only names from the spec: sent while the resource group's accounts are listed
         listed_deployments = lists.submit(
             read.list_deployments, arm, account.resource_group, account.name
@@ -580,7 +580,7 @@ def add_catalog(
     def read_catalog(key: str) -> ObservedAccount:
         seen = current[key]
         access = observation.access[key]
-        arm = clients.arm(access.subscription_id, access.tenant_id)
+        arm = clients.arm_reader(access.subscription_id, access.tenant_id)
         region = (access.subscription_id, seen.location)
         models = regional.get(
             ("models", *region), lambda: read.list_location_models(arm, seen.location)

@@ -1,30 +1,41 @@
-"""List calls read as raw JSON: no SDK model object per listed item.
+"""List calls read as raw JSON: no SDK model object per listed item, no SDK on the way.
 
 An SDK's list turns every item into a model object, which the reader then turns back into a
-dict (0.49 s of CPU for a 200-deployment stack, 0.94 s at 1,000). Here the same requests go
-out through the same transports, and the answers are parsed once, by ``json``:
+dict (0.49 s of CPU for a 200-deployment stack, 0.94 s at 1,000); and importing the SDKs and
+their HTTP stacks costs more than a no-op plan's reads take. Here the same requests go out over
+``https_json`` (the standard library's http.client), and the answers are parsed once, by
+``json``:
 
-- ARM: the SDK's own request builders (the exact URL, api-version and headers the typed call
-  sends), run by the management client's pipeline (`send_request`: its credential, retry
-  policy, write gate and wire log); pages followed by ``nextLink`` as the SDK does.
-- data plane: `DataPlaneReader`, a GET over an httpx2 client carrying the same event hooks
-  (wire log, write gate) and the same credential as the openai client would (a key or an Entra
-  token, as ``Authorization: Bearer``), cursor pages followed as openai's ``SyncCursorPage``
-  does (``after`` = the last item's id while ``has_more`` is not false). It does not import
-  openai (half a second of imports for a command that needs none of its models).
+- ARM: `ArmReader`, the list operations' own URLs (the paths and api-version of the generated
+  ``build_list_*_request`` of azure-mgmt-cognitiveservices, whose default api-version a test
+  pins to ``ARM_API_VERSION``) with ``Accept: application/json`` and a bearer token of the
+  subscription's tenant for ``ARM_SCOPE``, pages followed by ``nextLink`` as the SDK does.
+  `arm_list` does the same through a management client's own pipeline, for callers that hold
+  one.
+- data plane: `DataPlaneReader`, a GET carrying the same credential as the openai client would
+  (a key or an Entra token, as ``Authorization: Bearer``), cursor pages followed as openai's
+  ``SyncCursorPage`` does (``after`` = the last item's id while ``has_more`` is not false).
+
+Both write the wire log (`--log-http`) as the SDK clients' hooks do. Reads only: no write
+passes here, so the write gate has nothing to check.
 """
 
 from __future__ import annotations
 
-import ssl
+import threading
+import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx2
-
-from reconciler.azure.errors import _by_status, _openai_body_error, _retry_after
-from reconciler.errors import AzureError, TransientError
+from reconciler.azure.errors import _openai_body_error
+from reconciler.azure.https_json import (
+    HttpsJson,
+    json_object,
+    status_error,
+)
+from reconciler.azure.https_json import tls_context as tls_context
 
 if TYPE_CHECKING:
     from azure.core.rest import HttpRequest
@@ -32,6 +43,11 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 DataPlaneKey = str | Callable[[], str]
+#: azure-mgmt-cognitiveservices' default api-version (a test pins it), the vendored contract's
+ARM_API_VERSION = "2025-09-01"
+PROVIDER = "Microsoft.CognitiveServices"
+# a token is asked for again this long before it expires (as azure-core's bearer policy does)
+_TOKEN_REFRESH_S = 300.0
 
 
 # --- ARM --------------------------------------------------------------------------------------
@@ -90,61 +106,106 @@ def arm_list(
     return items
 
 
+def _arm_error(status: int, body: Any, reason: str) -> tuple[str | None, str]:
+    """(code, text) of an ARM error answer, worded as the management SDK's errors were
+    (``HttpResponseError`` with ARM's error format: ``code: message``)."""
+    code, message = _openai_body_error(body)  # {"error": {"code", "message"}}
+    message = message or reason
+    return code, f"{code}: {message}" if code else (message or f"HTTP {status}")
+
+
+class ArmReader:
+    """GETs of ARM list operations for one subscription, as raw JSON."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        subscription_id: str,
+        token: Callable[[], tuple[str, float]],
+        https: HttpsJson,
+        *,
+        api_version: str = ARM_API_VERSION,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self.subscription_id = subscription_id
+        self._token_source = token
+        self._https = https
+        self.api_version = api_version
+        self._lock = threading.Lock()
+        self._token: tuple[str, float] | None = None
+
+    def _bearer(self) -> str:
+        """The cached token, asked for anew near its expiry (once for all threads)."""
+        with self._lock:
+            if self._token is None or self._token[1] - time.time() < _TOKEN_REFRESH_S:
+                self._token = self._token_source()
+            return self._token[0]
+
+    def url(self, *segments: tuple[str, str]) -> str:
+        """``/subscriptions/{id}`` and then each (literal, value) pair, the value quoted as the
+        SDK's serializer quotes a path parameter."""
+        path = f"/subscriptions/{urllib.parse.quote(self.subscription_id, safe='')}"
+        for literal, value in segments:
+            path += f"/{literal}/{urllib.parse.quote(value, safe='')}"
+        return self._endpoint + path
+
+    def list(self, url: str, operation: str) -> list[JSON]:
+        """Every item of an ARM list at ``url`` (without query), following ``nextLink``."""
+        items: list[JSON] = []
+        request: str | None = f"{url}?api-version={self.api_version}"
+        while request is not None:
+            headers = {
+                "Authorization": f"Bearer {self._bearer()}",
+                "x-ms-client-request-id": str(uuid.uuid4()),
+            }
+            answer = self._https.get(request, headers, operation)
+            if answer.status != 200:
+                raise status_error(answer, operation, _arm_error)
+            page = json_object(answer, operation)
+            items.extend(page.get("value") or ())
+            next_link = page.get("nextLink")
+            request = self._next(str(next_link)) if next_link else None
+        return items
+
+    def _next(self, next_link: str) -> str:
+        """As the generated pager: the link's path and query, our api-version."""
+        parsed = urllib.parse.urlparse(next_link)
+        query = [
+            f"{key}={urllib.parse.quote(value)}"
+            for key, values in urllib.parse.parse_qs(parsed.query).items()
+            if key.lower() != "api-version"
+            for value in values
+        ]
+        query.append(f"api-version={self.api_version}")
+        return urllib.parse.urljoin(next_link, parsed.path) + "?" + "&".join(query)
+
+
 # --- data plane -------------------------------------------------------------------------------
-
-
-def tls_context(ca_file: str | None) -> ssl.SSLContext:
-    """The data plane's TLS settings: the emulator's CA, else the system's (as httpx's
-    default). Made once per command and shared: loading the CAs costs milliseconds each time."""
-    return ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
 
 
 class DataPlaneReader:
     """GETs of an account's v1 data-plane API (``{endpoint}/openai/v1``), answers as JSON."""
 
-    def __init__(
-        self,
-        endpoint: str,
-        key: DataPlaneKey,
-        *,
-        verify: ssl.SSLContext,
-        event_hooks: Mapping[str, list[Callable[[Any], None]]],
-        timeout: float,
-    ) -> None:
+    def __init__(self, endpoint: str, key: DataPlaneKey, https: HttpsJson) -> None:
         self._base = endpoint.rstrip("/") + "/openai/v1"
         self._key = key
-        self._http = httpx2.Client(
-            verify=verify,
-            timeout=timeout,
-            event_hooks=dict(event_hooks),
-            follow_redirects=True,
-            limits=httpx2.Limits(max_connections=100, max_keepalive_connections=20),
-        )
+        self._https = https
 
     def close(self) -> None:
-        self._http.close()
+        """The connections belong to the ``HttpsJson`` shared by the command's readers."""
 
     def _headers(self) -> dict[str, str]:
         key = self._key() if callable(self._key) else self._key
-        return {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+        return {"Authorization": f"Bearer {key}"}
 
     def get(self, path: str, operation: str, params: Mapping[str, str | int] | None = None) -> JSON:
-        try:
-            response = self._http.get(
-                self._base + path, params=dict(params or {}), headers=self._headers()
-            )
-        except httpx2.TimeoutException:
-            raise TransientError("timed out", operation=operation, ambiguous=True) from None
-        except httpx2.TransportError as exc:
-            raise TransientError(
-                f"connection failed: {exc}", operation=operation, ambiguous=True
-            ) from None
-        if response.status_code >= 400:
-            raise _status_error(response, operation)
-        body = response.json()
-        if not isinstance(body, dict):
-            raise AzureError(f"unexpected answer: {type(body).__name__}", operation=operation)
-        return body
+        url = self._base + path
+        if params:
+            url += "?" + urllib.parse.urlencode({k: str(v) for k, v in params.items()})
+        answer = self._https.get(url, self._headers(), operation)
+        if answer.status >= 400:
+            raise status_error(answer, operation, _data_plane_error)
+        return json_object(answer, operation)
 
     def list_all(
         self, path: str, operation: str, params: Mapping[str, str | int] | None = None
@@ -163,18 +224,9 @@ class DataPlaneReader:
             params = {**params, "after": str(last)}
 
 
-def _status_error(response: httpx2.Response, operation: str) -> AzureError:
-    try:
-        body: object = response.json()
-    except ValueError:
-        body = response.text
+def _data_plane_error(status: int, body: Any, reason: str) -> tuple[str | None, str]:
     code, message = _openai_body_error(body)
-    text = f"{code}: {message}" if code and message else (message or f"HTTP {response.status_code}")
-    headers = {k.lower(): v for k, v in response.headers.items()}
-    return _by_status(
-        response.status_code,
-        text,
-        operation=operation,
-        code=code,
-        retry_after=_retry_after(headers),
-    )
+    return code, f"{code}: {message}" if code and message else (message or f"HTTP {status}")
+
+
+__all__ = ["ARM_API_VERSION", "ArmReader", "DataPlaneReader", "arm_list", "tls_context"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.azure.errors import mapped
 from reconciler.azure.path_segments import path_segment, path_segments
-from reconciler.azure.raw_read import DataPlaneReader, arm_list
+from reconciler.azure.raw_read import PROVIDER, ArmReader, DataPlaneReader, arm_list
 from reconciler.errors import AuthError
 
 if TYPE_CHECKING:
@@ -34,10 +34,16 @@ def _dump(obj: Any) -> JSON:
     raise TypeError(f"cannot dump {type(obj).__name__}")
 
 
-def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -> list[JSON]:
+def list_accounts(
+    arm: ArmReader | CognitiveServicesManagementClient, resource_group: str
+) -> list[JSON]:
     """Every account of a resource group: one call for all the spec's accounts there."""
     path_segments(resource_group=resource_group)
-    with mapped(f"list accounts in resource group {resource_group}"):
+    operation = f"list accounts in resource group {resource_group}"
+    if isinstance(arm, ArmReader):
+        url = arm.url(("resourceGroups", resource_group), ("providers", PROVIDER))
+        return arm.list(url + "/accounts", operation)
+    with mapped(operation):
         from azure.mgmt.cognitiveservices.operations._accounts_operations import (
             build_list_by_resource_group_request,
         )
@@ -45,11 +51,18 @@ def list_accounts(arm: CognitiveServicesManagementClient, resource_group: str) -
         return arm_list(arm, build_list_by_resource_group_request, resource_group)
 
 
+def _account_url(arm: ArmReader, resource_group: str, name: str) -> str:
+    return arm.url(("resourceGroups", resource_group), ("providers", PROVIDER), ("accounts", name))
+
+
 def list_deployments(
-    arm: CognitiveServicesManagementClient, resource_group: str, name: str
+    arm: ArmReader | CognitiveServicesManagementClient, resource_group: str, name: str
 ) -> list[JSON]:
     path_segments(resource_group=resource_group, account=name)
-    with mapped(f"list deployments of {name}"):
+    operation = f"list deployments of {name}"
+    if isinstance(arm, ArmReader):
+        return arm.list(_account_url(arm, resource_group, name) + "/deployments", operation)
+    with mapped(operation):
         from azure.mgmt.cognitiveservices.operations._deployments_operations import (
             build_list_request,
         )
@@ -58,11 +71,14 @@ def list_deployments(
 
 
 def list_rai_policies(
-    arm: CognitiveServicesManagementClient, resource_group: str, name: str
+    arm: ArmReader | CognitiveServicesManagementClient, resource_group: str, name: str
 ) -> list[JSON]:
     """The account's content filters (`GET …/accounts/{a}/raiPolicies`)."""
     path_segments(resource_group=resource_group, account=name)
-    with mapped(f"list content filters (raiPolicies) of {name}"):
+    operation = f"list content filters (raiPolicies) of {name}"
+    if isinstance(arm, ArmReader):
+        return arm.list(_account_url(arm, resource_group, name) + "/raiPolicies", operation)
+    with mapped(operation):
         from azure.mgmt.cognitiveservices.operations._rai_policies_operations import (
             build_list_request,
         )
@@ -70,9 +86,18 @@ def list_rai_policies(
         return arm_list(arm, build_list_request, resource_group, name)
 
 
-def list_location_models(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+def _location_url(arm: ArmReader, location: str) -> str:
+    return arm.url(("providers", PROVIDER), ("locations", location))
+
+
+def list_location_models(
+    arm: ArmReader | CognitiveServicesManagementClient, location: str
+) -> list[JSON]:
     path_segments(location=location)
-    with mapped(f"list models offered in {location}"):
+    operation = f"list models offered in {location}"
+    if isinstance(arm, ArmReader):
+        return arm.list(_location_url(arm, location) + "/models", operation)
+    with mapped(operation):
         from azure.mgmt.cognitiveservices.operations._models_operations import (
             build_list_request,
         )
@@ -88,10 +113,12 @@ USAGES_ROLE_HINT = (
 )
 
 
-def list_usages(arm: CognitiveServicesManagementClient, location: str) -> list[JSON]:
+def list_usages(arm: ArmReader | CognitiveServicesManagementClient, location: str) -> list[JSON]:
     path_segments(location=location)
     operation = f"list quota usages in {location}"
     try:
+        if isinstance(arm, ArmReader):
+            return arm.list(_location_url(arm, location) + "/usages", operation)
         with mapped(operation):
             from azure.mgmt.cognitiveservices.operations._usages_operations import (
                 build_list_request,

@@ -10,12 +10,12 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.adopted_files import AdoptedFiles
 from reconciler.azure import read
 from reconciler.azure.clients import Clients
 from reconciler.azure.job_results import add_results
-from reconciler.azure.lookup import data_plane_for
 from reconciler.azure.observe import Observation, add_catalog, observe
 from reconciler.azure.target import (
     ENV_LOG_HTTP,
@@ -23,7 +23,6 @@ from reconciler.azure.target import (
     check_emulator_answers,
     resolve_target,
 )
-from reconciler.azure.wire_log import WireLog
 from reconciler.commands.validate import ValidationResult, validate
 from reconciler.datasets.cache import Cache, cache_root
 from reconciler.datasets.digest import example_digest
@@ -38,6 +37,9 @@ from reconciler.plan.jobs import previous_run
 from reconciler.plan.promotion import wanted_results
 from reconciler.plan.resolve import Resolver
 from reconciler.spec import Spec
+
+if TYPE_CHECKING:
+    from reconciler.azure.wire_log import WireLog  # with its SDK hooks: loaded when logging
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Session:
     target: Target
     clients: Clients
     wire_log: WireLog | None = None
+    # the plan `observe` computed to choose the catalog reads, for the observation it returned
+    _planned: tuple[Desired, Observation, frozenset[str], Plan] | None = None
 
     @staticmethod
     def open(log_http: Path | None = None) -> Session:
@@ -94,8 +98,27 @@ class Session:
         check_emulator_answers(target)
         if log_http is None and os.environ.get(ENV_LOG_HTTP):
             log_http = Path(os.environ[ENV_LOG_HTTP])
-        wire_log = WireLog(log_http) if log_http is not None else None
+        wire_log = None
+        if log_http is not None:
+            from reconciler.azure.wire_log import WireLog
+
+            wire_log = WireLog(log_http)
         return Session(target, Clients(target, wire_log=wire_log), wire_log)
+
+    def plan(
+        self, prepared: Prepared, observation: Observation, replace: frozenset[str] = frozenset()
+    ) -> Plan:
+        """``compute_plan``, without computing again the plan `observe` made of the same
+        observation (a no-op plan's planning is a tenth of its CPU)."""
+        done = self._planned
+        if (
+            done is not None
+            and done[0] is prepared.desired
+            and done[1] is observation
+            and done[2] == replace
+        ):
+            return done[3]
+        return compute_plan(prepared, observation, replace)
 
     def close(self) -> None:
         try:
@@ -129,14 +152,21 @@ class Session:
             )
             # files uploaded by hand that `reconciler import` recognised hold their content
             observation = AdoptedFiles.of_project(prepared.spec.project_root).mark(observation)
-            first = compute_plan(prepared, observation, replace)
-            needing = accounts_to_check(first)
-            if needing:
-                observation = add_catalog(observation, self.clients, needing)
+            planned = compute_plan(prepared, observation, replace)
+            needing = accounts_to_check(planned)
             # final metrics of the jobs a promotion needs (SPEC §5.8): none for most plans
             # (`with_results=False`: drift, which decides nothing from them)
-            wanted = wanted_results(prepared.desired, observation.observed, first)
-            if wanted and with_results:
+            wanted = (
+                wanted_results(prepared.desired, observation.observed, planned)
+                if with_results
+                else None
+            )
+            if not needing and not wanted:
+                self._planned = (prepared.desired, observation, replace, planned)
+                return observation
+            if needing:
+                observation = add_catalog(observation, self.clients, needing)
+            if wanted:
                 observation = add_results(observation, self.clients, wanted)
             return observation
         except AzureError as exc:
@@ -198,6 +228,8 @@ def example_history(
             if cached is not None:
                 history[sha] = cached
                 continue
+            from reconciler.azure.lookup import data_plane_for  # openai's client: this case only
+
             client = data_plane_for(clients, access)
             digests = set()
             for line in read.iter_file_lines(client, access.name, observed.id):
@@ -212,11 +244,16 @@ def example_history(
 
 
 def plan_with_history(
-    prepared: Prepared, observation: Observation, replace: frozenset[str], clients: Clients
+    prepared: Prepared,
+    observation: Observation,
+    replace: frozenset[str],
+    clients: Clients,
+    planned: Plan | None = None,
 ) -> Plan:
     """The plan, with what changed in the data since the job now serving when a job is
-    trained anew (for review in a pull request)."""
-    result = compute_plan(prepared, observation, replace)
+    trained anew (for review in a pull request). ``planned``: the plan of this observation,
+    if already computed."""
+    result = planned if planned is not None else compute_plan(prepared, observation, replace)
     history = example_history(prepared, observation, result, clients)
     if not history:
         return result

@@ -12,7 +12,6 @@ from reconciler.cost.estimate import priced
 from reconciler.cost.prices import prices_with_override
 from reconciler.errors import Diagnostic
 from reconciler.plan import Plan
-from reconciler.plan.saved import save_plan
 from reconciler.project import project_root
 
 
@@ -44,10 +43,13 @@ def make_plan(
     table = prices_with_override(prices, project_root(spec_dir))  # before Azure is read
     with Session.open(log_http) as session:
         observation = session.observe(prepared, replace)
-        result = plan_with_history(prepared, observation, replace, session.clients)
+        planned = session.plan(prepared, observation, replace)
+        result = plan_with_history(prepared, observation, replace, session.clients, planned)
     return PlanOutcome(spec_dir, replace, prepared, priced(result, table))
 
 
 def save(outcome: PlanOutcome, out: Path) -> None:
     """Write the plan to ``out`` for `apply PLANFILE` (with its spec's place and digest)."""
+    from reconciler.plan.saved import save_plan  # only with --out
+
     save_plan(out, outcome.plan, outcome.spec_dir, outcome.replace, outcome.prepared.desired)
