@@ -8,17 +8,22 @@ path must find no problem in it; anything it refuses the general path checks as 
 from __future__ import annotations
 
 import json
+import random
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.confined import RootedPath
 from reconciler.datasets.chat import check_chat
 from reconciler.datasets.chat_fast import FastChat
 from reconciler.datasets.digest import example_digest
 from reconciler.datasets.images import ImageChecker
 from reconciler.datasets.messages import MEMO_TEXT_LIMIT, ROLES, LineChecker, Recipe
 from reconciler.datasets.problems import ProblemCollector
+from reconciler.datasets.scan import ScanOptions, scan
 
 ROLE_TOKENS = {role: index + 1 for index, role in enumerate(ROLES)}
 
@@ -187,3 +192,52 @@ def test_it_steps_aside_for_anything_the_general_path_must_say_something_about()
     ]
     for example in refused:
         assert FastChat(ROLE_TOKENS, {}).check(example, 1) is None, example
+
+
+def test_a_scan_is_the_same_without_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(5)
+    lines: list[str] = []
+    odd: list[Any] = [
+        _chat(
+            {"role": "user", "content": "Hi", "name": "bob"}, {"role": "assistant", "content": "Yo"}
+        ),
+        _chat(
+            {"role": "user", "content": [{"type": "text", "text": "a"}]},
+            {"role": "assistant", "content": "b"},
+        ),
+        _chat({"role": "user", "content": "no reply"}),
+        _chat({"role": "user", "content": "x", "colour": 1}, {"role": "assistant", "content": "y"}),
+        _chat(
+            {"role": "user", "content": "x"}, {"role": "assistant", "content": "y", "weight": 1.0}
+        ),
+        {
+            "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}],
+            "tools": 3,
+        },
+    ]
+    for index in range(400):
+        example = odd[index // 50 % len(odd)] if index % 50 == 7 else None
+        if example is None:
+            system = rng.choice(["Be brief.", "Sois bref. 🤗", ""])
+            messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
+            for turn in range(rng.randint(1, 3)):
+                messages.append({"role": "user", "content": f"Question {index}.{turn} naïve"})
+                reply: dict[str, Any] = {"role": "assistant", "content": f"Answer {index}"}
+                if rng.random() < 0.3:
+                    reply["weight"] = rng.choice([0, 1])
+                messages.append(reply)
+            example = {"messages": messages}
+        lines.append(json.dumps(example, ensure_ascii=rng.random() < 0.5))
+    lines += lines[:7]  # duplicates
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = ScanOptions(
+        format=None, encoding="o200k_base", max_example_tokens=100, allow_images=False, workers=1
+    )
+    fast = scan(RootedPath(path, tmp_path), "d.jsonl", options, tmp_path / "tk")
+    monkeypatch.setattr(FastChat, "check", lambda self, example, line: None)
+    general = scan(RootedPath(path, tmp_path), "d.jsonl", options, tmp_path / "tk")
+    assert fast == general
+    assert fast.stats.examples > 350 and fast.warning_count >= 7
