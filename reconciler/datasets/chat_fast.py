@@ -1,11 +1,12 @@
 """The common chat line in one step: checks, token recipe and example digest together.
 
 Almost every line of a supervised chat file is ``{"messages": [...]}`` whose messages are each
-exactly ``{"role": ..., "content": "..."}`` with a known role, ending with the assistant's
+``{"role": ..., "content": ...}`` with a known role (content a string or a list of text parts;
+at most a ``weight`` of 0 or 1 on a reply or a ``name`` besides), ending with the assistant's
 reply. For such a line the general path (``check_chat`` calling ``LineChecker.message`` per
 message, then ``example_digest`` serialising the whole object with ``json``) does the same few
-things through many calls: measured, it was a quarter of a range scan outside the tokenizer.
-``fast_chat`` does them in one loop and builds the canonical JSON from the strings directly.
+things through many calls: measured, a quarter of a range scan's work outside the tokenizer.
+``FastChat.check`` does them in one loop and builds the canonical JSON from the strings.
 
 It gives exactly what the general path gives for such a line (the same recipe, system texts
 and digest; tests compare both on every shape) and ``None`` for any other line, which then
