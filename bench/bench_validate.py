@@ -319,6 +319,7 @@ def child_floor(path: Path, cache: Path) -> dict[str, Any]:
 
 
 def child_baseline(path: Path, cache: Path) -> dict[str, Any]:
+    _encoding(cache)  # loaded before the CPU count starts, as for ours
     cpu = _cpu_seconds()
     seconds, parts = _two_processes(_baseline_part, path, cache)
     return {
