@@ -319,6 +319,7 @@ def child_floor(path: Path, cache: Path) -> dict[str, Any]:
 
 
 def child_baseline(path: Path, cache: Path) -> dict[str, Any]:
+    _encoding(cache)  # loaded before the CPU count starts, as for ours
     cpu = _cpu_seconds()
     seconds, parts = _two_processes(_baseline_part, path, cache)
     return {
@@ -374,6 +375,17 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
+def _ratio(other: dict[str, Any], ours: dict[str, Any], key: str) -> float:
+    """How fast ours is against ``other`` in one run (above 1: faster)."""
+    return float(other[key]) / float(ours[key])
+
+
+def _spread(others: list[dict[str, Any]], ours: list[dict[str, Any]], key: str) -> str:
+    """The lowest and highest of the runs' ratios: the noise the medians hide."""
+    ratios = [_ratio(other, mine, key) for other, mine in zip(others, ours, strict=True)]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}x"
+
+
 def bench_size(megabytes: float, repeat: int, workers: int | None, tmp_path: Path) -> bool:
     data = tmp_path / f"chat-{megabytes:g}.jsonl"
     started = time.perf_counter()
@@ -392,10 +404,12 @@ def bench_size(megabytes: float, repeat: int, workers: int | None, tmp_path: Pat
         for kind in ("floor", "baseline", "ours"):  # interleaved: load hits all alike
             args = ["--child", kind, *common, "--cache", str(cache)]
             runs[kind].append(_run_child(args + (extra if kind == "ours" else [])))
+        f, b, o = (runs[kind][-1] for kind in ("floor", "baseline", "ours"))
         print(
-            "  run {}: floor {:.2f} s, baseline {:.2f} s, ours {:.2f} s".format(
-                run + 1, *(runs[kind][-1]["seconds"] for kind in ("floor", "baseline", "ours"))
-            ),
+            f"  run {run + 1}: floor {f['seconds']:.2f} s, baseline {b['seconds']:.2f} s, "
+            f"ours {o['seconds']:.2f} s; ours / floor {_ratio(f, o, 'seconds'):.2f}x wall, "
+            f"{_ratio(f, o, 'cpu_seconds'):.2f}x CPU; ours / baseline "
+            f"{_ratio(b, o, 'seconds'):.2f}x wall, {_ratio(b, o, 'cpu_seconds'):.2f}x CPU",
             flush=True,
         )
     data.unlink()
@@ -432,6 +446,15 @@ def bench_size(megabytes: float, repeat: int, workers: int | None, tmp_path: Pat
     print(
         f"CPU-time ratios (what two idle cores would give; steadier on a shared machine): "
         f"ours / floor {floor_cpu / ours_cpu:.2f}x, ours / baseline {base_cpu / ours_cpu:.2f}x"
+    )
+    print(
+        "spread of the runs' own ratios (min-max): ours / floor {} wall, {} CPU; "
+        "ours / baseline {} wall, {} CPU".format(
+            _spread(runs["floor"], runs["ours"], "seconds"),
+            _spread(runs["floor"], runs["ours"], "cpu_seconds"),
+            _spread(runs["baseline"], runs["ours"], "seconds"),
+            _spread(runs["baseline"], runs["ours"], "cpu_seconds"),
+        )
     )
     print(
         f"ours, cached: {last['second_seconds'] * 1000:.1f} ms (from cache: "

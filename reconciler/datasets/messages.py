@@ -74,6 +74,20 @@ class Recipe:
         self.tags: list[int] = []  # group * 2 + (1 if trained)
         self.memo_slots: list[int] = []  # indexes of texts whose count goes into the memo
 
+    @classmethod
+    def of(
+        cls, line: int, const: int, texts: list[str], tags: list[int], memo_slots: list[int]
+    ) -> Recipe:
+        """A chat recipe (one group, nothing trained outside its texts) built elsewhere."""
+        recipe = cls.__new__(cls)
+        recipe.line = line
+        recipe.consts = [const]
+        recipe.trained_const = 0
+        recipe.texts = texts
+        recipe.tags = tags
+        recipe.memo_slots = memo_slots
+        return recipe
+
     def add(self, text: str, group: int, trained: bool, memo: dict[str, int] | None) -> None:
         if not text:
             return

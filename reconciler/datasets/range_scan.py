@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, cast
 from reconciler.confined import RootedPath
 from reconciler.datasets import reader as reader_module
 from reconciler.datasets.chat import check_chat
+from reconciler.datasets.chat_fast import FastChat
 from reconciler.datasets.counting import TokenPipeline
 from reconciler.datasets.digest import example_digest
 from reconciler.datasets.images import ImageChecker
@@ -128,6 +129,7 @@ class RangeScanner:
             role_tokens=role_tokens,
             memo=memo,
         )
+        self.fast = FastChat(role_tokens, memo)
         self.pipeline = TokenPipeline(count, self._counted, memo, workers=job.workers)
         self.stats = StatsAccumulator()
         self.format: Format | None = job.format
@@ -161,6 +163,14 @@ class RangeScanner:
         example = decode_line(raw, number, self.problems)
         if example is None:
             return
+        if self.format == "chat":
+            fast = self.fast.check(example, number)
+            if fast is not None:
+                plain, digest, systems = fast
+                self.digests.append(digest + number.to_bytes(LINE_BYTES, "big"))
+                self._system(systems, number)
+                self.pipeline.add(plain)
+                return
         kind = detect_format(example)
         if self.format is None:
             if kind is None:

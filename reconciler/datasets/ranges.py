@@ -14,11 +14,18 @@ SEEK_BLOCK = 1 << 16
 
 
 def line_ranges(
-    stream: BinaryIO, size: int, chunk: int, first_end: int = 0
+    stream: BinaryIO,
+    size: int,
+    chunk: int,
+    first_end: int = 0,
+    *,
+    tail_bytes: int = 0,
+    tail_chunk: int = 0,
 ) -> list[tuple[int, int]]:
     """``[start, end)`` ranges covering ``size`` bytes, each about ``chunk`` bytes and ending
     just after a newline (the last one at the end of the file); the first ends at or after
-    ``first_end``."""
+    ``first_end``. Ranges in the last ``tail_bytes`` are about ``tail_chunk`` bytes: processes
+    that take ranges in turn then finish closer together."""
     bounds = [0]
     target = max(chunk, first_end)
     while target < size:
@@ -26,7 +33,7 @@ def line_ranges(
         if end >= size:
             break
         bounds.append(end)
-        target = end + chunk
+        target = end + (chunk if end < size - tail_bytes or tail_chunk <= 0 else tail_chunk)
     bounds.append(size)
     return list(itertools.pairwise(bounds))
 

@@ -120,10 +120,14 @@ class LineReader:
         max_line = self._max_line
         block: bytes = first
         while True:
-            parts = block.split(b"\n")
-            tail = parts.pop()
-            if parts:
-                head = parts[0]
+            # Lines cut where find (memchr) puts them: bytes.split compares byte by byte,
+            # several times slower on lines of a few hundred bytes or more.
+            find = block.find
+            newline = find(b"\n")
+            if newline < 0:
+                tail = block
+            else:
+                head = block[:newline]
                 line_no += 1
                 if skipping:
                     skipping = False
@@ -140,9 +144,15 @@ class LineReader:
                     yield line_no, TOO_LONG
                 else:
                     yield line_no, head
-                for line in parts[1:]:
+                start = newline + 1
+                while (newline := find(b"\n", start)) >= 0:
                     line_no += 1
-                    yield line_no, (TOO_LONG if len(line) > max_line else line)
+                    yield (
+                        line_no,
+                        (TOO_LONG if newline - start > max_line else block[start:newline]),
+                    )
+                    start = newline + 1
+                tail = block[start:]
             if tail and not skipping:
                 pending.append(tail)
                 pending_len += len(tail)

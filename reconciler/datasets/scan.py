@@ -152,7 +152,12 @@ def _scan_parallel(
                 return None
             format, format_line, first_end = found
         chunk = min(MAX_RANGE_BYTES, max(MIN_RANGE_BYTES, size // (16 * processes)))
-        spans = line_ranges(probe, size, chunk, first_end)
+        # The last ranges smaller: the processes then end within a small range of each other
+        # instead of one waiting for the other's last big range.
+        tail = max(MIN_RANGE_BYTES, chunk // 4)
+        spans = line_ranges(
+            probe, size, chunk, first_end, tail_bytes=processes * chunk, tail_chunk=tail
+        )
     if len(spans) < 2:
         return None
     jobs = [

@@ -180,6 +180,21 @@ def test_a_range_ends_after_a_newline_and_covers_the_file(tmp_path: Path) -> Non
         assert end == start and data[end - 1 : end] == b"\n"
 
 
+def test_the_last_ranges_are_smaller(tmp_path: Path) -> None:
+    from reconciler.datasets.ranges import line_ranges
+
+    data = b"".join(b"y" * 9 + b"\n" for _ in range(2000))  # 20,000 bytes, lines of 10
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    with path.open("rb") as stream:
+        spans = line_ranges(stream, len(data), 1000, tail_bytes=4000, tail_chunk=250)
+    sizes = [end - start for start, end in spans]
+    assert spans[0][0] == 0 and spans[-1][1] == len(data)
+    assert all(end == start for (_, end), (start, _) in itertools.pairwise(spans))
+    assert sizes[:16] == [1000] * 16  # the body, up to 16,000 bytes: 4,000 before the end
+    assert sizes[16:] == [250] * 16
+
+
 def test_with_other_threads_running_the_workers_start_from_a_fork_server(
     tmp_path: Path, tiny_ranges: list[bool]
 ) -> None:
