@@ -29,15 +29,8 @@ from reconciler.plan.observed import ObservedDeployment
 
 def model_of(before: ObservedDeployment) -> dict[str, str]:
     """Azure's ``properties.model`` of the deployment as it was."""
-    model = {
-        "format": before.model_format or MODEL_FORMAT,
-        "name": before.model_name,
-        "version": before.model_version,
-    }
-    if before.source:
-        model["source"] = before.source
-    if before.source_account:
-        model["sourceAccount"] = before.source_account
+    model = before.arm_model()
+    model["format"] = model["format"] or MODEL_FORMAT
     return model
 
 

@@ -175,15 +175,7 @@ class DeploymentBefore:
 
     @staticmethod
     def of(account: str, account_name: str, observed: ObservedDeployment) -> DeploymentBefore:
-        model = {
-            "format": observed.model_format,
-            "name": observed.model_name,
-            "version": observed.model_version,
-        }
-        if observed.source:
-            model["source"] = observed.source
-        if observed.source_account:
-            model["sourceAccount"] = observed.source_account
+        model = observed.arm_model()
         return DeploymentBefore(
             account=account,
             account_name=account_name,

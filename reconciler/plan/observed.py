@@ -340,6 +340,20 @@ class ObservedDeployment:
     def provisioning_failed(self) -> bool:
         return self.provisioning_state.lower() == "failed"
 
+    def arm_model(self) -> dict[str, str]:
+        """Azure's ``properties.model`` as it holds it: format, name, version, and the source
+        account of a model trained elsewhere (``source``, or ``sourceAccount`` across tenants)."""
+        model = {
+            "format": self.model_format,
+            "name": self.model_name,
+            "version": self.model_version,
+        }
+        if self.source:
+            model["source"] = self.source
+        if self.source_account:
+            model["sourceAccount"] = self.source_account
+        return model
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
