@@ -43,12 +43,10 @@ from reconciler.plan.naming import (
     has_prevent_destroy_tag,
 )
 from reconciler.plan.observed import ObservedDeployment
+from reconciler.plan.render_reason import update_phrases
 from reconciler.plan.resolve import Resolver
 
 JSON = dict[str, Any]
-# SPEC §5.3's fields -> the SDK's DeploymentProperties attribute. One the spec leaves out is put
-# back as Azure holds it: a PUT without it would reset it to the server's default.
-_SETTING_ATTRIBUTES = write.DEPLOYMENT_SETTING_ATTRIBUTES
 
 
 def deployment_label(change: Change) -> str:
@@ -172,17 +170,7 @@ def _replaced_what(decision: DeploymentDecision) -> str:
 
 
 def _updated_what(decision: DeploymentDecision) -> str:
-    found = []
-    for change in decision.changed:
-        if change.field == "model.version":
-            found.append(f"model version {change.before} → {change.after}")
-        elif change.field == "sku.capacity":
-            found.append(f"capacity {change.before} → {change.after}")
-    for change in decision.changed:
-        if change.field in _SETTING_ATTRIBUTES:
-            found.append(f"{change.field} {change.before} → {change.after}")
-    if any(c.field.startswith("tags.") for c in decision.changed):
-        found.append("stack tags")
+    found = update_phrases(decision.changed)
     if decision.reason is DeploymentReason.PROVISIONING_FAILED:
         found.append("provisioning failed")
     return ", ".join(found)
@@ -222,7 +210,9 @@ def _put(
         source_account=model.get("sourceAccount"),
     )
     wanted_settings = wanted.settings()
-    for field, attribute in _SETTING_ATTRIBUTES.items():
+    # A §5.3 field the spec leaves out is put back as Azure holds it: a PUT without it would
+    # reset it to the server's default.
+    for field, attribute in write.DEPLOYMENT_SETTING_ATTRIBUTES.items():
         value = wanted_settings.get(field)
         if value is None and current is not None:
             value = getattr(current, field)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.kinds.checkpoint_copy import CopyReason
+from reconciler.kinds.deployment import SETTINGS as DEPLOYMENT_SETTINGS
 from reconciler.kinds.deployment import DeploymentReason
 from reconciler.kinds.file import FileReason
 from reconciler.kinds.job import JobReason
@@ -112,6 +113,12 @@ def replace_text(cause: str) -> str:
 
 def update_text(changed: Iterable[FieldChange]) -> str:
     """ "capacity 1 → 2, stack tags restored (updated in place)" """
+    return ", ".join(update_phrases(changed)) + " (updated in place)"
+
+
+def update_phrases(changed: Iterable[FieldChange]) -> list[str]:
+    """What an in-place update of a deployment changes, a phrase per field: "capacity 1 → 2",
+    "prevent-destroy tag added", "stack tags restored" (the plan's reason and apply's report)."""
     changes = list(changed)
     parts = []
     for change in changes:
@@ -121,14 +128,14 @@ def update_text(changed: Iterable[FieldChange]) -> str:
             parts.append(f"model version {change.before} → {change.after}")
         elif change.field == f"tags.{TAG_PREVENT_DESTROY}":
             parts.append("prevent-destroy tag " + ("added" if change.after else "removed"))
-        elif change.field in ("rai_policy", "version_upgrade", "spillover_to"):  # SPEC §5.3
+        elif change.field in DEPLOYMENT_SETTINGS:  # SPEC §5.3
             before = "(not set)" if change.before is None else change.before
             parts.append(f"{change.field} {before} → {change.after}")
     if any(
         c.field.startswith("tags.") and c.field != f"tags.{TAG_PREVENT_DESTROY}" for c in changes
     ):
         parts.append("stack tags restored")
-    return ", ".join(parts) + " (updated in place)"
+    return parts
 
 
 def _serves(serves: Mapping[str, Any]) -> str:
