@@ -4,18 +4,15 @@ stdout. ``--quiet`` keeps errors, the summary, and the plan when it asks for con
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from reconciler.apply.progress import Progress, make_progress
 from reconciler.apply.summary import done_symbols, render_summary
 from reconciler.commands.apply import ApplyOutcome
 from reconciler.console import use_color
-from reconciler.errors import Diagnostic
 from reconciler.plan import Plan, render_text
 from reconciler.plan.attention import nothing_to_do_line
-from reconciler.verbosity import Verbosity
+from reconciler.render.console_listener import ConsoleListener
 
 INTERRUPTED = (
     "Interrupted. What was already started goes on without reconciler: a fine-tuning job keeps "
@@ -24,30 +21,9 @@ INTERRUPTED = (
 )
 
 
-class ConsoleApply:
+class ConsoleApply(ConsoleListener):
     """An ``ApplyListener`` writing to ``out`` and ``err``; ``confirm(prompt)`` asks the person
     at the terminal."""
-
-    def __init__(
-        self,
-        out: TextIO,
-        err: TextIO,
-        *,
-        verbosity: Verbosity,
-        confirm: Callable[[str], bool],
-    ) -> None:
-        self.out = out
-        self.err = err
-        self.quiet = verbosity == Verbosity.QUIET
-        self._confirm = confirm
-
-    def warning(self, diagnostic: Diagnostic) -> None:
-        if not self.quiet:
-            self.err.write(f"{diagnostic}\n")
-
-    def waiting(self, message: str) -> None:
-        self.err.write(f"{message}\n")
-        self.err.flush()
 
     def planned(self, plan: Plan, *, saved_from: Path | None, asks: bool) -> None:
         if plan.has_errors or (saved_from is None and (asks or not self.quiet)):
@@ -55,9 +31,6 @@ class ConsoleApply:
         elif plan.has_changes and not self.quiet:
             self.out.write(f"The saved plan {saved_from} is still current; carrying it out.\n")
         self.out.flush()
-
-    def confirm(self, prompt: str) -> bool:
-        return self._confirm(prompt)
 
     def progress(self) -> Progress:
         return Progress() if self.quiet else make_progress(self.err)

@@ -3,14 +3,10 @@ progress and warnings (stderr), then what was done."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TextIO
-
 from reconciler.commands.import_ import ImportOutcome, ImportPlan
-from reconciler.errors import Diagnostic
 from reconciler.plan import Action
 from reconciler.quoting import quote
-from reconciler.verbosity import Verbosity
+from reconciler.render.console_listener import ConsoleListener
 
 
 def render_import_plan(plan: ImportPlan) -> str:
@@ -97,32 +93,13 @@ def render_import_end(outcome: ImportOutcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ConsoleImport:
+class ConsoleImport(ConsoleListener):
     """An ``ImportListener`` writing to ``out`` and ``err``."""
-
-    def __init__(
-        self, out: TextIO, err: TextIO, *, verbosity: Verbosity, confirm: Callable[[str], bool]
-    ) -> None:
-        self.out = out
-        self.err = err
-        self.quiet = verbosity == Verbosity.QUIET
-        self._confirm = confirm
-
-    def warning(self, diagnostic: Diagnostic) -> None:
-        if not self.quiet:
-            self.err.write(f"{diagnostic}\n")
-
-    def waiting(self, message: str) -> None:
-        self.err.write(f"{message}\n")
-        self.err.flush()
 
     def planned(self, plan: ImportPlan, *, asks: bool) -> None:
         if asks or not self.quiet:
             self.out.write(render_import_plan(plan))
             self.out.flush()
-
-    def confirm(self, prompt: str) -> bool:
-        return self._confirm(prompt)
 
     def progress(self, message: str) -> None:
         if not self.quiet:
