@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.kinds.decision import Decision
+from reconciler.plan.deployment_fields import SETTINGS as SETTINGS
+from reconciler.plan.deployment_fields import settings_json
 from reconciler.plan.desired import DesiredDeployment
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import OUR_TAGS, TAG_STACK, is_protected, stack_tags
@@ -84,20 +86,6 @@ def _model_json(model: Mapping[str, Any] | None) -> dict[str, str] | None:
     return None if model is None else {str(k): str(v) for k, v in model.items()}
 
 
-#: SPEC §5.3's fields: the spec's name -> Azure's deployment property
-SETTINGS = {
-    "rai_policy": "raiPolicyName",
-    "version_upgrade": "versionUpgradeOption",
-    "spillover_to": "spilloverDeploymentName",
-}
-
-
-def _settings_json(rai: str | None, upgrade: str | None, spill: str | None) -> dict[str, str]:
-    """The §5.3 fields that are set (an unset one is left out of the JSON)."""
-    values = {"rai_policy": rai, "version_upgrade": upgrade, "spillover_to": spill}
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def _opt(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     return None if value is None else str(value)
@@ -129,7 +117,7 @@ class DeploymentAfter:
             "model": dict(self.model) if self.model is not None else None,
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "tags": dict(self.tags),
-            **_settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
+            **settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
         }
         if self.job is not None:
             data["job"] = self.job
@@ -199,7 +187,7 @@ class DeploymentBefore:
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "tags": dict(self.tags),
             "provisioning_state": self.provisioning_state,
-            **_settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
+            **settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
         }
 
     @staticmethod
@@ -242,7 +230,7 @@ class WantedDeployment:
 
     def settings(self) -> dict[str, str]:
         """The §5.3 fields the spec declares."""
-        return _settings_json(self.rai_policy, self.version_upgrade, self.spillover_to)
+        return settings_json(self.rai_policy, self.version_upgrade, self.spillover_to)
 
     def tags(self, stack: str, current: Mapping[str, str]) -> dict[str, str]:
         return wanted_tags(stack, self.prevent_destroy, current)

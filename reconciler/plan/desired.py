@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.datasets.digest_set import DigestSet
 from reconciler.errors import Location
+from reconciler.plan.deployment_fields import settings_json
 from reconciler.plan.fingerprint import Hyperparameter, job_fingerprint
 from reconciler.plan.naming import location_from_json, location_to_json, upload_filename
 from reconciler.plan.smoke_test import SmokePrompt
@@ -300,15 +301,7 @@ class DesiredDeployment:
             "model": _model_to_json(self.model),
             "sku": {"name": self.sku_name, "capacity": self.capacity},
             "prevent_destroy": self.prevent_destroy,
-            **{
-                k: v
-                for k, v in (
-                    ("rai_policy", self.rai_policy),
-                    ("version_upgrade", self.version_upgrade),
-                    ("spillover_to", self.spillover_to),
-                )
-                if v is not None
-            },
+            **settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
             **({} if self.gate is None else {"gate": {k: dict(v) for k, v in self.gate.items()}}),
             **({"smoke_test": [p.to_json() for p in self.smoke_test]} if self.smoke_test else {}),
             "locations": _locations_to_json(self.locations),

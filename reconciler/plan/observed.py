@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.catalog.model import off_step
 from reconciler.plan.activity import ActivityLog
+from reconciler.plan.deployment_fields import settings_json
 from reconciler.plan.naming import canonical_json, sha256_hex, sha256_in_filename
 from reconciler.promotion.metrics import JobResults
 
@@ -367,15 +368,7 @@ class ObservedDeployment:
             "tags": dict(sorted(self.tags.items())),
             "provisioning_state": self.provisioning_state,
             "etag": self.etag,
-            **{
-                k: v
-                for k, v in (
-                    ("rai_policy", self.rai_policy),
-                    ("version_upgrade", self.version_upgrade),
-                    ("spillover_to", self.spillover_to),
-                )
-                if v is not None
-            },
+            **settings_json(self.rai_policy, self.version_upgrade, self.spillover_to),
             "extra": dict(sorted(self.extra.items())),
         }
 

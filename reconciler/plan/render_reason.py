@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.kinds.checkpoint_copy import CopyReason
-from reconciler.kinds.deployment import SETTINGS as DEPLOYMENT_SETTINGS
 from reconciler.kinds.deployment import DeploymentReason
 from reconciler.kinds.file import FileReason
 from reconciler.kinds.job import JobReason
+from reconciler.plan.deployment_fields import SETTINGS as DEPLOYMENT_SETTINGS
 from reconciler.plan.desired import JobRef
 from reconciler.plan.model import Because, Change, FieldChange, ResourceType
 from reconciler.plan.naming import TAG_PREVENT_DESTROY, TAG_STACK
