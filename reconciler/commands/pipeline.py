@@ -5,7 +5,6 @@ The CLI calls these and renders; apply calls them again before it acts (level-tr
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from reconciler.datasets.cache import Cache, cache_root
 from reconciler.datasets.digest import example_digest
 from reconciler.datasets.digest_lookup import cached_digests
 from reconciler.datasets.digest_set import DigestSet
+from reconciler.datasets.jsonline import decode_line
+from reconciler.datasets.problems import ProblemCollector
 from reconciler.errors import AzureError, Diagnostic, SpecError
 from reconciler.kinds import accounts_of
 from reconciler.kinds.job import JobAfter, JobBefore, trains_anew
@@ -232,12 +233,10 @@ def example_history(
 
             client = data_plane_for(clients, access)
             digests = set()
+            quiet = ProblemCollector()  # a line that is not an example has no digest
             for line in read.iter_file_lines(client, access.name, observed.id):
-                try:
-                    example = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(example, dict):
+                example = decode_line(line.encode("utf-8", "surrogatepass"), 0, quiet)
+                if example is not None:
                     digests.add(example_digest(example))
             history[sha] = frozenset(digests)
     return history

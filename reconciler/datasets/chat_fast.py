@@ -1,155 +1,134 @@
-"""The common chat line in one step: checks, token recipe and example digest together.
+"""The common chat line in one step: parsing, checks, token recipe and example digest together.
 
 Almost every line of a supervised chat file is ``{"messages": [...]}`` whose messages are each
 ``{"role": ..., "content": ...}`` with a known role (content a string or a list of text parts;
 at most a ``weight`` of 0 or 1 on a reply or a ``name`` besides), ending with the assistant's
-reply. For such a line the general path (``check_chat`` calling ``LineChecker.message`` per
-message, then ``example_digest`` serialising the whole object with ``json``) does the same few
-things through many calls: measured, a quarter of a range scan's work outside the tokenizer.
-``FastChat.check`` does them in one loop and builds the canonical JSON from the strings.
+reply. For such a line the general path (the stdlib's ``json`` into dicts, ``check_chat``
+calling ``LineChecker.message`` per message, then the digest) does the same few things through
+many calls: measured, a quarter of a range scan's work outside the tokenizer.
 
-It gives exactly what the general path gives for such a line (the same recipe, system texts
-and digest; tests compare both on every shape) and ``None`` for any other line, which then
-takes the general path from the start: nothing is recorded before it is sure.
+``FastChat.check`` parses the line with msgspec straight into the typed shape below, which
+checks the shape in C (an unknown key, a ``null``, a float or boolean weight: refused), then
+does the rest in one loop. It gives exactly what the general path gives for such a line (the
+same recipe, system texts and digest; tests compare both on every shape) and ``None`` for any
+other line, which then takes the general path from the start: nothing is recorded before it
+is sure.
 """
 
 from __future__ import annotations
 
-import hashlib
-from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Literal
 
-from reconciler.datasets.digest import EXAMPLE_DIGEST_BYTES
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+from reconciler.datasets.digest import canonical_json_of_plain, digest_of
 from reconciler.datasets.messages import (
-    MEMO_LIMIT,
-    MEMO_TEXT_LIMIT,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
     TOKENS_REPLY_PRIMING,
     Recipe,
 )
+from reconciler.datasets.text_memo import TextMemo
 
-_blake2b = hashlib.blake2b
+
+class _Part(Struct, forbid_unknown_fields=True, gc=False):
+    text: str
+    type: Literal["text"]
+
+
+class _Message(Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True, gc=False):
+    content: str | list[_Part]
+    name: str | UnsetType = UNSET
+    role: str
+    weight: int | UnsetType = UNSET
+
+
+class _Example(Struct, forbid_unknown_fields=True, gc=False):
+    messages: list[_Message]
+
+
+_decode = msgspec.json.Decoder(_Example).decode
+_NOT_PLAIN = (msgspec.DecodeError, msgspec.ValidationError)
 
 
 class FastChat:
     """Recipes and digests of plain chat lines, for one file's roles and system-prompt memo."""
 
-    def __init__(self, role_tokens: dict[str, int], memo: dict[str, int]) -> None:
+    def __init__(self, role_tokens: dict[str, int], memo: TextMemo) -> None:
         self._memo = memo
-        # The system prompt repeats on every line: its JSON escaping is remembered too.
-        self._escaped_systems: dict[str, str] = {}
         self._const = {role: TOKENS_PER_MESSAGE + tokens for role, tokens in role_tokens.items()}
-        # How a message of each role ends in the canonical JSON (sorted keys: "content",
-        # "name", "role", "weight"; roles are plain ASCII words).
-        self._tail = {role: f',"role":{encode_basestring_ascii(role)}}}' for role in role_tokens}
-        self._weighted = {weight: f',"role":"assistant","weight":{weight}}}' for weight in (0, 1)}
 
-    def check(self, example: dict[str, Any], line: int) -> tuple[Recipe, bytes, list[str]] | None:
-        """(token recipe, example digest, system texts) of a plain chat example without any
-        problem; None when the line is anything else (the general path then checks it)."""
-        if len(example) != 1:
+    def check(self, raw: bytes, line: int) -> tuple[Recipe, bytes, list[str]] | None:
+        """(token recipe, example digest, system texts) of a line holding a plain chat example
+        without any problem; None when the line is anything else (the general path then
+        parses and checks it)."""
+        try:
+            example = _decode(raw)
+        except _NOT_PLAIN:  # not this shape, or not JSON (lone surrogates, NaN, ...)
             return None
-        messages = example.get("messages")
-        if type(messages) is not list or not messages:
+        messages = example.messages
+        if not messages:
             return None
         const_of = self._const
         memo = self._memo
-        escaped_systems = self._escaped_systems
         texts: list[str] = []
         tags: list[int] = []
-        memo_slots: list[int] = []
         systems: list[str] = []
-        parts = ['{"messages":[']  # of the canonical JSON
         consts = 0
         training = False
-        role: object = None
+        role = ""
 
         def add(text: str, system: bool, trains: bool) -> int:
             """Like ``Recipe.add``: the tokens already known (a remembered system text)."""
             if not text:
                 return 0
             if system:
-                known = memo.get(text)
+                known = memo.tokens(text)
                 if known is not None:
                     return known
-                if len(text) <= MEMO_TEXT_LIMIT:
-                    memo_slots.append(len(texts))
             texts.append(text)
             tags.append(1 if trains else 0)
             return 0
 
         for message in messages:
-            if type(message) is not dict:
+            role = message.role
+            const = const_of.get(role)
+            if const is None:
                 return None
-            role = message.get("role")
-            content = message.get("content")
-            if type(role) is not str or role not in const_of:
-                return None
-            consts += const_of[role]
+            consts += const
             system = role == "system"
             trains = role == "assistant"  # without a weight, every reply trains
-            name: str | None = None
-            if len(message) == 2:
-                tail = self._tail[role]
-            elif len(message) != 3:
-                return None
-            elif "weight" in message:
-                weight = message["weight"]
-                if not trains or type(weight) is not int or weight not in (0, 1):
+            name = message.name
+            weight = message.weight
+            if weight is not UNSET:
+                if name is not UNSET or not trains or weight not in (0, 1):
                     return None
                 trains = weight == 1
-                tail = self._weighted[weight]
-            elif "name" in message:
-                name = message["name"]
-                if type(name) is not str or system:
+            elif name is not UNSET:
+                if system:
                     return None
-                tail = f',"name":{encode_basestring_ascii(name)}{self._tail[role]}'
                 consts += TOKENS_PER_NAME
-            else:
-                return None
-            if type(content) is str:
+            content = message.content
+            if isinstance(content, str):
                 if system:
                     systems.append(content)  # even empty: the general path keeps it too
                     consts += add(content, True, False)
-                    escaped = escaped_systems.get(content)
-                    if escaped is None:
-                        escaped = encode_basestring_ascii(content)
-                        if len(escaped_systems) < MEMO_LIMIT and len(content) <= MEMO_TEXT_LIMIT:
-                            escaped_systems[content] = escaped
-                else:
-                    escaped = encode_basestring_ascii(content)
-                    if content:
-                        texts.append(content)
-                        tags.append(1 if trains else 0)
-                # pieces joined once at the end: texts are long, every concatenation copies
-                parts += ('{"content":', escaped, tail)
-            elif type(content) is list and content:
-                parts.append('{"content":[')
-                first = True
+                elif content:
+                    texts.append(content)
+                    tags.append(1 if trains else 0)
+            elif content:
                 for part in content:
-                    if type(part) is not dict or len(part) != 2 or part.get("type") != "text":
-                        return None
-                    text = part.get("text")
-                    if type(text) is not str:
-                        return None
-                    parts += ('{"text":' if first else ',{"text":', encode_basestring_ascii(text))
-                    parts.append(',"type":"text"}')
-                    first = False
+                    text = part.text
                     if system:
                         systems.append(text)
                     consts += add(text, system, trains)
-                parts += ("]", tail)
             else:
                 return None
-            if name is not None:
+            if name is not UNSET:
                 add(name, False, False)
             training = training or trains
-            parts.append(",")
         if role != "assistant" or not training:
             return None  # nothing to train on: the general path says which problem it is
-        recipe = Recipe.of(line, consts + TOKENS_REPLY_PRIMING, texts, tags, memo_slots)
-        parts[-1] = "]}"  # in place of the comma after the last message
-        canonical = "".join(parts).encode("ascii")
-        digest = _blake2b(canonical, digest_size=EXAMPLE_DIGEST_BYTES).digest()
-        return recipe, digest, systems
+        recipe = Recipe.of(line, consts + TOKENS_REPLY_PRIMING, texts, tags)
+        return recipe, digest_of(canonical_json_of_plain(example)), systems

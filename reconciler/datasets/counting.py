@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import compress
 
-from reconciler.datasets.messages import MEMO_LIMIT, Recipe
+from reconciler.datasets.messages import Recipe
 
 BATCH_CHARS = 1 << 20
 EXPLORE_EVERY = 8  # batches between two tries of the way that was slower
@@ -108,14 +108,12 @@ class TokenPipeline:
         self,
         count: CountTexts,
         on_example: OnExample,
-        memo: dict[str, int],
         *,
         workers: int | None = None,
         batch_chars: int | None = None,
     ) -> None:
         self._count = count
         self._on_example = on_example
-        self._memo = memo
         self._workers = max(1, workers if workers is not None else default_workers())
         self._batch_chars = BATCH_CHARS if batch_chars is None else batch_chars
         self._recipes: list[Recipe] = []
@@ -158,12 +156,8 @@ class TokenPipeline:
 
     def _fold(self, recipes: list[Recipe], counts: list[int]) -> None:
         offset = 0
-        memo = self._memo
         for recipe in recipes:
             tokens, trained, longest = recipe_tokens(recipe, counts, offset)
-            for slot in recipe.memo_slots:
-                if len(memo) < MEMO_LIMIT:
-                    memo[recipe.texts[slot]] = counts[offset + slot]
             offset += len(recipe.texts)
             self._on_example(recipe, tokens, trained, longest)
 

@@ -15,7 +15,7 @@ from reconciler.project import project_root
 from reconciler.state_dir import ensure_dir
 
 # Part of every cached result's key: bump it when a check, a count or the layout changes.
-VALIDATOR_VERSION = 3
+VALIDATOR_VERSION = 4
 
 
 def inspect_dataset(

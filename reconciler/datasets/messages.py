@@ -26,6 +26,7 @@ from reconciler.azure_limits import MAX_IMAGES_PER_EXAMPLE
 from reconciler.datasets.images import ImageChecker
 from reconciler.datasets.jsonline import json_type
 from reconciler.datasets.problems import ProblemCollector
+from reconciler.datasets.text_memo import TextMemo
 from reconciler.errors import Severity
 from reconciler.quoting import quote
 
@@ -38,11 +39,8 @@ TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3
 
 # Texts of these roles repeat across examples (one system prompt for the whole file), so their
-# counts are remembered instead of encoded again; bounded (at most 8 M characters kept) so
-# memory stays flat.
+# counts are remembered (``TextMemo``) instead of encoded again.
 _MEMO_ROLES = frozenset({"system"})
-MEMO_LIMIT = 1024
-MEMO_TEXT_LIMIT = 8192
 # Unknown keys reported per object; a line with a million keys gets a count, not a million lines.
 UNKNOWN_KEYS_SHOWN = 3
 
@@ -64,7 +62,7 @@ class Recipe:
     conversation, 1 for the preferred output and 2 for the non-preferred one.
     """
 
-    __slots__ = ("consts", "line", "memo_slots", "tags", "texts", "trained_const")
+    __slots__ = ("consts", "line", "tags", "texts", "trained_const")
 
     def __init__(self, line: int, groups: int) -> None:
         self.line = line
@@ -72,12 +70,9 @@ class Recipe:
         self.trained_const = 0
         self.texts: list[str] = []
         self.tags: list[int] = []  # group * 2 + (1 if trained)
-        self.memo_slots: list[int] = []  # indexes of texts whose count goes into the memo
 
     @classmethod
-    def of(
-        cls, line: int, const: int, texts: list[str], tags: list[int], memo_slots: list[int]
-    ) -> Recipe:
+    def of(cls, line: int, const: int, texts: list[str], tags: list[int]) -> Recipe:
         """A chat recipe (one group, nothing trained outside its texts) built elsewhere."""
         recipe = cls.__new__(cls)
         recipe.line = line
@@ -85,21 +80,18 @@ class Recipe:
         recipe.trained_const = 0
         recipe.texts = texts
         recipe.tags = tags
-        recipe.memo_slots = memo_slots
         return recipe
 
-    def add(self, text: str, group: int, trained: bool, memo: dict[str, int] | None) -> None:
+    def add(self, text: str, group: int, trained: bool, memo: TextMemo | None) -> None:
         if not text:
             return
         if memo is not None:
-            known = memo.get(text)
+            known = memo.tokens(text)
             if known is not None:
                 self.consts[group] += known
                 if trained:
                     self.trained_const += known
                 return
-            if len(text) <= MEMO_TEXT_LIMIT:
-                self.memo_slots.append(len(self.texts))
         self.texts.append(text)
         self.tags.append(group * 2 + trained)
 
@@ -117,7 +109,7 @@ class LineChecker:
         *,
         allow_images: bool,
         role_tokens: Mapping[str, int],
-        memo: dict[str, int],
+        memo: TextMemo,
     ) -> None:
         self.problems = problems
         self.images = images
@@ -313,7 +305,7 @@ class LineChecker:
         recipe: Recipe,
         group: int,
         trains: bool,
-        memo: dict[str, int] | None,
+        memo: TextMemo | None,
     ) -> None:
         if isinstance(content, str):
             recipe.add(content, group, trains, memo)

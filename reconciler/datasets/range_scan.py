@@ -39,6 +39,7 @@ from reconciler.datasets.reinforcement import (
 )
 from reconciler.datasets.report import Format
 from reconciler.datasets.stats import StatsAccumulator
+from reconciler.datasets.text_memo import TextMemo
 from reconciler.datasets.tokens import counter_for, load_encoding
 
 Checker = Callable[[dict[str, Any], LineChecker], Recipe | None]
@@ -50,6 +51,9 @@ _CHECKERS: dict[Format, Checker] = {
 # Reinforcement lines carry chat `messages` (a prompt): detected as chat, they are what it reads.
 _PROMPTS = ("chat", "reinforcement")
 
+# A line the fast path does not take is parsed twice (msgspec, then the stdlib): after this
+# many in a row (a tool-calling dataset, say), the rest of the range goes to the general path.
+FAST_MISSES_TO_GIVE_UP = 64
 LINE_BYTES = 4  # line numbers in packed records, big-endian (sorts as numbers)
 SYSTEM_HASH_BYTES = 8
 
@@ -121,7 +125,7 @@ class RangeScanner:
         roles = list(REINFORCEMENT_ROLES if job.format == "reinforcement" else ROLES)
         role_tokens = dict(zip(roles, count(roles), strict=True))
         self.fields = FieldTracker() if job.format == "reinforcement" else None
-        memo: dict[str, int] = {}
+        memo = TextMemo(count)
         self.checker = LineChecker(
             self.problems,
             self.images,
@@ -130,7 +134,8 @@ class RangeScanner:
             memo=memo,
         )
         self.fast = FastChat(role_tokens, memo)
-        self.pipeline = TokenPipeline(count, self._counted, memo, workers=job.workers)
+        self.fast_misses = 0  # lines in a row the fast path did not take
+        self.pipeline = TokenPipeline(count, self._counted, workers=job.workers)
         self.stats = StatsAccumulator()
         self.format: Format | None = job.format
         self.format_line = job.format_line
@@ -160,17 +165,19 @@ class RangeScanner:
             return
         self._blank_lines_end()
         self.lines += 1
-        example = decode_line(raw, number, self.problems)
-        if example is None:
-            return
-        if self.format == "chat":
-            fast = self.fast.check(example, number)
+        if self.format == "chat" and self.fast_misses < FAST_MISSES_TO_GIVE_UP:
+            fast = self.fast.check(raw, number)
             if fast is not None:
                 plain, digest, systems = fast
                 self.digests.append(digest + number.to_bytes(LINE_BYTES, "big"))
                 self._system(systems, number)
                 self.pipeline.add(plain)
+                self.fast_misses = 0
                 return
+            self.fast_misses += 1
+        example = decode_line(raw, number, self.problems)
+        if example is None:
+            return
         kind = detect_format(example)
         if self.format is None:
             if kind is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -33,11 +34,20 @@ LINES = [
 ]
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # beyond a 64-bit float: refused, as NaN is
+        raise ValueError(text)
+    return value
+
+
 def _reference(raw: bytes) -> tuple[object, list[str]]:
     """What ``json.JSONDecoder.decode`` alone gives: the value, or why there is none."""
     problems = ProblemCollector()
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=lambda name: 1 / 0)
+        value = json.loads(
+            raw.decode("utf-8"), parse_constant=lambda name: 1 / 0, parse_float=_finite
+        )
     except Exception as exc:  # any failure: decode_line must report one
         return None, [type(exc).__name__]
     return (value if isinstance(value, dict) else None), [str(p) for p in problems.kept_errors()]
@@ -57,7 +67,13 @@ def test_the_direct_scan_gives_what_the_decoder_gives(raw: bytes) -> None:
 
 def test_problems_keep_their_messages_and_columns() -> None:
     found: dict[bytes, str] = {}
-    for raw in (b'{"a": 1} {"b": 2}', b'{"a": NaN}', b'{"a": 1', b'{"a":[' * 100_000):
+    for raw in (
+        b'{"a": 1} {"b": 2}',
+        b'{"a": NaN}',
+        b'{"a": 1',
+        b'{"a":[' * 100_000,
+        b'{"a": -1e999}',
+    ):
         problems = ProblemCollector()
         assert decode_line(raw, 1, problems) is None
         (problem,) = problems.kept_errors()
@@ -67,4 +83,6 @@ def test_problems_keep_their_messages_and_columns() -> None:
         b'{"a": NaN}': "0: not valid JSON: NaN is not valid JSON (numbers must be finite)",
         b'{"a": 1': "8: not valid JSON: Expecting ',' delimiter",
         b'{"a":[{"a":[': "0: not valid JSON: nested too deeply",
+        b'{"a": -1e999': "0: not valid JSON: -1e999 is too large for a number (beyond a 64-bit "
+        "float)",
     }
