@@ -467,10 +467,15 @@ def _check_quota(
 
 def settle(state: EmulatorState, account: SeedAccount) -> None:
     """Finish the operations that are due and remove idle fine-tuned deployments."""
+    _settled(state, account)
+
+
+def _settled(state: EmulatorState, account: SeedAccount) -> list[dict[str, Any]]:
+    """``settle``, then the account's deployments (stored form), read once for both."""
     with state.store.transaction():
         now = state.clock.now()
-        for op in lro.operations_of(state, account.name):
-            if op["status"] != lro.IN_PROGRESS or float(op["done_at"]) > now:
+        for op in lro.operations_in_progress(state, account.name):
+            if float(op["done_at"]) > now:
                 continue
             doc_key = key(account.name, op["deployment"])
             doc = state.store.get(KIND, doc_key)
@@ -482,15 +487,21 @@ def settle(state: EmulatorState, account: SeedAccount) -> None:
                 doc["properties"]["currentCapacity"] = doc["sku"].get("capacity")
                 state.store.put(KIND, doc_key, doc)
             lro.finish(state, op)
-        for doc_key, doc in state.store.items(KIND, f"{account.name}/"):
-            removed_at = _removal_time(state, doc_key, doc)
+        prefix = f"{account.name}/"
+        used = dict(state.store.items(INFERENCE, prefix))  # one read, not one per deployment
+        kept: list[dict[str, Any]] = []
+        for doc_key, doc in state.store.items(KIND, prefix):
+            removed_at = _removal_time(doc, used.get(doc_key))
             if removed_at is not None and removed_at <= now:
                 state.store.delete(KIND, doc_key)
                 state.store.delete(INFERENCE, doc_key)
                 activity_log.record_removal(state, account, str(doc["name"]), removed_at)
+            else:
+                kept.append(doc)
+        return kept
 
 
-def _removal_time(state: EmulatorState, doc_key: str, doc: dict[str, Any]) -> float | None:
+def _removal_time(doc: dict[str, Any], used: dict[str, Any] | None) -> float | None:
     """When the service removes this deployment unless something changes: a DeveloperTier
     deployment 24 hours after its creation, any other fine-tuned deployment after 15 days
     without a chat completion (both from Azure's fine-tuning deploy docs); None: never."""
@@ -499,16 +510,13 @@ def _removal_time(state: EmulatorState, doc_key: str, doc: dict[str, Any]) -> fl
     created = lro.parse_iso(doc["systemData"]["createdAt"])
     if str(doc["sku"].get("name", "")).lower() == DEVELOPER_TIER_SKU.lower():
         return created + DEVELOPER_TIER_LIFETIME_SECONDS
-    used = state.store.get(INFERENCE, doc_key) or {}
-    last = max(created, float(used.get("at", 0.0)))
+    last = max(created, float((used or {}).get("at", 0.0)))
     return last + FINE_TUNED_IDLE_LIMIT_SECONDS
 
 
 def busy_with(state: EmulatorState, account: SeedAccount) -> dict[str, Any] | None:
-    for op in lro.operations_of(state, account.name):
-        if op["status"] == lro.IN_PROGRESS:
-            return op
-    return None
+    running = lro.operations_in_progress(state, account.name)
+    return running[0] if running else None
 
 
 def _check_not_busy(state: EmulatorState, account: SeedAccount) -> None:
@@ -530,8 +538,7 @@ def get(state: EmulatorState, account: SeedAccount, name: str) -> dict[str, Any]
 
 
 def list_all(state: EmulatorState, account: SeedAccount) -> list[dict[str, Any]]:
-    settle(state, account)
-    return [public(doc) for doc in state.store.list(KIND, f"{account.name}/")]
+    return [public(doc) for doc in _settled(state, account)]
 
 
 def _system_data(created: str, modified: str) -> dict[str, str]:

@@ -51,8 +51,8 @@ def start_operation(
     return doc
 
 
-def operations_of(state: EmulatorState, account: str) -> list[dict[str, Any]]:
-    return state.store.list(KIND, f"{account}/")
+def operations_in_progress(state: EmulatorState, account: str) -> list[dict[str, Any]]:
+    return [op for _, op in state.store.items(KIND, f"{account}/", status=IN_PROGRESS)]
 
 
 def find_operation(state: EmulatorState, op_id: str) -> dict[str, Any] | None:

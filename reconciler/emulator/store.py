@@ -108,13 +108,19 @@ class Store:
     def list(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
         return [doc for _, doc in self.items(kind, prefix)]
 
-    def items(self, kind: str, prefix: str = "") -> builtins.list[tuple[str, dict[str, Any]]]:
-        """Like ``list`` but with keys: (key, doc) in insertion order."""
+    def items(
+        self, kind: str, prefix: str = "", *, status: str | None = None
+    ) -> builtins.list[tuple[str, dict[str, Any]]]:
+        """Like ``list`` but with keys: (key, doc) in insertion order. ``status``: only the
+        documents whose top-level ``status`` is that (chosen by SQLite, so that the others
+        are not parsed: an account's finished operations grow with every write)."""
+        query = "SELECT key, doc FROM docs WHERE kind = ? AND substr(key, 1, ?) = ?"
+        parameters: tuple[Any, ...] = (kind, len(prefix), prefix)
+        if status is not None:
+            query += " AND json_extract(doc, '$.status') = ?"
+            parameters += (status,)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT key, doc FROM docs WHERE kind = ? AND substr(key, 1, ?) = ? ORDER BY seq",
-                (kind, len(prefix), prefix),
-            ).fetchall()
+            rows = self._db.execute(query + " ORDER BY seq", parameters).fetchall()
         return [(str(k), json.loads(d)) for k, d in rows]
 
     def kinds(self) -> builtins.list[str]:

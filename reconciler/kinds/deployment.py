@@ -30,7 +30,7 @@ from reconciler.plan.deployment_fields import settings_json
 from reconciler.plan.desired import DesiredDeployment
 from reconciler.plan.model import Action, FieldChange, ResourceType
 from reconciler.plan.naming import OUR_TAGS, TAG_STACK, is_protected, stack_tags
-from reconciler.plan.observed import ObservedDeployment
+from reconciler.plan.observed import ObservedAccount, ObservedDeployment
 
 TYPE = ResourceType.DEPLOYMENT
 
@@ -236,9 +236,9 @@ class WantedDeployment:
         return wanted_tags(stack, self.prevent_destroy, current)
 
 
-def identify(name: str, deployments: tuple[ObservedDeployment, ...]) -> ObservedDeployment | None:
+def identify(name: str, account: ObservedAccount) -> ObservedDeployment | None:
     """The deployment of that name (Azure's names are unique within an account)."""
-    return next((d for d in deployments if d.name == name), None)
+    return account.deployment(name)
 
 
 def owner_of(current: ObservedDeployment) -> str | None:

@@ -74,7 +74,7 @@ def plan_deployments(
             )
             continue
         claimed[slot] = desired.address
-        existing = deployment_kind.identify(desired.azure_name, account.deployments)
+        existing = deployment_kind.identify(desired.azure_name, account)
         planned = _plan_one(resolver, desired, account, existing, job_changes, issues)
         if planned is not None:
             plans.append(planned)

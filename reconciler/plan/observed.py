@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from reconciler.catalog.model import off_step
@@ -548,10 +549,13 @@ class ObservedAccount:
         return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
     def deployment(self, name: str) -> ObservedDeployment | None:
-        for deployment in self.deployments:
-            if deployment.name == name:
-                return deployment
-        return None
+        return self._deployments_by_name.get(name)
+
+    @cached_property
+    def _deployments_by_name(self) -> dict[str, ObservedDeployment]:
+        # Asked once per desired deployment: a scan each time is quadratic in an account's
+        # deployments (thousands). Azure's names are unique within an account.
+        return {deployment.name: deployment for deployment in self.deployments}
 
     def file(self, file_id: str) -> ObservedFile | None:
         for observed in self.files:

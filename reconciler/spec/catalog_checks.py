@@ -22,13 +22,27 @@ if TYPE_CHECKING:
     from reconciler.spec.load import Spec
 
 
+# sku name -> (region, its capacity limits), of one model (base or fine-tuned)
+_Offered = dict[str, list[tuple[str, Capacity]]]
+
+
 def check_catalog(spec: Spec, catalog: Catalog) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for name in spec.jobs:
         out.extend(_job(spec, catalog, name))
+    offered: dict[tuple[str, bool], _Offered] = {}  # the same few models, thousands of times
     for name in spec.deployments:
-        out.extend(_deployment(spec, catalog, name))
+        out.extend(_deployment(spec, catalog, name, offered))
     return out
+
+
+def _offered(info: ModelInfo, fine_tuned: bool) -> _Offered:
+    table = info.finetuned_skus if fine_tuned else info.base_skus
+    offered: _Offered = {}
+    for region, skus in table.items():
+        for sku_name, capacity in skus.items():
+            offered.setdefault(sku_name, []).append((region, capacity))
+    return offered
 
 
 def unknown_model_message(catalog: Catalog, model: str) -> str:
@@ -90,7 +104,9 @@ def _job(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
     return out
 
 
-def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
+def _deployment(
+    spec: Spec, catalog: Catalog, name: str, known: dict[tuple[str, bool], _Offered]
+) -> list[Diagnostic]:
     deployment = spec.deployments[name]
     info: ModelInfo | None
     if isinstance(deployment.model, ModelRef):
@@ -113,11 +129,9 @@ def _deployment(spec: Spec, catalog: Catalog, name: str) -> list[Diagnostic]:
             ]
         fine_tuned = is_fine_tuned(model)
     kind = f"a fine-tuned {info.name}" if fine_tuned else info.id
-    table = info.finetuned_skus if fine_tuned else info.base_skus
-    offered: dict[str, list[tuple[str, Capacity]]] = {}
-    for region, skus in table.items():
-        for sku_name, capacity in skus.items():
-            offered.setdefault(sku_name, []).append((region, capacity))
+    offered = known.get((info.id, fine_tuned))
+    if offered is None:
+        offered = known[(info.id, fine_tuned)] = _offered(info, fine_tuned)
     if not offered:
         return [
             Diagnostic.error(

@@ -15,7 +15,7 @@ from reconciler.kinds.deployment import (
     WantedDeployment,
 )
 from reconciler.plan.model import Action, FieldChange, ResourceType
-from reconciler.plan.observed import ObservedDeployment
+from reconciler.plan.observed import ObservedAccount, ObservedDeployment
 from reconciler.plan.render_reason import reason_text
 
 MODEL = "gpt-4.1-mini-2025-04-14.ft-abc"
@@ -54,8 +54,11 @@ def _text(decision: deployment.DeploymentDecision) -> str:
 
 def test_identity_is_the_name() -> None:
     chat, other = _deployed(), _deployed(name="other")
-    assert deployment.identify("chat", (other, chat)) is chat
-    assert deployment.identify("missing", (other, chat)) is None
+    account = ObservedAccount("swc", "/subscriptions/s/x", "aoai-swc", "swedencentral")
+    account = dataclasses.replace(account, deployments=(other, chat))
+    assert deployment.identify("chat", account) is chat
+    assert deployment.identify("missing", account) is None
+    assert deployment.identify("chat", dataclasses.replace(account, deployments=(other,))) is None
 
 
 def test_as_wanted_whatever_else_it_carries() -> None:
