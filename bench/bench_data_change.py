@@ -9,12 +9,16 @@ from Azure. Measured as the CLI in a subprocess (medians of interleaved runs, em
 
 - no-op: the applied stack, unchanged;
 - changed, cached: one example removed and two added; the old data's digests in the cache;
-- changed, not cached: the same with the old data's cached digests deleted before each run
-  (the old file is streamed from Azure).
+- changed, in git history: the same with the old data's cached digests deleted before each
+  run, the old data committed in the spec's repository (a CI runner's fresh clone): it is read
+  from git, not from Azure;
+- changed, not cached: the same without git history (a shallow clone): the old file is
+  streamed from Azure.
 
 The changed file itself is validated once before the timed runs (a user's first plan after the
 edit pays that in any case; it is not the old data's cost). Prints the ratios to the no-op plan
-(goal: cached <= 1.3x) and the bytes of file content read from Azure by each.
+(goal: cached <= 1.3x) and the file contents read from Azure by each (goal: none but without
+history).
 
     .venv/bin/python bench/bench_data_change.py [--mb 20] [--latency-ms 20] [--repeat 5]
 """
@@ -156,25 +160,45 @@ def main() -> int:
             data.write_text(original, encoding="utf-8")
             plan(spec, None)
 
-        def with_change(keep_cache: bool) -> Callable[[], None]:
+        # the stack's repository, the old data committed (what a clone of it holds)
+        for command in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=bench", "-c", "user.email=b@example.com", "commit", "-q", "-m", "v1"],
+        ):
+            subprocess.run(["git", "-C", str(spec), *command], check=True, capture_output=True)
+
+        def with_change(keep_cache: bool, history: bool = False) -> Callable[[], None]:
             def run() -> None:
                 data.write_text(changed, encoding="utf-8")
                 if not keep_cache:
                     for entry in (cache / "digests").glob(f"{old_sha}-*.bin"):
                         entry.unlink()
-                plan(spec, "2 examples added, 1 removed")
+                if not history:
+                    (spec / ".git").rename(spec / ".git-hidden")
+                try:
+                    plan(spec, "2 examples added, 1 removed")
+                finally:
+                    if not history:
+                        (spec / ".git-hidden").rename(spec / ".git")
 
             return run
 
         no_op()  # the original's validation cached
         data.write_text(changed, encoding="utf-8")
         plan(spec, "2 examples added, 1 removed")  # the changed file's validation cached
-        runs: dict[str, list[float]] = {"no-op": [], "cached": [], "not cached": []}
+        runs: dict[str, list[float]] = {
+            "no-op": [],
+            "cached": [],
+            "git history": [],
+            "not cached": [],
+        }
         reads: dict[str, set[int]] = {k: set() for k in runs}
         for _ in range(args.repeat):
             for label, run in (
                 ("no-op", no_op),
                 ("cached", with_change(True)),
+                ("git history", with_change(False, history=True)),
                 ("not cached", with_change(False)),
             ):
                 took, count = timed(admin, run)

@@ -27,6 +27,7 @@ from reconciler.datasets.cache import Cache, cache_root
 from reconciler.datasets.digest import example_digest
 from reconciler.datasets.digest_lookup import cached_digests
 from reconciler.datasets.digest_set import DigestSet
+from reconciler.datasets.git_history import digests_from_history
 from reconciler.datasets.jsonline import decode_line
 from reconciler.datasets.problems import ProblemCollector
 from reconciler.errors import AzureError, Diagnostic, SpecError
@@ -203,8 +204,9 @@ def example_history(
 ) -> dict[str, DigestSet | frozenset[bytes]]:
     """Example digests of the data of the jobs now serving, where a job is trained anew on
     changed data, so that a review can say how many examples were added and removed: from the
-    local cache when that data was validated here (by its content sha256), else read from
-    Azure (streamed, one file per changed dataset)."""
+    local cache when that data was validated here (by its content sha256), else from the
+    dataset file's git history (found by that sha256), else read from Azure (streamed, one
+    file per changed dataset)."""
     known = prepared.desired.example_digests
     history: dict[str, DigestSet | frozenset[bytes]] = {}
     cache = Cache(cache_root(prepared.spec.project_root))
@@ -220,14 +222,20 @@ def example_history(
         job = previous_run(resolver, prepared.desired.jobs[after.name])
         if account is None or access is None or job is None:
             continue
-        for file_id in (job.training_file, job.validation_file):
+        desired = prepared.desired.jobs[after.name]
+        for file_id, dataset in (
+            (job.training_file, desired.training_data),
+            (job.validation_file, desired.validation_data),
+        ):
             observed = account.file(file_id) if file_id else None
             sha = observed.content() if observed else None
             if observed is None or sha is None or sha in known or sha in history:
                 continue
-            cached = cached_digests(cache, sha)
-            if cached is not None:
-                history[sha] = cached
+            found: DigestSet | frozenset[bytes] | None = cached_digests(cache, sha)
+            if found is None:
+                found = _from_git(prepared, dataset, sha, observed.bytes)
+            if found is not None:
+                history[sha] = found
                 continue
             from reconciler.azure.lookup import data_plane_for  # openai's client: this case only
 
@@ -240,6 +248,17 @@ def example_history(
                     digests.add(example_digest(example))
             history[sha] = frozenset(digests)
     return history
+
+
+def _from_git(
+    prepared: Prepared, dataset: str | None, sha256: str, size: int | None
+) -> frozenset[bytes] | None:
+    """The digests of the version of ``dataset``'s file holding ``sha256``, from git history;
+    None for a split dataset (Azure holds a part of the file, not a version of it)."""
+    spec = prepared.spec.datasets.get(dataset) if dataset else None
+    if spec is None or spec.split is not None or size is None:
+        return None
+    return digests_from_history(prepared.spec.project_root, spec.path, sha256, size)
 
 
 def plan_with_history(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -243,5 +244,18 @@ def test_edited_training_data_plans_a_new_job_and_says_what_changed(cli: Cli) ->
         markdown = cli.run("plan", str(cli.stack), "--format", "markdown").out
         assert "2 examples added, 1 removed" in markdown, markdown
         assert len([p for m, p in cli.requests() if p.endswith("/content")]) == 1
+        # without the cache but with the old data in git history (a CI clone): read from git
+        shutil.rmtree(digests)
+        changed = data.read_text(encoding="utf-8")
+        data.write_text(original, encoding="utf-8")
+        git = ["git", "-C", str(cli.stack), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "v1"]):
+            subprocess.run([*git, *command], check=True, capture_output=True)
+        data.write_text(changed, encoding="utf-8")
+        cli.clear_requests()
+        run = cli.run("plan", str(cli.stack))
+        assert "2 examples added, 1 removed" in run.out, run.out
+        assert not [p for m, p in cli.requests() if p.endswith("/content")], cli.requests()
     finally:
         data.write_text(original, encoding="utf-8")
+        shutil.rmtree(cli.stack / ".git", ignore_errors=True)
