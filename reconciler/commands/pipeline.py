@@ -24,11 +24,10 @@ from reconciler.azure.target import (
 )
 from reconciler.commands.validate import ValidationResult, validate
 from reconciler.datasets.cache import Cache, cache_root
-from reconciler.datasets.digest import example_digest
+from reconciler.datasets.chat_fast import line_digest
 from reconciler.datasets.digest_lookup import cached_digests
 from reconciler.datasets.digest_set import DigestSet
 from reconciler.datasets.git_history import digests_from_history
-from reconciler.datasets.jsonline import decode_line
 from reconciler.datasets.problems import ProblemCollector
 from reconciler.errors import AzureError, Diagnostic, SpecError
 from reconciler.kinds import accounts_of
@@ -243,9 +242,9 @@ def example_history(
             digests = set()
             quiet = ProblemCollector()  # a line that is not an example has no digest
             for line in read.iter_file_lines(client, access.name, observed.id):
-                example = decode_line(line.encode("utf-8", "surrogatepass"), 0, quiet)
-                if example is not None:
-                    digests.add(example_digest(example))
+                digest = line_digest(line.encode("utf-8", "surrogatepass"), quiet)
+                if digest is not None:
+                    digests.add(digest)
             history[sha] = frozenset(digests)
     return history
 

@@ -22,13 +22,15 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
-from reconciler.datasets.digest import canonical_json_of_plain, digest_of
+from reconciler.datasets.digest import canonical_json_of_plain, digest_of, example_digest
+from reconciler.datasets.jsonline import decode_line
 from reconciler.datasets.messages import (
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
     TOKENS_REPLY_PRIMING,
     Recipe,
 )
+from reconciler.datasets.problems import ProblemCollector
 from reconciler.datasets.text_memo import TextMemo
 
 
@@ -50,6 +52,19 @@ class _Example(Struct, forbid_unknown_fields=True, gc=False):
 
 _decode = msgspec.json.Decoder(_Example).decode
 _NOT_PLAIN = (msgspec.DecodeError, msgspec.ValidationError)
+
+
+def line_digest(raw: bytes, problems: ProblemCollector) -> bytes | None:
+    """The example digest of a line holding a JSON object, None for any other line (said in
+    ``problems``): a plain chat line by the typed parse (its value is the stdlib's, so its
+    canonical JSON is too), any other by the stdlib's. For data read back to compare with
+    (an earlier version of a dataset), not checked: every object counts."""
+    try:
+        plain = _decode(raw)
+    except _NOT_PLAIN:
+        example = decode_line(raw, 0, problems)
+        return example_digest(example) if example is not None else None
+    return digest_of(canonical_json_of_plain(plain))
 
 
 class FastChat:

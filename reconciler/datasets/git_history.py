@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from reconciler.datasets.canonical import canonical_digest
-from reconciler.datasets.digest import example_digest
-from reconciler.datasets.jsonline import decode_line
+from reconciler.datasets.chat_fast import line_digest
 from reconciler.datasets.problems import ProblemCollector
 from reconciler.datasets.reader import LineReader
 
@@ -105,8 +104,7 @@ def _digests(git: str, root: Path, blob: str) -> frozenset[bytes]:
     quiet = ProblemCollector()  # a line that is not an example has no digest
     with _blob(git, root, blob) as stream:
         for _, raw in LineReader(stream, hashed=False):
-            if raw:
-                example = decode_line(raw, 0, quiet)
-                if example is not None:
-                    digests.add(example_digest(example))
+            digest = line_digest(raw, quiet) if raw else None
+            if digest is not None:
+                digests.add(digest)
     return frozenset(digests)

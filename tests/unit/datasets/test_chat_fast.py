@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from reconciler.confined import RootedPath
 from reconciler.datasets.chat import check_chat
-from reconciler.datasets.chat_fast import FastChat
+from reconciler.datasets.chat_fast import FastChat, line_digest
 from reconciler.datasets.digest import example_digest
 from reconciler.datasets.images import ImageChecker
 from reconciler.datasets.messages import ROLES, LineChecker, Recipe
@@ -286,3 +286,19 @@ def test_a_scan_is_the_same_without_the_fast_path(
     general = scan(RootedPath(path, tmp_path), "d.jsonl", options, tmp_path / "tk")
     assert fast == general
     assert fast.stats.examples > 350 and fast.warning_count >= 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(examples, plain_examples), st.booleans())
+def test_a_line_read_back_has_the_digest_of_its_value(example: dict[str, Any], ascii: bool) -> None:
+    if not ascii and _lone_surrogate(example):
+        ascii = True  # not UTF-8 text otherwise
+    line = _line(example, ascii)
+    assert line_digest(line, ProblemCollector()) == example_digest(json.loads(line))
+
+
+def test_a_line_that_is_no_object_has_no_digest() -> None:
+    for line in (b"[1, 2]", b"{", b'{"a": NaN}', b'"text"'):
+        problems = ProblemCollector()
+        assert line_digest(line, problems) is None
+        assert problems.error_count == 1
