@@ -34,6 +34,7 @@ from reconciler.datasets.problems import ProblemCollector
 from reconciler.datasets.text_memo import TextMemo
 
 
+# The typed shape of a plain chat line. gc=False: strings and lists only, no cycle to find.
 class _Part(Struct, forbid_unknown_fields=True, gc=False):
     text: str
     type: Literal["text"]

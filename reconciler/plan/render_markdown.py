@@ -21,7 +21,7 @@ from reconciler.kinds.job import JobAfter
 from reconciler.plan.attention import failed_jobs, failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.plan.render_grader import grader_summary
-from reconciler.plan.render_reason import render_reason
+from reconciler.plan.render_reason import examples_changed, render_reason
 from reconciler.plan.render_text import (
     NO_INPUT_CHANGED,
     SYMBOLS,
@@ -143,8 +143,8 @@ def _since_lines(previous: dict[str, Any]) -> list[str]:
         counted = examples.get(field.field.split()[0])
         if isinstance(counted, dict):
             line += (
-                f": {_num(counted['added'])} examples added, "
-                f"{_num(counted['removed'])} removed (an edited example counts as both)"
+                f": {examples_changed(counted['added'], counted['removed'])} "
+                "(an edited example counts as both)"
             )
         lines.append(line)
     return lines

@@ -106,6 +106,16 @@ _REPLACE_TEXT = {
 }
 
 
+def examples_changed(added: Any, removed: Any) -> str:
+    """'1 example added, 3 removed' (counts as the caller formats them)."""
+    noun = "example" if added == 1 else "examples"
+    return f"{_count(added)} {noun} added, {_count(removed)} removed"
+
+
+def _count(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def replace_text(cause: str) -> str:
     """Why a deployment is replaced: "model", "sku" or "asked" (by --replace)."""
     return _REPLACE_TEXT[cause]

@@ -17,7 +17,7 @@ from reconciler.kinds.job import DataRef, JobAfter
 from reconciler.plan.attention import failed_jobs_line, nothing_to_do_line
 from reconciler.plan.model import Action, Change, FieldChange, Plan, ResourceType
 from reconciler.plan.render_grader import grader_summary
-from reconciler.plan.render_reason import render_reason
+from reconciler.plan.render_reason import examples_changed, render_reason
 from reconciler.plan.smoke_test import smoke_line
 from reconciler.promotion.render import promotion_lines
 
@@ -129,7 +129,7 @@ def job_input_lines(change: Change) -> list[str]:
             line = f"  {field_line(field)}"
             counted = examples.get(field.field.split()[0])
             if isinstance(counted, dict):
-                line += f" ({counted['added']} examples added, {counted['removed']} removed)"
+                line += f" ({examples_changed(counted['added'], counted['removed'])})"
             lines.append(line)
     return lines
 

@@ -22,6 +22,7 @@ from reconciler.plan import (
 )
 from reconciler.plan.model import Plan
 from reconciler.plan.render_markdown import COMMENT_LIMIT, comment_length
+from reconciler.plan.render_reason import examples_changed
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 
@@ -221,3 +222,9 @@ def test_markdown_cut_counts_what_it_left_out() -> None:
     assert whole.startswith(kept)
     left = len(whole.splitlines()) - len(kept.splitlines())
     assert f"Cut here: {left} more lines ({len(whole) - len(kept):,} characters)" in cut
+
+
+def test_examples_changed_says_one_example_and_groups_thousands() -> None:
+    assert examples_changed(1, 1) == "1 example added, 1 removed"
+    assert examples_changed(0, 2) == "0 examples added, 2 removed"
+    assert examples_changed(12345, 1000) == "12,345 examples added, 1,000 removed"
