@@ -218,10 +218,10 @@ def example_history(
             continue
         account = observation.observed.accounts.get(after.account)
         access = observation.access.get(after.account)
-        job = previous_run(resolver, prepared.desired.jobs[after.name])
+        desired = prepared.desired.jobs[after.name]
+        job = previous_run(resolver, desired)
         if account is None or access is None or job is None:
             continue
-        desired = prepared.desired.jobs[after.name]
         for file_id, dataset in (
             (job.training_file, desired.training_data),
             (job.validation_file, desired.validation_data),

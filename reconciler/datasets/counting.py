@@ -24,12 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import compress
 
 from reconciler.datasets.messages import Recipe
+from reconciler.datasets.text_memo import CountTexts
 
 BATCH_CHARS = 1 << 20
 EXPLORE_EVERY = 8  # batches between two tries of the way that was slower
 PARALLEL_MARGIN = 1.1
 
-CountTexts = Callable[[Sequence[str]], list[int]]
 OnExample = Callable[[Recipe, int, int, int], None]
 """Called per example with (recipe, tokens, trained tokens, tokens of its longest conversation)."""
 

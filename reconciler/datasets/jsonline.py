@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -22,12 +23,11 @@ def _finite_float(text: str) -> float:
     # 1e400 is JSON, but no 64-bit float: Python makes it infinity, which nothing downstream
     # can write back as JSON (the canonical form of an example would turn it into null).
     value = float(text)
-    if value in (_INFINITY, -_INFINITY):
+    if math.isinf(value):
         raise _NotJson(f"{text} is too large for a number (beyond a 64-bit float)")
     return value
 
 
-_INFINITY = float("inf")
 _decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 # The C scanner the decoder runs: called directly for a line that is one object and nothing
 # else, it spares ``decode``'s two whitespace matches and its Python frames (a tenth of the

@@ -69,6 +69,21 @@ def smoke_stack(new_stack: NewStack) -> Make:
     return make
 
 
+def _applied_then_failing_at(
+    smoke_stack: Make, admin: Admin, name: str, *, capacity: int
+) -> tuple[Stack, dict[str, Any]]:
+    """Stack ``name`` applied (deployment ``name-d`` serving job ``name``), then its spec given
+    another capacity and a smoke test that fails; with the deployment as Azure held it."""
+    stack = smoke_stack(name, {f"{name}-d": deployment("swc", {"job": name})})
+    assert apply_smoke(stack.root).code == 0
+    before: dict[str, Any] = admin.deployments(name)[f"aoai-swc/{name}-d"]
+    stack.deployments[f"{name}-d"] = deployment(
+        "swc", {"job": name}, capacity=capacity, smoke_test=[FAILING]
+    )
+    stack.write()
+    return stack, before
+
+
 def _secrets(emulator: RunningEmulator) -> list[str]:
     connection = emulator.connection
     found = list(connection.api_keys.values())
@@ -153,13 +168,7 @@ def test_rollback_of_a_created_deployment_deletes_it_and_says_so(
 def test_rollback_of_an_update_puts_back_capacity_and_tags(
     env: dict[str, str], admin: Admin, smoke_stack: Make
 ) -> None:
-    stack = smoke_stack("smk-upd", {"smk-upd-d": deployment("swc", {"job": "smk-upd"})})
-    assert apply_smoke(stack.root).code == 0
-    before = admin.deployments("smk-upd")["aoai-swc/smk-upd-d"]
-    stack.deployments["smk-upd-d"] = deployment(
-        "swc", {"job": "smk-upd"}, capacity=2, smoke_test=[FAILING]
-    )
-    stack.write()
+    stack, before = _applied_then_failing_at(smoke_stack, admin, "smk-upd", capacity=2)
     planned = fresh_plan(stack.root).change("deployment.smk-upd-d")
     assert planned is not None and planned.action.value == "update"
 
@@ -253,13 +262,7 @@ def test_a_failed_smoke_test_blocks_this_applys_deletes_in_the_account(
 def test_rollback_works_with_a_saved_plan(
     env: dict[str, str], admin: Admin, smoke_stack: Make, tmp_path: Path
 ) -> None:
-    stack = smoke_stack("smk-saved", {"smk-saved-d": deployment("swc", {"job": "smk-saved"})})
-    assert apply_smoke(stack.root).code == 0
-    before = admin.deployments("smk-saved")["aoai-swc/smk-saved-d"]
-    stack.deployments["smk-saved-d"] = deployment(
-        "swc", {"job": "smk-saved"}, capacity=3, smoke_test=[FAILING]
-    )
-    stack.write()
+    stack, before = _applied_then_failing_at(smoke_stack, admin, "smk-saved", capacity=3)
     prepared = prepare(stack.root)
     with Session.open() as session:
         planned = compute_plan(prepared, session.observe(prepared), frozenset())
